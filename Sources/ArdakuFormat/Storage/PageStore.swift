@@ -1,0 +1,34 @@
+/// The pages of a volume, as the volume library sees them.
+///
+/// Implementations: `MemoryPageStore` (tests), `MappedImage` in ArdakuIO (an image file
+/// or a block device, read through mmap and written with pwrite), and the crash
+/// simulator of the tests. The library never touches a file descriptor itself.
+///
+/// Ordering contract: a write may reach the medium at any time after it is issued and in
+/// any order with other writes, until `flush()` returns; after `flush()` returns, every
+/// earlier write is durable. A write of a whole page may be torn at sector boundaries.
+public protocol PageStore: AnyObject {
+    /// Whole 64 KiB pages the store holds.
+    var pageCount: UInt32 { get }
+    /// True when writes are refused.
+    var isReadOnly: Bool { get }
+    /// The bytes of `page`. The buffer stays valid while the store is alive and shows
+    /// later writes to the page; copy what must not change.
+    func read(_ page: PageIndex) throws(StoreError) -> UnsafeRawBufferPointer
+    /// Writes `bytes` into `page` starting at `offset`; `offset + bytes.count` ≤ 64 KiB.
+    func write(_ bytes: UnsafeRawBufferPointer, to page: PageIndex, at offset: PageOffset) throws(StoreError)
+    /// Returns once every earlier write is durable.
+    func flush() throws(StoreError)
+    /// Tells the medium the pages' contents no longer matter (discard, hole punching).
+    /// Afterwards they read as zeros.
+    func discard(_ pages: Range<UInt32>) throws(StoreError)
+}
+
+extension PageStore {
+    public func write(_ bytes: [UInt8], to page: PageIndex, at offset: PageOffset = PageOffset(0)) throws(StoreError) {
+        let result: Result<Void, StoreError> = bytes.withUnsafeBytes { raw in
+            do throws(StoreError) { try write(raw, to: page, at: offset); return .success(()) } catch { return .failure(error) }
+        }
+        try result.get()
+    }
+}

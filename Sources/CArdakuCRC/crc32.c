@@ -1,0 +1,121 @@
+// CRC-32 (zlib polynomial) with PCLMULQDQ folding.
+//
+// Why this exists: zlib 1.2.13 as shipped by Debian computes CRC-32 with tables at about
+// 2.5 GB/s; fsck verifies every data page, and folding with carry-less multiplication
+// runs at about 10 GB/s on the same core. The result is bit-identical to zlib's crc32()
+// (the tests compare both on random buffers of every length from 0 to several pages).
+//
+// Method: Gopal et al., "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ
+// Instruction" (Intel, 2009): fold four 128-bit lanes over 64-byte blocks, fold the lanes
+// into one, fold remaining 16-byte blocks, then Barrett-reduce 64 bits to 32. The
+// constants are x^(k) mod P(x) for the bit-reflected polynomial 0x1DB710641.
+#include "ardaku_crc.h"
+#include <zlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("pclmul,sse4.1")))
+static uint32_t fold_by_four(const unsigned char *p, size_t length, uint32_t crc) {
+    // Folding distances: x^(4*128+64), x^(4*128) for the 4-lane loop; x^(128+64), x^128
+    // to merge lanes and fold 16-byte blocks; x^64 and the Barrett constants to reduce.
+    const __m128i k_four = _mm_set_epi64x(0x01c6e41596LL, 0x0154442bd4LL);
+    const __m128i k_one = _mm_set_epi64x(0x00ccaa009eLL, 0x01751997d0LL);
+    const __m128i k_64 = _mm_set_epi64x(0, 0x0163cd6124LL);
+    const __m128i barrett = _mm_set_epi64x(0x01f7011641LL, 0x01db710641LL);
+    const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+
+    __m128i a = _mm_loadu_si128((const __m128i *)(p + 0));
+    __m128i b = _mm_loadu_si128((const __m128i *)(p + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(p + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(p + 48));
+    a = _mm_xor_si128(a, _mm_cvtsi32_si128((int)crc));
+    p += 64;
+    length -= 64;
+
+    while (length >= 64) {
+        __m128i a_lo = _mm_clmulepi64_si128(a, k_four, 0x00);
+        __m128i b_lo = _mm_clmulepi64_si128(b, k_four, 0x00);
+        __m128i c_lo = _mm_clmulepi64_si128(c, k_four, 0x00);
+        __m128i d_lo = _mm_clmulepi64_si128(d, k_four, 0x00);
+        a = _mm_clmulepi64_si128(a, k_four, 0x11);
+        b = _mm_clmulepi64_si128(b, k_four, 0x11);
+        c = _mm_clmulepi64_si128(c, k_four, 0x11);
+        d = _mm_clmulepi64_si128(d, k_four, 0x11);
+        a = _mm_xor_si128(_mm_xor_si128(a, a_lo), _mm_loadu_si128((const __m128i *)(p + 0)));
+        b = _mm_xor_si128(_mm_xor_si128(b, b_lo), _mm_loadu_si128((const __m128i *)(p + 16)));
+        c = _mm_xor_si128(_mm_xor_si128(c, c_lo), _mm_loadu_si128((const __m128i *)(p + 32)));
+        d = _mm_xor_si128(_mm_xor_si128(d, d_lo), _mm_loadu_si128((const __m128i *)(p + 48)));
+        p += 64;
+        length -= 64;
+    }
+
+    // Merge the four lanes into one.
+    __m128i t = _mm_clmulepi64_si128(a, k_one, 0x00);
+    a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k_one, 0x11), b), t);
+    t = _mm_clmulepi64_si128(a, k_one, 0x00);
+    a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k_one, 0x11), c), t);
+    t = _mm_clmulepi64_si128(a, k_one, 0x00);
+    a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k_one, 0x11), d), t);
+
+    while (length >= 16) {
+        t = _mm_clmulepi64_si128(a, k_one, 0x00);
+        a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k_one, 0x11),
+                                        _mm_loadu_si128((const __m128i *)p)), t);
+        p += 16;
+        length -= 16;
+    }
+
+    // 128 -> 64 bits.
+    t = _mm_clmulepi64_si128(a, k_one, 0x10);
+    a = _mm_xor_si128(_mm_srli_si128(a, 8), t);
+    // 64 -> 32 bits.
+    t = _mm_srli_si128(a, 4);
+    a = _mm_and_si128(a, low32);
+    a = _mm_xor_si128(_mm_clmulepi64_si128(a, k_64, 0x00), t);
+    // Barrett reduction.
+    t = _mm_and_si128(a, low32);
+    t = _mm_clmulepi64_si128(t, barrett, 0x10);
+    t = _mm_and_si128(t, low32);
+    t = _mm_clmulepi64_si128(t, barrett, 0x00);
+    a = _mm_xor_si128(a, t);
+    return (uint32_t)_mm_extract_epi32(a, 1);
+}
+
+static int has_pclmul(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+    }
+    return cached;
+}
+#endif
+
+uint32_t ardaku_crc32_reference(uint32_t crc, const void *buffer, size_t length) {
+    if (length == 0) return crc;
+    return (uint32_t)crc32_z(crc, (const Bytef *)buffer, length);
+}
+
+int ardaku_crc32_is_accelerated(void) {
+#if defined(__x86_64__)
+    return has_pclmul();
+#else
+    return 0;
+#endif
+}
+
+uint32_t ardaku_crc32(uint32_t crc, const void *buffer, size_t length) {
+    const unsigned char *p = (const unsigned char *)buffer;
+#if defined(__x86_64__)
+    // Below 64 bytes the fold has nothing to fold; zlib's table is as fast.
+    if (length >= 64 && has_pclmul()) {
+        size_t folded = length & ~(size_t)15;
+        // The fold works on the bit-inverted register, as zlib does internally.
+        crc = ~fold_by_four(p, folded, ~crc);
+        p += folded;
+        length -= folded;
+    }
+#endif
+    return ardaku_crc32_reference(crc, p, length);
+}

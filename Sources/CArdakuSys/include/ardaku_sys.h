@@ -1,0 +1,28 @@
+#ifndef ARDAKU_SYS_H
+#define ARDAKU_SYS_H
+#include <stdint.h>
+#include <sys/types.h>
+
+// System calls and constants that Swift's Glibc module hides (it is built without
+// _GNU_SOURCE) or that are function-like macros Swift cannot import. Every function
+// returns 0 (or a non-negative value) on success and -errno on failure, so the Swift
+// side never reads the thread's errno after another call could have changed it.
+
+/// Size in bytes of the block device open on `fd` (ioctl BLKGETSIZE64).
+int ardaku_block_device_size(int fd, uint64_t *size);
+/// Logical and physical sector sizes of a block device (ioctl BLKSSZGET, BLKPBSZGET).
+int ardaku_block_device_sector_sizes(int fd, uint32_t *logical, uint32_t *physical);
+/// Discards [offset, offset+length) on a block device (ioctl BLKDISCARD).
+int ardaku_block_device_discard(int fd, uint64_t offset, uint64_t length);
+/// Punches a hole in a regular file, keeping its size (fallocate PUNCH_HOLE|KEEP_SIZE).
+int ardaku_punch_hole(int fd, int64_t offset, int64_t length);
+/// Next data at or after `offset` (lseek SEEK_DATA); -ENXIO when there is none.
+int64_t ardaku_seek_data(int fd, int64_t offset);
+/// Next hole at or after `offset` (lseek SEEK_HOLE).
+int64_t ardaku_seek_hole(int fd, int64_t offset);
+/// fdatasync, retried on EINTR.
+int ardaku_fdatasync(int fd);
+/// open(O_RDONLY|O_EXCL) on a block device: -EBUSY when the kernel holds it (mounted, in use).
+int ardaku_open_exclusive_probe(const char *path);
+
+#endif
