@@ -1,0 +1,231 @@
+/// A file-metadata record: one 16 KiB subpage per file (docs/FORMAT.md §7).
+///
+/// | offset | size | field                 | meaning |
+/// |--------|------|-----------------------|---------|
+/// | 0x0000 | 4    | magic                 | 0x524D4641 "AFMR" live record; 0x544D4641 "AFMT" tombstone |
+/// | 0x0004 | 4    | checksum              | CRC-32 of bytes 0x0008..<used_length |
+/// | 0x0008 | 4    | used_length           | bytes of the record in use, 0x80...0x4000 |
+/// | 0x000C | 4    | flags                 | zero |
+/// | 0x0010 | 16   | volume_uuid           | the volume's UUID (tells our records from look-alikes) |
+/// | 0x0020 | 8    | generation            | commit that wrote this record |
+/// | 0x0028 | 8    | file_id               | the file's id; kept across overwrite and rename |
+/// | 0x0030 | 8    | byte_length           | the file's length in bytes |
+/// | 0x0038 | 8    | modification_time     | seconds since the Unix epoch |
+/// | 0x0040 | 4    | data_page_count       | P = ceil(byte_length / 65536) |
+/// | 0x0044 | 4    | extension_page_count  | E, 0...2048 |
+/// | 0x0048 | 4    | inline_entry_count    | I, entries stored in this record |
+/// | 0x004C | 2    | name_length           | N, 1...1020 |
+/// | 0x004E | 2    | tag_count             | T, 0...256 |
+/// | 0x0050 | 32   | type                  | file type (zero: plain data) |
+/// | 0x0070 | 16   | reserved              | zero |
+/// | 0x0080 | N    | name                  | the full file name, a copy of the trie's key |
+/// | ...    | pad  | padding               | zeros up to a multiple of 4 |
+/// | ...    | 4T   | tags                  | u32 tag values (application-defined) |
+/// | ...    | 4E   | extension_pages       | u32 page index of each extension page, in order |
+/// | ...    | 8I   | inline_entries        | (u32 page, u32 CRC-32) for data pages 0..<I |
+///
+/// used_length is exactly the end of the inline entries. Data pages I..<P are listed, in
+/// order, by the extension pages. Bytes from used_length to the end of the subpage carry
+/// no meaning.
+public struct FileRecord: Equatable, Sendable {
+    public static let structureName = "metadata record"
+    /// "AFMR" read as a little-endian u32.
+    public static let magic: UInt32 = 0x524D_4641
+    /// "AFMT": the record of a deleted file.
+    public static let tombstoneMagic: UInt32 = 0x544D_4641
+    public static let headerSize = 0x80
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", 0x00, 4, "\"AFMR\" live, \"AFMT\" tombstone"),
+        FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<used_length"),
+        FieldLayout("used_length", 0x08, 4, "bytes in use"),
+        FieldLayout("flags", 0x0C, 4, "zero"),
+        FieldLayout("volume_uuid", 0x10, 16, "volume UUID"),
+        FieldLayout("generation", 0x20, 8, "commit that wrote this record"),
+        FieldLayout("file_id", 0x28, 8, "file id"),
+        FieldLayout("byte_length", 0x30, 8, "file length in bytes"),
+        FieldLayout("modification_time", 0x38, 8, "seconds since the Unix epoch"),
+        FieldLayout("data_page_count", 0x40, 4, "pages of data"),
+        FieldLayout("extension_page_count", 0x44, 4, "extension pages"),
+        FieldLayout("inline_entry_count", 0x48, 4, "entries in this record"),
+        FieldLayout("name_length", 0x4C, 2, "bytes of name"),
+        FieldLayout("tag_count", 0x4E, 2, "tags"),
+        FieldLayout("type", 0x50, 32, "file type"),
+        FieldLayout("reserved", 0x70, 16, "zero"),
+        FieldLayout("name", 0x80, 0, "full name, padded to 4 bytes; then tags, extension pages, entries"),
+    ]
+
+    public var isTombstone: Bool
+    public var volumeUUID: VolumeUUID
+    public var generation: UInt64
+    public var fileID: UInt64
+    public var byteLength: UInt64
+    public var modificationTime: UInt64
+    /// P: the number of data pages, inline and in extension pages.
+    public var dataPageCount: UInt32
+    public var name: [UInt8]
+    public var type: FileType
+    public var tags: [UInt32]
+    public var extensionPages: [PageIndex]
+    /// Entries for data pages 0..<inlineEntries.count.
+    public var inlineEntries: [PageEntry]
+    /// Flags and reserved bytes as found on disk; writers write zeros.
+    public var unknownBits: UInt32 = 0
+
+    public init(volumeUUID: VolumeUUID, generation: UInt64, fileID: UInt64, name: [UInt8], type: FileType = .data,
+                byteLength: UInt64 = 0, modificationTime: UInt64 = 0, dataPageCount: UInt32 = 0,
+                tags: [UInt32] = [], extensionPages: [PageIndex] = [], inlineEntries: [PageEntry] = [],
+                isTombstone: Bool = false) {
+        self.isTombstone = isTombstone
+        self.volumeUUID = volumeUUID
+        self.generation = generation
+        self.fileID = fileID
+        self.byteLength = byteLength
+        self.modificationTime = modificationTime
+        self.dataPageCount = dataPageCount
+        self.name = name
+        self.type = type
+        self.tags = tags
+        self.extensionPages = extensionPages
+        self.inlineEntries = inlineEntries
+    }
+
+    static func align4(_ n: Int) -> Int { (n + 3) & ~3 }
+
+    /// Offset of the tags: just after the padded name.
+    public var tagsOffset: Int { Self.headerSize + Self.align4(name.count) }
+    public var extensionPagesOffset: Int { tagsOffset + 4 * tags.count }
+    public var inlineEntriesOffset: Int { extensionPagesOffset + 4 * extensionPages.count }
+    public var usedLength: Int { inlineEntriesOffset + PageEntry.encodedSize * inlineEntries.count }
+
+    /// Inline entries that fit beside a name of `nameLength` bytes, `tagCount` tags and
+    /// `extensionPageCount` extension pages.
+    public static func inlineCapacity(nameLength: Int, tagCount: Int, extensionPageCount: Int) -> Int {
+        (Geometry.subpageSize - headerSize - align4(nameLength) - 4 * tagCount - 4 * extensionPageCount) / PageEntry.encodedSize
+    }
+
+    // MARK: Decoding
+
+    /// Decodes the record in the 16 KiB of `bytes` (one subpage).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, subpage: SubpageIndex? = nil,
+                              verifyChecksum: Bool = true) throws(FormatError) -> FileRecord {
+        var reader = ByteReader(bytes, structure: structureName, origin: subpage?.firstByte)
+        guard bytes.count >= Geometry.subpageSize else {
+            throw reader.error(.truncated(needed: Geometry.subpageSize, available: bytes.count), at: 0)
+        }
+        let magic = try reader.readUInt32()
+        guard magic == Self.magic || magic == Self.tombstoneMagic else {
+            throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0)
+        }
+        let stored = try reader.readUInt32()
+        let usedLength = Int(try reader.readUInt32())
+        guard usedLength >= headerSize, usedLength <= Geometry.subpageSize else {
+            throw reader.error(.fieldOutOfRange(field: "used_length", value: UInt64(usedLength),
+                                                allowed: UInt64(headerSize)...UInt64(Geometry.subpageSize)), at: 8)
+        }
+        if verifyChecksum {
+            let computed = checksum(bytes, usedLength: usedLength)
+            guard stored == computed else { throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: 4) }
+        }
+        let flags = try reader.readUInt32()
+        let uuid = VolumeUUID(bytes: try reader.readArray(16))
+        let generation = try reader.readUInt64()
+        let fileID = try reader.readUInt64()
+        let byteLength = try reader.readUInt64()
+        let modificationTime = try reader.readUInt64()
+        let dataPageCount = try reader.readUInt32()
+        let extensionCount = Int(try reader.readUInt32())
+        let inlineCount = Int(try reader.readUInt32())
+        let nameLength = Int(try reader.readUInt16())
+        let tagCount = Int(try reader.readUInt16())
+        let type = FileType(bytes: try reader.readArray(FileType.byteCount))
+        let reserved = try reader.readBytes(16)
+
+        guard (1...Limits.maxNameBytes).contains(nameLength) else {
+            throw reader.error(.fieldOutOfRange(field: "name_length", value: UInt64(nameLength),
+                                                allowed: 1...UInt64(Limits.maxNameBytes)), at: 0x4C)
+        }
+        guard tagCount <= Limits.maxTagsPerFile else {
+            throw reader.error(.fieldOutOfRange(field: "tag_count", value: UInt64(tagCount),
+                                                allowed: 0...UInt64(Limits.maxTagsPerFile)), at: 0x4E)
+        }
+        guard extensionCount <= Limits.maxExtensionPagesPerRecord else {
+            throw reader.error(.fieldOutOfRange(field: "extension_page_count", value: UInt64(extensionCount),
+                                                allowed: 0...UInt64(Limits.maxExtensionPagesPerRecord)), at: 0x44)
+        }
+        // Every count is now bounded, so this sum cannot overflow.
+        let expectedEnd = headerSize + align4(nameLength) + 4 * tagCount + 4 * extensionCount + PageEntry.encodedSize * inlineCount
+        guard inlineCount <= Geometry.subpageSize, expectedEnd == usedLength else {
+            throw reader.error(.inconsistent("used_length is \(usedLength) but the counts put the end at \(expectedEnd)"), at: 8)
+        }
+        guard UInt64(inlineCount) <= UInt64(dataPageCount), extensionCount > 0 || inlineCount == Int(dataPageCount) else {
+            throw reader.error(.inconsistent("inline_entry_count \(inlineCount) and extension_page_count \(extensionCount) cannot list data_page_count \(dataPageCount) pages"), at: 0x40)
+        }
+
+        let name = try reader.readArray(nameLength)
+        try reader.skip(align4(nameLength) - nameLength)
+        var tags: [UInt32] = []
+        tags.reserveCapacity(tagCount)
+        for _ in 0..<tagCount { tags.append(try reader.readUInt32()) }
+        var extensionPages: [PageIndex] = []
+        extensionPages.reserveCapacity(extensionCount)
+        for _ in 0..<extensionCount { extensionPages.append(PageIndex(try reader.readUInt32())) }
+        var entries: [PageEntry] = []
+        entries.reserveCapacity(inlineCount)
+        for _ in 0..<inlineCount {
+            entries.append(PageEntry(page: PageIndex(try reader.readUInt32()), checksum: try reader.readUInt32()))
+        }
+        var record = FileRecord(volumeUUID: uuid, generation: generation, fileID: fileID, name: name, type: type,
+                                byteLength: byteLength, modificationTime: modificationTime, dataPageCount: dataPageCount,
+                                tags: tags, extensionPages: extensionPages, inlineEntries: entries,
+                                isTombstone: magic == Self.tombstoneMagic)
+        record.unknownBits = flags | (reserved.contains { $0 != 0 } ? 1 << 31 : 0)
+        return record
+    }
+
+    /// The checksum field at offset 4 (0 when the bytes are too short).
+    public static func storedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { ByteReader.uint32(in: bytes, at: 4) ?? 0 }
+
+    /// CRC-32 of bytes 0x0008..<usedLength.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, usedLength: Int) -> UInt32 {
+        let end = max(8, min(usedLength, bytes.count))
+        return CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[8..<end]))
+    }
+
+    // MARK: Encoding
+
+    /// The record's `usedLength` bytes, checksum included.
+    public func encode() -> [UInt8] {
+        precondition(usedLength <= Geometry.subpageSize, "record overflows its subpage")
+        precondition(!name.isEmpty && name.count <= Limits.maxNameBytes && tags.count <= Limits.maxTagsPerFile)
+        var writer = ByteWriter(capacity: usedLength)
+        writer.writeUInt32(isTombstone ? Self.tombstoneMagic : Self.magic)
+        writer.writeUInt32(0)
+        writer.writeUInt32(UInt32(usedLength))
+        writer.writeUInt32(0)
+        writer.writeBytes(volumeUUID.bytes)
+        writer.writeUInt64(generation)
+        writer.writeUInt64(fileID)
+        writer.writeUInt64(byteLength)
+        writer.writeUInt64(modificationTime)
+        writer.writeUInt32(dataPageCount)
+        writer.writeUInt32(UInt32(extensionPages.count))
+        writer.writeUInt32(UInt32(inlineEntries.count))
+        writer.writeUInt16(UInt16(name.count))
+        writer.writeUInt16(UInt16(tags.count))
+        writer.writeBytes(type.bytes)
+        writer.pad(to: Self.headerSize)
+        writer.writeBytes(name)
+        writer.pad(to: tagsOffset)
+        for tag in tags { writer.writeUInt32(tag) }
+        for page in extensionPages { writer.writeUInt32(page.rawValue) }
+        for entry in inlineEntries {
+            writer.writeUInt32(entry.page.rawValue)
+            writer.writeUInt32(entry.checksum)
+        }
+        var bytes = writer.bytes
+        let checksum = bytes.withUnsafeBytes { Self.checksum($0, usedLength: usedLength) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: 4) }
+        return bytes
+    }
+}

@@ -1,0 +1,245 @@
+/// The system information block: page 0 of every volume, and its backup in the last page.
+///
+/// Layout (docs/FORMAT.md §4), all integers little-endian:
+///
+/// | offset | size  | field                  | meaning |
+/// |--------|-------|------------------------|---------|
+/// | 0x0000 | 2     | label_length           | bytes of label, 0...1020 |
+/// | 0x0002 | 1020  | label                  | UTF-8 volume label, zero padded |
+/// | 0x03FE | 2     | reserved               | zero |
+/// | 0x0400 | 4     | magic                  | 0x4B445241, the bytes "ARDK" |
+/// | 0x0404 | 4     | version                | format version, 1 |
+/// | 0x0408 | 2     | bitfield_page_count    | k = ceil(total_page_count / 2^19) |
+/// | 0x040A | 2     | copy                   | 0 in page 0, 1 in the backup |
+/// | 0x040C | 4     | next_empty_page_index  | allocation hint |
+/// | 0x0410 | 4     | trie_page_count        | entries used in the trie page list, 1...15871 |
+/// | 0x0414 | 4     | total_page_count       | pages in the volume, 4...2^30-2^19 |
+/// | 0x0418 | 16    | uuid                   | volume UUID |
+/// | 0x0428 | 8     | creation_time          | seconds since 1970-01-01T00:00:00Z |
+/// | 0x0430 | 8     | generation             | number of the last commit |
+/// | 0x0438 | 4     | used_page_count        | pages marked used in the bitfield |
+/// | 0x043C | 4     | file_count             | files in the trie |
+/// | 0x0440 | 4     | trie_root              | node reference of the trie's root |
+/// | 0x0444 | 4     | incompat_features      | zero; a reader refuses unknown bits |
+/// | 0x0448 | 4     | record_page_hint       | allocation hint for metadata records |
+/// | 0x044C | 4     | reserved               | zero |
+/// | 0x0450 | 8     | next_file_id           | the file id the next new file gets |
+/// | 0x0458 | 936   | reserved               | zero |
+/// | 0x0800 | 63484 | trie_pages             | u32 page index per trie page, by ordinal; unused entries zero |
+/// | 0xFFFC | 4     | checksum               | CRC-32 of bytes 0x0000..<0xFFFC |
+public struct SystemInformationBlock: Equatable, Sendable {
+    public static let structureName = "system information block"
+    /// "ARDK" read as a little-endian u32.
+    public static let magic: UInt32 = 0x4B44_5241
+    public static let version: UInt32 = 1
+    public static let checksumOffset = 0xFFFC
+    public static let triePageListOffset = 0x0800
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("label_length", 0x0000, 2, "bytes of label, 0...1020"),
+        FieldLayout("label", 0x0002, 1020, "UTF-8 volume label, zero padded"),
+        FieldLayout("reserved", 0x03FE, 2, "zero"),
+        FieldLayout("magic", 0x0400, 4, "0x4B445241 (\"ARDK\")"),
+        FieldLayout("version", 0x0404, 4, "format version"),
+        FieldLayout("bitfield_page_count", 0x0408, 2, "pages of used-page bitfield"),
+        FieldLayout("copy", 0x040A, 2, "0 primary (page 0), 1 backup (last page)"),
+        FieldLayout("next_empty_page_index", 0x040C, 4, "allocation hint"),
+        FieldLayout("trie_page_count", 0x0410, 4, "trie pages listed at 0x0800"),
+        FieldLayout("total_page_count", 0x0414, 4, "pages in the volume"),
+        FieldLayout("uuid", 0x0418, 16, "volume UUID"),
+        FieldLayout("creation_time", 0x0428, 8, "seconds since the Unix epoch"),
+        FieldLayout("generation", 0x0430, 8, "last commit number"),
+        FieldLayout("used_page_count", 0x0438, 4, "pages marked used"),
+        FieldLayout("file_count", 0x043C, 4, "files in the trie"),
+        FieldLayout("trie_root", 0x0440, 4, "node reference of the trie root"),
+        FieldLayout("incompat_features", 0x0444, 4, "must be zero"),
+        FieldLayout("record_page_hint", 0x0448, 4, "allocation hint for records"),
+        FieldLayout("reserved", 0x044C, 4, "zero"),
+        FieldLayout("next_file_id", 0x0450, 8, "id of the next new file"),
+        FieldLayout("reserved", 0x0458, 0x0800 - 0x0458, "zero"),
+        FieldLayout("trie_pages", 0x0800, 0xFFFC - 0x0800, "u32 page index per trie page ordinal"),
+        FieldLayout("checksum", 0xFFFC, 4, "CRC-32 of bytes 0x0000..<0xFFFC"),
+    ]
+
+    public enum Copy: UInt16, Sendable {
+        case primary = 0
+        case backup = 1
+    }
+
+    public var label: [UInt8]
+    public var bitfieldPageCount: UInt16
+    public var copy: Copy
+    public var nextEmptyPageHint: UInt32
+    public var totalPageCount: UInt32
+    public var uuid: VolumeUUID
+    public var creationTime: UInt64
+    public var generation: UInt64
+    public var usedPageCount: UInt32
+    public var fileCount: UInt32
+    public var trieRoot: NodeReference
+    public var recordPageHint: UInt32
+    public var nextFileID: UInt64
+    /// Trie pages by ordinal: `triePages[n]` holds the nodes whose references name ordinal n.
+    public var triePages: [PageIndex]
+
+    public init(label: [UInt8], totalPageCount: UInt32, uuid: VolumeUUID, creationTime: UInt64,
+                triePages: [PageIndex], trieRoot: NodeReference) {
+        self.label = label
+        self.totalPageCount = totalPageCount
+        self.bitfieldPageCount = UInt16(VolumeLayout.bitfieldPageCount(forTotal: totalPageCount))
+        self.copy = .primary
+        self.nextEmptyPageHint = 0
+        self.uuid = uuid
+        self.creationTime = creationTime
+        self.generation = 1
+        self.usedPageCount = 0
+        self.fileCount = 0
+        self.trieRoot = trieRoot
+        self.recordPageHint = 0
+        self.nextFileID = 1
+        self.triePages = triePages
+    }
+
+    /// The label as text (invalid UTF-8 is shown with replacement characters).
+    public var labelString: String { String(decoding: label, as: UTF8.self) }
+
+    // MARK: Decoding
+
+    /// Decodes a system information block from the 64 KiB of `bytes`.
+    ///
+    /// - Parameters:
+    ///   - page: where the bytes came from (page 0 or the last page), for error locations.
+    ///   - verifyChecksum: false lets `dumpfs` show the fields of a block whose CRC is wrong.
+    /// - Throws: `FormatError` on truncation, a wrong magic, checksum or version, unknown
+    ///   feature bits, or a count outside its limit.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, page: PageIndex = PageIndex(0),
+                              verifyChecksum: Bool = true) throws(FormatError) -> SystemInformationBlock {
+        var reader = ByteReader(bytes, structure: structureName, origin: page.firstByte)
+        guard bytes.count >= Geometry.pageSize else {
+            throw reader.error(.truncated(needed: Geometry.pageSize, available: bytes.count), at: 0)
+        }
+        try reader.seek(to: 0x0400)
+        let magic = try reader.readUInt32()
+        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0x0400) }
+        if verifyChecksum {
+            let stored = storedChecksum(bytes), computed = computedChecksum(bytes)
+            guard stored == computed else {
+                throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: checksumOffset)
+            }
+        }
+        let version = try reader.readUInt32()
+        guard version == Self.version else {
+            throw reader.error(.unsupportedVersion(found: version, supported: Self.version), at: 0x0404)
+        }
+
+        try reader.seek(to: 0)
+        let labelLength = Int(try reader.readUInt16())
+        guard labelLength <= Limits.maxLabelBytes else {
+            throw reader.error(.fieldOutOfRange(field: "label_length", value: UInt64(labelLength),
+                                                allowed: 0...UInt64(Limits.maxLabelBytes)), at: 0)
+        }
+        let label = try reader.readArray(labelLength)
+
+        try reader.seek(to: 0x0408)
+        let bitfieldPageCount = try reader.readUInt16()
+        let copyRaw = try reader.readUInt16()
+        guard let copy = Copy(rawValue: copyRaw) else {
+            throw reader.error(.fieldOutOfRange(field: "copy", value: UInt64(copyRaw), allowed: 0...1), at: 0x040A)
+        }
+        let nextEmpty = try reader.readUInt32()
+        let triePageCount = try reader.readUInt32()
+        let totalPageCount = try reader.readUInt32()
+        guard (Limits.minPageCount...Limits.maxPageCount).contains(totalPageCount) else {
+            throw reader.error(.fieldOutOfRange(field: "total_page_count", value: UInt64(totalPageCount),
+                                                allowed: UInt64(Limits.minPageCount)...UInt64(Limits.maxPageCount)), at: 0x0414)
+        }
+        let expectedBitfieldPages = VolumeLayout.bitfieldPageCount(forTotal: totalPageCount)
+        guard Int(bitfieldPageCount) == expectedBitfieldPages else {
+            throw reader.error(.inconsistent("bitfield_page_count is \(bitfieldPageCount) but \(totalPageCount) pages need \(expectedBitfieldPages)"), at: 0x0408)
+        }
+        guard triePageCount >= 1, triePageCount <= UInt32(Limits.maxTriePages) else {
+            throw reader.error(.fieldOutOfRange(field: "trie_page_count", value: UInt64(triePageCount),
+                                                allowed: 1...UInt64(Limits.maxTriePages)), at: 0x0410)
+        }
+        let uuid = VolumeUUID(bytes: try reader.readArray(16))
+        let creationTime = try reader.readUInt64()
+        let generation = try reader.readUInt64()
+        let usedPageCount = try reader.readUInt32()
+        let fileCount = try reader.readUInt32()
+        let trieRoot = NodeReference(rawValue: try reader.readUInt32())
+        let incompat = try reader.readUInt32()
+        guard incompat == 0 else { throw reader.error(.unknownFeatures(incompat), at: 0x0444) }
+        let recordPageHint = try reader.readUInt32()
+        try reader.skip(4)
+        let nextFileID = try reader.readUInt64()
+
+        try reader.seek(to: triePageListOffset)
+        var triePages: [PageIndex] = []
+        triePages.reserveCapacity(Int(triePageCount))
+        for _ in 0..<triePageCount { triePages.append(PageIndex(try reader.readUInt32())) }
+
+        var block = SystemInformationBlock(label: label, totalPageCount: totalPageCount, uuid: uuid,
+                                           creationTime: creationTime, triePages: triePages, trieRoot: trieRoot)
+        block.copy = copy
+        block.nextEmptyPageHint = nextEmpty
+        block.generation = generation
+        block.usedPageCount = usedPageCount
+        block.fileCount = fileCount
+        block.recordPageHint = recordPageHint
+        block.nextFileID = nextFileID
+        return block
+    }
+
+    /// The checksum stored at 0xFFFC (0 when `bytes` is too short to hold one).
+    public static func storedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        ByteReader.uint32(in: bytes, at: checksumOffset) ?? 0
+    }
+
+    /// The CRC-32 of bytes 0x0000..<0xFFFC.
+    public static func computedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, checksumOffset)]))
+    }
+
+    // MARK: Encoding
+
+    /// The 65,536 bytes of the block, checksum included.
+    public func encode() -> [UInt8] {
+        precondition(label.count <= Limits.maxLabelBytes && triePages.count <= Limits.maxTriePages)
+        var writer = ByteWriter(capacity: Geometry.pageSize)
+        writer.writeUInt16(UInt16(label.count))
+        writer.writeBytes(label)
+        writer.pad(to: 0x0400)
+        writer.writeUInt32(Self.magic)
+        writer.writeUInt32(Self.version)
+        writer.writeUInt16(bitfieldPageCount)
+        writer.writeUInt16(copy.rawValue)
+        writer.writeUInt32(nextEmptyPageHint)
+        writer.writeUInt32(UInt32(triePages.count))
+        writer.writeUInt32(totalPageCount)
+        writer.writeBytes(uuid.bytes)
+        writer.writeUInt64(creationTime)
+        writer.writeUInt64(generation)
+        writer.writeUInt32(usedPageCount)
+        writer.writeUInt32(fileCount)
+        writer.writeUInt32(trieRoot.rawValue)
+        writer.writeUInt32(0)
+        writer.writeUInt32(recordPageHint)
+        writer.writeUInt32(0)
+        writer.writeUInt64(nextFileID)
+        writer.pad(to: Self.triePageListOffset)
+        for page in triePages { writer.writeUInt32(page.rawValue) }
+        writer.pad(to: Self.checksumOffset)
+        writer.writeUInt32(0)
+        var bytes = writer.bytes
+        let checksum = bytes.withUnsafeBytes { Self.computedChecksum($0) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Self.checksumOffset) }
+        return bytes
+    }
+
+    /// The same block as the backup copy (or the primary) says it is.
+    public func asCopy(_ copy: Copy) -> SystemInformationBlock {
+        var block = self
+        block.copy = copy
+        return block
+    }
+}

@@ -1,0 +1,33 @@
+import ArdakuFormat
+
+/// Bytes to store as a file's content, read one page at a time so that a file of any size
+/// passes through a fixed amount of memory.
+public protocol ContentSource {
+    var byteLength: UInt64 { get }
+    /// Fills `buffer` with the bytes at `offset`; the range always lies inside `byteLength`.
+    func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError)
+}
+
+/// Content held in memory.
+public struct BytesSource: ContentSource {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var byteLength: UInt64 { UInt64(bytes.count) }
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+        let start = Int(offset)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + buffer.count)])) }
+    }
+}
+
+/// Options for storing a file.
+public struct PutOptions {
+    public var type: FileType = .data
+    /// Seconds since the epoch; nil takes the volume's clock.
+    public var modificationTime: UInt64?
+    public var tags: [UInt32] = []
+    /// Replace an existing file of the same name (its file id is kept).
+    public var replaceExisting = false
+    /// Called with the bytes stored so far, after each page.
+    public var progress: ((UInt64) -> Void)?
+    public init() {}
+}

@@ -1,0 +1,229 @@
+import ArdakuFormat
+
+/// What `stat` and `list` report about a file.
+public struct FileStatus: Equatable, Sendable {
+    public let name: String
+    public let nameBytes: [UInt8]
+    /// Where the file's metadata record is.
+    public let subpage: SubpageIndex
+    public let fileID: UInt64
+    public let byteLength: UInt64
+    public let type: FileType
+    public let modificationTime: UInt64
+    public let tags: [UInt32]
+    /// Data pages, holes included.
+    public let dataPageCount: UInt32
+    /// Data pages that hold bytes (holes excluded).
+    public let allocatedDataPageCount: UInt32
+    public let extensionPages: [PageIndex]
+    /// The commit that last wrote the record.
+    public let generation: UInt64
+}
+
+/// A file decoded once: its record and the full list of its data pages.
+struct OpenFile {
+    var subpage: SubpageIndex
+    var record: FileRecord
+    var entries: [PageEntry]
+    /// The entries each extension page holds, to rewrite only those that change.
+    var extensionEntries: [[PageEntry]]
+
+    var status: FileStatus {
+        FileStatus(name: String(decoding: record.name, as: UTF8.self), nameBytes: record.name, subpage: subpage,
+                   fileID: record.fileID, byteLength: record.byteLength, type: record.type,
+                   modificationTime: record.modificationTime, tags: record.tags,
+                   dataPageCount: record.dataPageCount,
+                   allocatedDataPageCount: UInt32(entries.lazy.filter { !$0.isHole }.count),
+                   extensionPages: record.extensionPages, generation: record.generation)
+    }
+}
+
+extension Volume {
+    // MARK: Looking up files
+
+    /// Parses `name` as a file name.
+    public static func fileName(_ name: String) throws(VolumeError) -> FileName {
+        do { return try FileName(name) } catch { throw .invalidName(name, error) }
+    }
+
+    /// The status of the file called `name`.
+    public func stat(_ name: FileName) throws(VolumeError) -> FileStatus {
+        try openFile(name).status
+    }
+
+    /// True when a file called `name` exists.
+    public func exists(_ name: FileName) throws(VolumeError) -> Bool {
+        try trie.lookup(name.bytes) != nil
+    }
+
+    /// True when some file's name starts with `directory` followed by '/'.
+    public func isDirectory(_ directory: [UInt8]) throws(VolumeError) -> Bool {
+        if directory == [UInt8(ascii: "/")] { return true }
+        return try trie.hasEntries(withPrefix: directory + [UInt8(ascii: "/")])
+    }
+
+    /// Every file whose name starts with the bytes `prefix`, in byte order.
+    public func list(prefix: [UInt8] = []) throws(VolumeError) -> [FileStatus] {
+        var result: [FileStatus] = []
+        try forEachFile(prefix: prefix) { (status: FileStatus) throws(VolumeError) -> Bool in
+            result.append(status)
+            return true
+        }
+        return result
+    }
+
+    /// Calls `body` with each file whose name starts with `prefix`, in byte order.
+    public func forEachFile(prefix: [UInt8] = [], _ body: (FileStatus) throws(VolumeError) -> Bool) throws(VolumeError) {
+        var pending: [([UInt8], SubpageIndex)] = []
+        try trie.forEach(prefix: prefix) { name, subpage in
+            pending.append((name, subpage))
+            return true
+        }
+        for (name, subpage) in pending {
+            let file = try loadFile(name: name, subpage: subpage)
+            guard try body(file.status) else { return }
+        }
+    }
+
+    /// The file's data pages in order (a hole has page 0), as its record and extension
+    /// pages list them.
+    public func pageEntries(_ name: FileName) throws(VolumeError) -> [PageEntry] {
+        try openFile(name).entries
+    }
+
+    /// Names (without status) under `prefix`; cheaper than `list` for large trees.
+    public func names(prefix: [UInt8] = []) throws(VolumeError) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        try trie.forEach(prefix: prefix) { name, _ in result.append(name); return true }
+        return result
+    }
+
+    func openFile(_ name: FileName) throws(VolumeError) -> OpenFile {
+        if let cached = openFiles[name.bytes] { return cached }
+        guard let subpage = try trie.lookup(name.bytes) else { throw .notFound(name.string) }
+        let file = try loadFile(name: name.bytes, subpage: subpage)
+        openFiles[name.bytes] = file
+        return file
+    }
+
+    /// Decodes and cross-checks the record at `subpage` and its extension pages.
+    func loadFile(name: [UInt8], subpage: SubpageIndex) throws(VolumeError) -> OpenFile {
+        let record = try readRecord(at: subpage)
+        let shownName = String(decoding: name, as: UTF8.self)
+        guard !record.isTombstone else {
+            throw .corrupt("\(shownName): its record at subpage \(subpage.rawValue) is a tombstone (an interrupted deletion)", address: subpage.firstByte)
+        }
+        guard record.name == name else {
+            throw .corrupt("\(shownName): the trie leads to subpage \(subpage.rawValue), whose record is named \(String(decoding: record.name, as: UTF8.self))", address: subpage.firstByte)
+        }
+        guard record.volumeUUID == system.uuid else {
+            throw .corrupt("\(shownName): record at subpage \(subpage.rawValue) belongs to volume \(record.volumeUUID)", address: subpage.firstByte.advanced(by: 0x10))
+        }
+        guard UInt64(record.dataPageCount) == PageEntry.pageCount(forLength: record.byteLength) else {
+            throw .corrupt("\(shownName): data_page_count \(record.dataPageCount) does not fit byte_length \(record.byteLength)", address: subpage.firstByte.advanced(by: 0x40))
+        }
+        var entries = record.inlineEntries
+        var extensionEntries: [[PageEntry]] = []
+        for (sequence, page) in record.extensionPages.enumerated() {
+            guard layout.allocatablePages.contains(page.rawValue) else {
+                throw .corrupt("\(shownName): extension page \(sequence) is page \(page.rawValue), outside the volume's data pages", address: subpage.firstByte)
+            }
+            let extensionPage: ExtensionPage
+            do { extensionPage = try ExtensionPage.decode(try store.read(page), page: page) }
+            catch let error as FormatError { throw .format(error) }
+            catch let error as StoreError { throw .store(error) }
+            catch { throw .corrupt("\(error)", address: page.firstByte) }
+            guard extensionPage.fileID == record.fileID, extensionPage.sequence == UInt32(sequence) else {
+                throw .corrupt("\(shownName): extension page \(page.rawValue) belongs to file id \(extensionPage.fileID) as number \(extensionPage.sequence), expected file id \(record.fileID) number \(sequence)", address: page.firstByte)
+            }
+            guard entries.count + extensionPage.entries.count <= Int(record.dataPageCount) else {
+                throw .corrupt("\(shownName): extension pages list more than \(record.dataPageCount) data pages", address: page.firstByte)
+            }
+            entries += extensionPage.entries
+            extensionEntries.append(extensionPage.entries)
+        }
+        guard entries.count == Int(record.dataPageCount) else {
+            throw .corrupt("\(shownName): lists \(entries.count) data pages, data_page_count is \(record.dataPageCount)", address: subpage.firstByte)
+        }
+        for (ordinal, entry) in entries.enumerated() where !entry.isHole && !layout.allocatablePages.contains(entry.page.rawValue) {
+            throw .corrupt("\(shownName): data page \(ordinal) is page \(entry.page.rawValue), outside the volume's data pages", address: subpage.firstByte)
+        }
+        return OpenFile(subpage: subpage, record: record, entries: entries, extensionEntries: extensionEntries)
+    }
+
+    func readRecord(at subpage: SubpageIndex) throws(VolumeError) -> FileRecord {
+        guard layout.allocatablePages.contains(subpage.page.rawValue) else {
+            throw .corrupt("metadata record reference \(subpage.rawValue) lies outside the volume's data pages", address: nil)
+        }
+        let page = try readPage(subpage.page)
+        let start = subpage.slot * Geometry.subpageSize
+        do {
+            return try FileRecord.decode(UnsafeRawBufferPointer(rebasing: page[start..<(start + Geometry.subpageSize)]), subpage: subpage)
+        } catch { throw .format(error) }
+    }
+
+    // MARK: Reading content
+
+    /// Streams the file's content to `sink` one page at a time, verifying every page's CRC-32.
+    ///
+    /// - Parameter sink: receives the bytes of each page in order (the file's bytes only);
+    ///   a hole arrives as zeros.
+    /// - Throws: `.dataChecksumMismatch` naming the page whose content does not match.
+    public func read(_ name: FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws(VolumeError) {
+        let file = try openFile(name)
+        for (ordinal, entry) in file.entries.enumerated() {
+            let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: file.record.byteLength)
+            try sink(try verifiedBytes(of: file, ordinal: ordinal, entry: entry, count: count))
+        }
+    }
+
+    /// The whole file, verified.
+    public func readAll(_ name: FileName) throws(VolumeError) -> [UInt8] {
+        var result: [UInt8] = []
+        try read(name) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in result.append(contentsOf: bytes) }
+        return result
+    }
+
+    /// `buffer.count` bytes of the file from `offset`, verified; the range must lie in the file.
+    public func read(_ name: FileName, at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+        let file = try openFile(name)
+        let length = file.record.byteLength
+        guard offset <= length, UInt64(buffer.count) <= length - offset else {
+            throw .store(.outOfRange(offset: offset, count: UInt64(buffer.count), size: length))
+        }
+        var done = 0
+        while done < buffer.count {
+            let position = offset + UInt64(done)
+            let ordinal = Int(position >> 16)
+            let within = Int(position & 0xFFFF)
+            let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: length)
+            let bytes = try verifiedBytes(of: file, ordinal: ordinal, entry: file.entries[ordinal], count: count)
+            let take = min(buffer.count - done, count - within)
+            UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + take)])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[within..<(within + take)]))
+            done += take
+        }
+    }
+
+    private func verifiedBytes(of file: OpenFile, ordinal: Int, entry: PageEntry, count: Int) throws(VolumeError) -> UnsafeRawBufferPointer {
+        let bytes: UnsafeRawBufferPointer
+        if entry.isHole {
+            bytes = UnsafeRawBufferPointer(rebasing: Volume.zeroPage[0..<count])
+        } else {
+            bytes = UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
+        }
+        let computed = CRC32.checksum(bytes)
+        guard computed == entry.checksum else {
+            throw .dataChecksumMismatch(name: String(decoding: file.record.name, as: UTF8.self), pageOrdinal: UInt64(ordinal),
+                                        page: entry.page, stored: entry.checksum, computed: computed)
+        }
+        return bytes
+    }
+
+    /// Zeros that holes read as: allocated once and never written or freed.
+    nonisolated(unsafe) static let zeroPage: UnsafeRawBufferPointer = {
+        let page = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
+        page.initializeMemory(as: UInt8.self, repeating: 0)
+        return UnsafeRawBufferPointer(page)
+    }()
+}

@@ -1,0 +1,376 @@
+import ArdakuFormat
+
+extension Volume {
+    // MARK: Creating and replacing
+
+    /// Stores `source` as the file `name`, one page at a time. All-zero pages become holes.
+    ///
+    /// - Throws: `.alreadyExists` (unless `options.replaceExisting`), `.notADirectory`,
+    ///   `.isADirectory`, `.noSpace`, `.fileTooLarge`, `.source`. On any error nothing of
+    ///   the operation is committed.
+    @discardableResult
+    public func put(_ name: FileName, from source: ContentSource, options: PutOptions = PutOptions()) throws(VolumeError) -> FileStatus {
+        try mutate { () throws(VolumeError) -> FileStatus in
+            let previous: OpenFile? = try exists(name) ? try openFile(name) : nil
+            if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
+            if previous == nil { try checkNameIsFree(name) }
+            guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
+            let length = source.byteLength
+            let pageCount = PageEntry.pageCount(forLength: length)
+            guard pageCount <= Limits.maxFilePages else {
+                throw .fileTooLarge(byteLength: length, limit: Limits.maxFilePages << 16)
+            }
+            var entries: [PageEntry] = []
+            entries.reserveCapacity(Int(pageCount))
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
+            defer { buffer.deallocate() }
+            for ordinal in 0..<pageCount {
+                let count = PageEntry.bytesInPage(ordinal: ordinal, byteLength: length)
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+                try source.read(at: ordinal << 16, into: chunk)
+                entries.append(try storeDataPage(UnsafeRawBufferPointer(chunk), replacing: nil))
+                options.progress?(ordinal << 16 + UInt64(count))
+            }
+            if let previous {
+                for entry in previous.entries { try releasePage(entry.page) }
+            } else {
+                system.fileCount += 1
+            }
+            let fileID = previous?.record.fileID ?? takeFileID()
+            let file = try storeFile(name: name.bytes, previous: previous, fileID: fileID, entries: entries,
+                                     byteLength: length, type: options.type,
+                                     modificationTime: options.modificationTime ?? clock(), tags: options.tags)
+            return file.status
+        }
+    }
+
+    /// Stores `bytes` as the file `name`.
+    @discardableResult
+    public func put(_ name: FileName, bytes: [UInt8], options: PutOptions = PutOptions()) throws(VolumeError) -> FileStatus {
+        try put(name, from: BytesSource(bytes), options: options)
+    }
+
+    // MARK: Changing content
+
+    /// Overwrites the file's bytes from `offset` with `bytes`, extending it when they reach
+    /// past its end (a gap reads as zeros). Only the pages touched are rewritten.
+    public func write(_ name: FileName, at offset: UInt64, _ bytes: UnsafeRawBufferPointer) throws(VolumeError) {
+        try mutate { () throws(VolumeError) in
+            let file = try openFile(name)
+            let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
+            guard !overflow, PageEntry.pageCount(forLength: end) <= Limits.maxFilePages else {
+                throw .fileTooLarge(byteLength: overflow ? .max : end, limit: Limits.maxFilePages << 16)
+            }
+            try rewrite(file, newLength: max(file.record.byteLength, end), patchOffset: offset, patch: bytes)
+        }
+    }
+
+    public func write(_ name: FileName, at offset: UInt64, _ bytes: [UInt8]) throws(VolumeError) {
+        let result: Result<Void, VolumeError> = bytes.withUnsafeBytes { raw in
+            do throws(VolumeError) { try write(name, at: offset, raw); return .success(()) } catch { return .failure(error) }
+        }
+        try result.get()
+    }
+
+    /// Appends `bytes` to the file.
+    public func append(_ name: FileName, _ bytes: [UInt8]) throws(VolumeError) {
+        try write(name, at: try stat(name).byteLength, bytes)
+    }
+
+    /// Shortens the file to `length`, or extends it with zeros.
+    public func truncate(_ name: FileName, to length: UInt64) throws(VolumeError) {
+        try mutate { () throws(VolumeError) in
+            let file = try openFile(name)
+            guard PageEntry.pageCount(forLength: length) <= Limits.maxFilePages else {
+                throw .fileTooLarge(byteLength: length, limit: Limits.maxFilePages << 16)
+            }
+            if length >= file.record.byteLength {
+                try rewrite(file, newLength: length, patchOffset: length, patch: UnsafeRawBufferPointer(start: nil, count: 0))
+                return
+            }
+            var entries = file.entries
+            let pageCount = Int(PageEntry.pageCount(forLength: length))
+            for entry in entries[pageCount...] { try releasePage(entry.page) }
+            entries.removeSubrange(pageCount...)
+            if let last = entries.indices.last {
+                // The last page keeps its bytes; only the range its CRC-32 covers shrinks.
+                let oldCount = PageEntry.bytesInPage(ordinal: UInt64(last), byteLength: file.record.byteLength)
+                let newCount = PageEntry.bytesInPage(ordinal: UInt64(last), byteLength: length)
+                let content = try pageContent(of: file, ordinal: last, count: oldCount)
+                entries[last].checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: content[0..<newCount]))
+            }
+            try storeFile(name: name.bytes, previous: file, fileID: file.record.fileID, entries: entries, byteLength: length,
+                          type: file.record.type, modificationTime: clock(), tags: file.record.tags)
+        }
+    }
+
+    /// Rewrites the pages of `file` that `patch` at `patchOffset` touches, plus the old last
+    /// page when the file grows (its bytes past the old end must read as zeros).
+    private func rewrite(_ file: OpenFile, newLength: UInt64, patchOffset: UInt64, patch: UnsafeRawBufferPointer) throws(VolumeError) {
+        let oldLength = file.record.byteLength
+        var entries = file.entries
+        let newPageCount = Int(PageEntry.pageCount(forLength: newLength))
+        while entries.count < newPageCount {
+            entries.append(.hole(bytesInPage: PageEntry.bytesInPage(ordinal: UInt64(entries.count), byteLength: newLength)))
+        }
+        var touched = Set<Int>()
+        if !patch.isEmpty {
+            let first = Int(patchOffset >> 16), last = Int((patchOffset + UInt64(patch.count) - 1) >> 16)
+            touched.formUnion(first...last)
+        }
+        if newLength > oldLength, oldLength & 0xFFFF != 0 { touched.insert(Int(oldLength >> 16)) }
+
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
+        defer { buffer.deallocate() }
+        for ordinal in touched.sorted() {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            if ordinal < file.entries.count {
+                let oldCount = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: oldLength)
+                let content = try pageContent(of: file, ordinal: ordinal, count: oldCount)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[0..<oldCount]).copyMemory(from: content)
+            }
+            let pageStart = UInt64(ordinal) << 16
+            let from = max(patchOffset, pageStart), to = min(patchOffset + UInt64(patch.count), pageStart + 0x10000)
+            if from < to {
+                let source = UnsafeRawBufferPointer(rebasing: patch[Int(from - patchOffset)..<Int(to - patchOffset)])
+                UnsafeMutableRawBufferPointer(rebasing: buffer[Int(from - pageStart)..<Int(to - pageStart)]).copyMemory(from: source)
+            }
+            let newCount = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: newLength)
+            let old = ordinal < file.entries.count ? file.entries[ordinal] : nil
+            entries[ordinal] = try storeDataPage(UnsafeRawBufferPointer(rebasing: buffer[0..<newCount]), replacing: old)
+        }
+        try storeFile(name: file.record.name, previous: file, fileID: file.record.fileID, entries: entries,
+                      byteLength: newLength, type: file.record.type, modificationTime: clock(), tags: file.record.tags)
+    }
+
+    /// The verified bytes of a file's page (zeros for a hole).
+    private func pageContent(of file: OpenFile, ordinal: Int, count: Int) throws(VolumeError) -> UnsafeRawBufferPointer {
+        let entry = file.entries[ordinal]
+        let bytes = entry.isHole ? UnsafeRawBufferPointer(rebasing: Volume.zeroPage[0..<count])
+                                 : UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
+        let computed = CRC32.checksum(bytes)
+        guard computed == entry.checksum else {
+            throw .dataChecksumMismatch(name: String(decoding: file.record.name, as: UTF8.self), pageOrdinal: UInt64(ordinal),
+                                        page: entry.page, stored: entry.checksum, computed: computed)
+        }
+        return bytes
+    }
+
+    /// Stores one page of content: a hole when it is all zeros, else a page written in place
+    /// when this transaction owns `replacing`'s page, else a new page (the old one is freed
+    /// after the commit).
+    private func storeDataPage(_ content: UnsafeRawBufferPointer, replacing old: PageEntry?) throws(VolumeError) -> PageEntry {
+        if Volume.isAllZero(content) {
+            if let old { try releasePage(old.page) }
+            return .hole(bytesInPage: content.count)
+        }
+        let target: PageIndex
+        if let old, !old.isHole, transaction.allocatedPages.contains(old.page.rawValue) {
+            target = old.page
+        } else {
+            target = try allocatePage()
+            if let old { try releasePage(old.page) }
+        }
+        try write(content, to: target)
+        return PageEntry(page: target, checksum: CRC32.checksum(content))
+    }
+
+    static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = bytes.count
+        // Eight bytes at a time; loadUnaligned is fine here: only equality with zero matters,
+        // which no byte order changes.
+        while index <= count - 8 {
+            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
+            index += 8
+        }
+        while index < count {
+            if bytes[index] != 0 { return false }
+            index += 1
+        }
+        return true
+    }
+
+    // MARK: Removing and renaming
+
+    /// Deletes the file.
+    public func remove(_ name: FileName) throws(VolumeError) {
+        try mutate { () throws(VolumeError) in
+            let file = try openFile(name)
+            try trie.remove(name.bytes)
+            openFiles[name.bytes] = nil
+            var tombstone = file.record
+            tombstone.isTombstone = true
+            tombstone.generation = committed.generation + 1
+            if transaction.allocatedSubpages.remove(file.subpage) != nil {
+                try writeRecord(tombstone, at: file.subpage)
+                addFreeRecordSubpage(file.subpage)
+                transaction.freedOwnSubpages.append(file.subpage)
+            } else {
+                // The tombstone goes in before the commit: if the commit never happens, the old
+                // trie leads to a tombstone, and fsck finishes the deletion.
+                transaction.tombstonedRecords.append((file.subpage, file.record))
+                try writeRecord(tombstone, at: file.subpage)
+                transaction.deletedRecordSubpages.append(file.subpage)
+            }
+            for entry in file.entries { try releasePage(entry.page) }
+            for page in file.record.extensionPages { try releasePage(page) }
+            system.fileCount -= 1
+        }
+    }
+
+    /// Renames a file, or every file under a directory. With `replaceExisting`, a file of
+    /// the target name is replaced; a directory never is.
+    public func move(_ source: [UInt8], to target: [UInt8], replaceExisting: Bool = false) throws(VolumeError) {
+        try mutate { () throws(VolumeError) in
+            let from = try Self.name(bytes: source), to = try Self.name(bytes: target)
+            if try exists(from) {
+                try renameFile(from, to: to, replaceExisting: replaceExisting)
+                return
+            }
+            let sourcePrefix = source + [UInt8(ascii: "/")]
+            let names = self.trieNames(prefix: sourcePrefix)
+            guard !(try names.get().isEmpty) else { throw .notFound(from.string) }
+            guard !(target.starts(with: sourcePrefix)) else { throw .invalidName(to.string, .dotDotComponent(byteOffset: 0)) }
+            if try exists(to) { throw .alreadyExists(to.string) }
+            if try isDirectory(to.bytes) { throw .alreadyExists(to.string) }
+            for name in try names.get() {
+                let newName = try Self.name(bytes: target + name[source.count...])
+                try renameFile(try Self.name(bytes: name), to: newName, replaceExisting: false)
+            }
+        }
+    }
+
+    private func trieNames(prefix: [UInt8]) -> Result<[[UInt8]], VolumeError> {
+        do throws(VolumeError) { return .success(try names(prefix: prefix)) } catch { return .failure(error) }
+    }
+
+    static func name(bytes: [UInt8]) throws(VolumeError) -> FileName {
+        do { return try FileName(bytes: bytes) } catch { throw .invalidName(String(decoding: bytes, as: UTF8.self), error) }
+    }
+
+    private func renameFile(_ from: FileName, to: FileName, replaceExisting: Bool) throws(VolumeError) {
+        guard from != to else { return }
+        let file = try openFile(from)
+        if try exists(to) {
+            guard replaceExisting else { throw .alreadyExists(to.string) }
+            let replaced = try openFile(to)
+            // The replaced file stays intact until the commit: its record is superseded,
+            // not tombstoned, so a crash keeps it.
+            try trie.remove(to.bytes)
+            openFiles[to.bytes] = nil
+            supersede(replaced)
+            for entry in replaced.entries { try releasePage(entry.page) }
+            for page in replaced.record.extensionPages { try releasePage(page) }
+            system.fileCount -= 1
+        } else {
+            try checkNameIsFree(to, ignoring: from)
+        }
+        try trie.remove(from.bytes)
+        openFiles[from.bytes] = nil
+        try storeFile(name: to.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
+                      byteLength: file.record.byteLength, type: file.record.type,
+                      modificationTime: file.record.modificationTime, tags: file.record.tags)
+    }
+
+    /// Throws unless `name` can be created: no leading part of it is a file, and it is not
+    /// a directory.
+    func checkNameIsFree(_ name: FileName, ignoring ignored: FileName? = nil) throws(VolumeError) {
+        for prefix in name.directoryPrefixes where prefix != ignored?.bytes {
+            if try trie.lookup(prefix) != nil {
+                throw .notADirectory(name: name.string, file: String(decoding: prefix, as: UTF8.self))
+            }
+        }
+        if try trie.hasEntries(withPrefix: name.bytes + [UInt8(ascii: "/")]) { throw .isADirectory(name.string) }
+    }
+
+    // MARK: Records
+
+    func takeFileID() -> UInt64 {
+        defer { system.nextFileID += 1 }
+        return system.nextFileID
+    }
+
+    /// Writes a file's extension pages and record and points the trie at it. The previous
+    /// record, if any, is rewritten in place when this transaction wrote it, and otherwise
+    /// superseded (tombstoned after the commit).
+    @discardableResult
+    func storeFile(name: [UInt8], previous: OpenFile?, fileID: UInt64, entries: [PageEntry], byteLength: UInt64,
+                   type: FileType, modificationTime: UInt64, tags: [UInt32]) throws(VolumeError) -> OpenFile {
+        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: tags.count,
+                                                                 byteLength: byteLength)
+        var extensionPages: [PageIndex] = []
+        var extensionEntries: [[PageEntry]] = []
+        var reused = Set<UInt32>()
+        for sequence in 0..<extensionCount {
+            let start = inlineCount + sequence * Limits.entriesPerExtensionPage
+            let chunk = Array(entries[start..<min(entries.count, start + Limits.entriesPerExtensionPage)])
+            extensionEntries.append(chunk)
+            if let previous, previous.record.fileID == fileID, sequence < previous.extensionEntries.count {
+                let oldPage = previous.record.extensionPages[sequence]
+                if previous.extensionEntries[sequence] == chunk {
+                    extensionPages.append(oldPage)
+                    reused.insert(oldPage.rawValue)
+                    continue
+                }
+                if transaction.allocatedPages.contains(oldPage.rawValue) {
+                    try write(ExtensionPage(sequence: UInt32(sequence), fileID: fileID, entries: chunk).encode(), to: oldPage)
+                    extensionPages.append(oldPage)
+                    reused.insert(oldPage.rawValue)
+                    continue
+                }
+            }
+            let page = try allocatePage()
+            try write(ExtensionPage(sequence: UInt32(sequence), fileID: fileID, entries: chunk).encode(), to: page)
+            extensionPages.append(page)
+        }
+        if let previous {
+            for page in previous.record.extensionPages where !reused.contains(page.rawValue) { try releasePage(page) }
+        }
+        let record = FileRecord(volumeUUID: system.uuid, generation: committed.generation + 1, fileID: fileID, name: name,
+                                type: type, byteLength: byteLength, modificationTime: modificationTime,
+                                dataPageCount: UInt32(entries.count), tags: tags, extensionPages: extensionPages,
+                                inlineEntries: Array(entries[0..<inlineCount]))
+        let subpage: SubpageIndex
+        if let previous, transaction.allocatedSubpages.contains(previous.subpage) {
+            subpage = previous.subpage
+        } else {
+            subpage = try allocateRecordSubpage()
+            if let previous { supersede(previous) }
+        }
+        try writeRecord(record, at: subpage)
+        try trie.insert(name, subpage)
+        let file = OpenFile(subpage: subpage, record: record, entries: entries, extensionEntries: extensionEntries)
+        openFiles[name] = file
+        return file
+    }
+
+    private func supersede(_ file: OpenFile) {
+        if transaction.allocatedSubpages.remove(file.subpage) != nil {
+            addFreeRecordSubpage(file.subpage)
+            transaction.freedOwnSubpages.append(file.subpage)
+        } else {
+            transaction.supersededRecords.append((file.subpage, file.record))
+        }
+    }
+
+    /// How many entries go inline and how many extension pages hold the rest: inline first,
+    /// then as few extension pages as the rest needs.
+    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int, byteLength: UInt64) throws(VolumeError) -> (inline: Int, extensionPages: Int) {
+        if pageCount <= FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
+            return (pageCount, 0)
+        }
+        for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
+            let inline = FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
+            if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
+                let rest = pageCount - inline
+                return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
+            }
+        }
+        throw .fileTooLarge(byteLength: byteLength, limit: Limits.maxFilePages << 16)
+    }
+
+    func writeRecord(_ record: FileRecord, at subpage: SubpageIndex) throws(VolumeError) {
+        try write(record.encode(), to: subpage.page, at: subpage.offsetInPage)
+    }
+}

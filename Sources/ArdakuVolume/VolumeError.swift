@@ -1,0 +1,79 @@
+import ArdakuFormat
+
+/// Why a volume operation failed. Every case names what it is about; none is a trap.
+public enum VolumeError: Error, Equatable, CustomStringConvertible {
+    /// A structure on disk could not be decoded.
+    case format(FormatError)
+    /// The page store failed (I/O error, out of range, read-only).
+    case store(StoreError)
+    /// Reading the content being stored failed.
+    case source(String)
+    case notFound(String)
+    case alreadyExists(String)
+    /// A leading part of the name is a file, so it cannot be a directory.
+    case notADirectory(name: String, file: String)
+    /// The name is a directory: other names start with it and a '/'.
+    case isADirectory(String)
+    case invalidName(String, NameError)
+    case invalidLabel(String)
+    /// Not enough free pages for the operation; nothing was changed.
+    case noSpace(neededPages: UInt64, freePages: UInt64)
+    case fileTooLarge(byteLength: UInt64, limit: UInt64)
+    case tooManyTags(Int)
+    case readOnly
+    /// A data page's content does not match the CRC-32 its record holds.
+    case dataChecksumMismatch(name: String, pageOrdinal: UInt64, page: PageIndex, stored: UInt32, computed: UInt32)
+    /// Structures decode but contradict each other; `fsck.zest` can tell more and repair.
+    case corrupt(String, address: ByteAddress?)
+    /// The trie page list in page 0 is full.
+    case trieFull
+    /// The device is smaller or larger than a volume may be.
+    case sizeOutOfRange(pages: UInt64)
+    /// The store has fewer pages than the volume says it has.
+    case truncatedImage(storePages: UInt32, volumePages: UInt32)
+
+    public var description: String {
+        switch self {
+        case let .format(error): return error.description
+        case let .store(error): return error.description
+        case let .source(detail): return detail
+        case let .notFound(name): return "\(name): no such file"
+        case let .alreadyExists(name): return "\(name): file exists"
+        case let .notADirectory(name, file): return "\(name): \(file) is a file, not a directory"
+        case let .isADirectory(name): return "\(name): is a directory"
+        case let .invalidName(name, error): return "\(Self.printable(name)): invalid name: \(error)"
+        case let .invalidLabel(detail): return "invalid label: \(detail)"
+        case let .noSpace(needed, free): return "no space left: needs \(needed) pages, \(free) free"
+        case let .fileTooLarge(length, limit): return "file of \(length) bytes exceeds the \(limit)-byte limit"
+        case let .tooManyTags(count): return "\(count) tags exceed the limit of \(Limits.maxTagsPerFile)"
+        case .readOnly: return "volume is open read-only"
+        case let .dataChecksumMismatch(name, ordinal, page, stored, computed):
+            return "\(name): data page \(ordinal) (page \(page.rawValue), byte \(page.firstByte)): CRC-32 mismatch: recorded \(Hex.format(stored, width: 8)), computed \(Hex.format(computed, width: 8))"
+        case let .corrupt(detail, address):
+            let location = address.map { "byte \($0) (page \($0.page?.rawValue ?? 0) \($0.offsetInPage)): " } ?? ""
+            return "\(location)\(detail); run fsck.zest"
+        case .trieFull: return "the file infix tree is full (\(Limits.maxTriePages) pages)"
+        case let .sizeOutOfRange(pages):
+            return "a volume needs \(Limits.minPageCount)...\(Limits.maxPageCount) pages of 64 KiB, this one would have \(pages)"
+        case let .truncatedImage(storePages, volumePages):
+            return "image holds \(storePages) pages but the volume has \(volumePages): truncated image"
+        }
+    }
+
+    /// A name as it can be shown on one line: control bytes and invalid UTF-8 escaped.
+    public static func printable(_ name: String) -> String {
+        var result = ""
+        for scalar in name.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}" {
+                result += "\\x" + String(scalar.value, radix: 16)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
+
+extension FormatError {
+    var asVolumeError: VolumeError { .format(self) }
+}

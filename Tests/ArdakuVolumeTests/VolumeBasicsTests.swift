@@ -1,0 +1,151 @@
+import Testing
+import ArdakuFormat
+import ArdakuVolume
+import TestSupport
+
+@Suite struct VolumeBasicsTests {
+    @Test func formatThenReopenIsEmpty() throws {
+        let (store, volume) = try TestVolumes.make(pages: 64)
+        #expect(volume.fileCount == 0)
+        // page 0, one bitfield page, the backup, the trie page
+        #expect(volume.committed.usedPageCount == 4)
+        let reopened = try Volume(store: store)
+        #expect(reopened.committed == volume.committed)
+        #expect(try reopened.list().isEmpty)
+        #expect(reopened.system.labelString == "test")
+        #expect(reopened.system.generation == 1)
+    }
+
+    @Test func putGetListRemove() throws {
+        let (store, volume) = try TestVolumes.make()
+        let a = TestVolumes.name("/docs/a.txt"), b = TestVolumes.name("/docs/b.bin"), c = TestVolumes.name("/c")
+        try volume.put(a, bytes: Array("hello".utf8))
+        var rng = SeededGenerator(seed: 1)
+        let big = rng.bytes(200_000)
+        try volume.put(b, bytes: big)
+        try volume.put(c, bytes: [])
+        #expect(try volume.readAll(a) == Array("hello".utf8))
+        #expect(try volume.readAll(b) == big)
+        #expect(try volume.readAll(c).isEmpty)
+        #expect(try volume.list().map(\.name) == ["/c", "/docs/a.txt", "/docs/b.bin"])
+        #expect(try volume.list(prefix: Array("/docs/".utf8)).count == 2)
+        #expect(try volume.stat(b).dataPageCount == 4)
+
+        let reopened = try Volume(store: store)
+        #expect(try reopened.readAll(b) == big)
+        try reopened.remove(b)
+        #expect(throws: VolumeError.notFound("/docs/b.bin")) { try reopened.readAll(b) }
+        #expect(try Volume(store: store).list().map(\.name) == ["/c", "/docs/a.txt"])
+        #expect(reopened.fileCount == 2)
+    }
+
+    @Test func pagesAreReusedAfterRemove() throws {
+        let (_, volume) = try TestVolumes.make(pages: 32)
+        var rng = SeededGenerator(seed: 2)
+        // Fill most of the volume, free it, fill again: only possible if pages come back.
+        for round in 0..<3 {
+            let name = TestVolumes.name("/round\(round)")
+            try volume.put(name, bytes: rng.bytes(20 * 65_536))
+            try volume.remove(name)
+        }
+        #expect(volume.committed.usedPageCount == 4)
+    }
+
+    @Test func overwriteAppendTruncate() throws {
+        let (store, volume) = try TestVolumes.make()
+        let name = TestVolumes.name("/f")
+        var model = [UInt8](repeating: 7, count: 70_000)
+        try volume.put(name, bytes: model)
+        try volume.write(name, at: 65_530, Array("0123456789".utf8))
+        model.replaceSubrange(65_530..<65_540, with: Array("0123456789".utf8))
+        #expect(try volume.readAll(name) == model)
+        try volume.append(name, Array("tail".utf8))
+        model += Array("tail".utf8)
+        #expect(try volume.readAll(name) == model)
+        try volume.truncate(name, to: 10)
+        model.removeSubrange(10...)
+        #expect(try volume.readAll(name) == model)
+        try volume.truncate(name, to: 200_000)
+        model += [UInt8](repeating: 0, count: 200_000 - 10)
+        #expect(try volume.readAll(name) == model)
+        try volume.write(name, at: 300_000, [1])
+        model += [UInt8](repeating: 0, count: 100_000) + [1]
+        #expect(try Volume(store: store).readAll(name) == model)
+        // Holes take no pages: 10 bytes + zeros + one byte in the last page.
+        #expect(try volume.stat(name).allocatedDataPageCount == 2)
+    }
+
+    @Test func renameAndMoveDirectory() throws {
+        let (store, volume) = try TestVolumes.make()
+        for path in ["/a/1", "/a/2", "/a/b/3", "/x"] {
+            try volume.put(TestVolumes.name(path), bytes: Array(path.utf8))
+        }
+        let before = try volume.stat(TestVolumes.name("/x")).fileID
+        try volume.move(Array("/x".utf8), to: Array("/y".utf8))
+        #expect(try volume.stat(TestVolumes.name("/y")).fileID == before)
+        try volume.move(Array("/a".utf8), to: Array("/z/a".utf8))
+        let reopened = try Volume(store: store)
+        #expect(try reopened.list().map(\.name) == ["/y", "/z/a/1", "/z/a/2", "/z/a/b/3"])
+        #expect(try reopened.readAll(TestVolumes.name("/z/a/b/3")) == Array("/a/b/3".utf8))
+    }
+
+    @Test func namesThatConflictWithDirectoriesAreRefused() throws {
+        let (_, volume) = try TestVolumes.make()
+        try volume.put(TestVolumes.name("/a/b"), bytes: [1])
+        #expect(throws: VolumeError.isADirectory("/a")) { try volume.put(TestVolumes.name("/a"), bytes: [2]) }
+        #expect(throws: VolumeError.notADirectory(name: "/a/b/c", file: "/a/b")) {
+            try volume.put(TestVolumes.name("/a/b/c"), bytes: [2])
+        }
+        #expect(throws: VolumeError.alreadyExists("/a/b")) { try volume.put(TestVolumes.name("/a/b"), bytes: [2]) }
+    }
+
+    @Test func noSpaceLeavesTheVolumeUnchanged() throws {
+        let (store, volume) = try TestVolumes.make(pages: 8)
+        var rng = SeededGenerator(seed: 3)
+        let before = store.snapshot()
+        #expect(throws: VolumeError.noSpace(neededPages: 1, freePages: 0)) {
+            try volume.put(TestVolumes.name("/big"), bytes: rng.bytes(10 * 65_536))
+        }
+        let reopened = try Volume(store: store)
+        #expect(try reopened.list().isEmpty)
+        #expect(reopened.committed == (try Volume(store: MemoryPageStore(image: before))).committed)
+        // The volume still works after the failed operation.
+        try volume.put(TestVolumes.name("/small"), bytes: [1, 2, 3])
+        #expect(try Volume(store: store).readAll(TestVolumes.name("/small")) == [1, 2, 3])
+    }
+
+    @Test func largeFileUsesExtensionPages() throws {
+        let (store, volume) = try TestVolumes.make(pages: 4_200)
+        // 4,100 pages: more than fit inline (about 2,000), so extension pages carry the rest.
+        let pageCount = 4_100
+        var content = [UInt8](repeating: 0, count: pageCount * 65_536 - 17)
+        for page in 0..<pageCount { content[page * 65_536] = UInt8(truncatingIfNeeded: page) | 1 }
+        try volume.put(TestVolumes.name("/large"), bytes: content)
+        let status = try volume.stat(TestVolumes.name("/large"))
+        #expect(status.extensionPages.count == 1)
+        #expect(status.dataPageCount == UInt32(pageCount))
+        #expect(try Volume(store: store).readAll(TestVolumes.name("/large")) == content)
+        // An append touches the last page only; the extension page is rewritten, not duplicated.
+        try volume.append(TestVolumes.name("/large"), [9, 9])
+        content += [9, 9]
+        #expect(try Volume(store: store).readAll(TestVolumes.name("/large")) == content)
+    }
+
+    @Test func corruptedDataPageIsReportedByPage() throws {
+        let (store, volume) = try TestVolumes.make()
+        let name = TestVolumes.name("/f")
+        try volume.put(name, bytes: [UInt8](repeating: 5, count: 100_000))
+        let status = try volume.stat(name)
+        let record = try FileRecord.decode(UnsafeRawBufferPointer(rebasing: try store.read(status.subpage.page)[status.subpage.slot * 16_384..<(status.subpage.slot + 1) * 16_384]))
+        let secondPage = record.inlineEntries[1].page
+        try store.write([0xFF], to: secondPage, at: PageOffset(100))
+        do {
+            _ = try Volume(store: store).readAll(name)
+            Issue.record("a damaged page must not read back")
+        } catch let VolumeError.dataChecksumMismatch(shown, ordinal, page, _, _) {
+            #expect(shown == "/f")
+            #expect(ordinal == 1)
+            #expect(page == secondPage)
+        }
+    }
+}
