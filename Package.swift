@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
-            "ArdakuFormat", "CBlkid", "CArdakuSys",
+            "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // Command implementations shared by the executables (argument parsing, rendering).

@@ -8,12 +8,12 @@ import ArdakuFormat
 /// Everything read from disk is checked as it is used: a reference to a missing ordinal
 /// or slot, a label that does not start with the byte its parent files it under, a walk
 /// deeper than a name can be, or a node reached twice all raise `VolumeError.corrupt`.
-final class FileInfixTree {
+public final class FileInfixTree {
     private let store: PageStore
     private let validPages: Range<UInt32>
     /// Page index of each trie page, by ordinal; 0 for a page created in this transaction.
-    private(set) var pageIndices: [PageIndex]
-    private(set) var root: NodeReference
+    public private(set) var pageIndices: [PageIndex]
+    public private(set) var root: NodeReference
     private var cache: [Int: TriePage] = [:]
     private(set) var dirtyOrdinals: Set<Int> = []
     private var committedPageIndices: [PageIndex]
@@ -21,7 +21,9 @@ final class FileInfixTree {
     /// Where the last new node went; new nodes try this page after their parent's.
     private var lastAddOrdinal = 0
 
-    init(store: PageStore, pageIndices: [PageIndex], root: NodeReference, validPages: Range<UInt32>) {
+    /// A tree over the trie pages `pageIndices` (by ordinal) with its root at `root`.
+    /// `validPages` are the pages a trie page may be (the volume's allocatable pages).
+    public init(store: PageStore, pageIndices: [PageIndex], root: NodeReference, validPages: Range<UInt32>) {
         self.store = store
         self.pageIndices = pageIndices
         self.root = root
@@ -31,7 +33,7 @@ final class FileInfixTree {
     }
 
     /// A tree of one empty page holding an empty root node, for a new volume.
-    static func empty(store: PageStore, validPages: Range<UInt32>) -> FileInfixTree {
+    public static func empty(store: PageStore, validPages: Range<UInt32>) -> FileInfixTree {
         let tree = FileInfixTree(store: store, pageIndices: [PageIndex(0)], root: NodeReference(ordinal: 0, slot: 0),
                                  validPages: validPages)
         tree.cache[0] = TriePage(ordinal: 0, generation: 0, slots: [TrieNode(label: [])])
@@ -39,7 +41,7 @@ final class FileInfixTree {
         return tree
     }
 
-    var hasChanges: Bool { !dirtyOrdinals.isEmpty || root != committedRoot }
+    public var hasChanges: Bool { !dirtyOrdinals.isEmpty || root != committedRoot }
 
     // MARK: Pages and nodes
 
@@ -64,7 +66,7 @@ final class FileInfixTree {
         return decoded
     }
 
-    func node(_ reference: NodeReference) throws(VolumeError) -> TrieNode {
+    public func node(_ reference: NodeReference) throws(VolumeError) -> TrieNode {
         let page = try page(reference.ordinal)
         guard reference.slot < page.slots.count, let node = page.slots[reference.slot] else {
             throw .corrupt("trie node reference \(reference) names an empty slot", address: nil)
@@ -130,7 +132,7 @@ final class FileInfixTree {
 
     /// The record subpage stored under `key`, if any.
     /// - Complexity: O(key length), one node per label.
-    func lookup(_ key: [UInt8]) throws(VolumeError) -> SubpageIndex? {
+    public func lookup(_ key: [UInt8]) throws(VolumeError) -> SubpageIndex? {
         var current = try node(root)
         var position = 0
         var depth = 0
@@ -160,7 +162,7 @@ final class FileInfixTree {
     /// byte order; `body` returns false to stop.
     /// - Complexity: O(nodes under the prefix). Each node is visited once; a node reached
     ///   twice (a loop or shared subtree) is corruption.
-    func forEach(prefix: [UInt8], _ body: (_ name: [UInt8], _ value: SubpageIndex) throws(VolumeError) -> Bool) throws(VolumeError) {
+    public func forEach(prefix: [UInt8], _ body: (_ name: [UInt8], _ value: SubpageIndex) throws(VolumeError) -> Bool) throws(VolumeError) {
         // Find the node whose subtree holds exactly the names starting with `prefix`.
         var current = try node(root)
         var currentReference = root
@@ -202,7 +204,7 @@ final class FileInfixTree {
     }
 
     /// True when some name starts with `prefix`.
-    func hasEntries(withPrefix prefix: [UInt8]) throws(VolumeError) -> Bool {
+    public func hasEntries(withPrefix prefix: [UInt8]) throws(VolumeError) -> Bool {
         var found = false
         try forEach(prefix: prefix) { _, _ in found = true; return false }
         return found
@@ -212,7 +214,7 @@ final class FileInfixTree {
 
     /// Maps `key` to `value`; returns the value it replaced.
     @discardableResult
-    func insert(_ key: [UInt8], _ value: SubpageIndex) throws(VolumeError) -> SubpageIndex? {
+    public func insert(_ key: [UInt8], _ value: SubpageIndex) throws(VolumeError) -> SubpageIndex? {
         precondition(!key.isEmpty && key.count <= Limits.maxNameBytes)
         // Path of (reference, node, index in parent's children) from the root down.
         var path: [(reference: NodeReference, node: TrieNode, indexInParent: Int)] = [(root, try node(root), -1)]
@@ -262,7 +264,7 @@ final class FileInfixTree {
 
     /// Removes `key`; returns the value it had.
     @discardableResult
-    func remove(_ key: [UInt8]) throws(VolumeError) -> SubpageIndex? {
+    public func remove(_ key: [UInt8]) throws(VolumeError) -> SubpageIndex? {
         var path: [(reference: NodeReference, node: TrieNode, indexInParent: Int)] = [(root, try node(root), -1)]
         var position = 0
         while position < key.count {
@@ -323,7 +325,7 @@ final class FileInfixTree {
 
     /// Writes every changed trie page to a fresh page from `allocate`; returns the pages
     /// they replace, to be freed once the commit is durable.
-    func writeChangedPages(generation: UInt64, allocate: () throws(VolumeError) -> PageIndex) throws(VolumeError) -> [PageIndex] {
+    public func writeChangedPages(generation: UInt64, allocate: () throws(VolumeError) -> PageIndex) throws(VolumeError) -> [PageIndex] {
         var replaced: [PageIndex] = []
         // Trailing pages left empty go away entirely.
         while pageIndices.count > 1, let last = cache[pageIndices.count - 1], last.slots.isEmpty {
@@ -348,13 +350,13 @@ final class FileInfixTree {
     }
 
     /// The state just written is now the committed state.
-    func markCommitted() {
+    public func markCommitted() {
         committedPageIndices = pageIndices
         committedRoot = root
     }
 
     /// Forgets every change since the last commit.
-    func discardChanges() {
+    public func discardChanges() {
         for ordinal in dirtyOrdinals { cache[ordinal] = nil }
         for ordinal in cache.keys where ordinal >= committedPageIndices.count { cache[ordinal] = nil }
         dirtyOrdinals.removeAll()

@@ -138,8 +138,7 @@ public final class Volume {
         block.generation = 0
         let volume = Volume(formatting: store, layout: layout, system: block)
         do {
-            if options.discard { try store.discard(0..<pageCount) }
-            volume.freePagesAreZero = options.discard
+            volume.freePagesAreZero = options.discard ? try store.discard(0..<pageCount) : false
             for page in [0] + Array(layout.bitfieldPages) + [layout.backupPage.rawValue] {
                 try volume.bitmap.setUsed(page, true)
                 volume.usedPageCount += 1

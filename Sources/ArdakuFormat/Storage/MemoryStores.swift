@@ -46,7 +46,7 @@ public final class MemoryPageStore: PageStore {
 
     public func flush() throws(StoreError) { flushCount += 1 }
 
-    public func discard(_ pages: Range<UInt32>) throws(StoreError) {
+    public func discard(_ pages: Range<UInt32>) throws(StoreError) -> Bool {
         guard !isReadOnly else { throw .readOnly }
         guard pages.upperBound <= pageCount else {
             throw .outOfRange(offset: UInt64(pages.lowerBound) << 16, count: UInt64(pages.count) << 16, size: UInt64(pageCount) << 16)
@@ -54,6 +54,7 @@ public final class MemoryPageStore: PageStore {
         let start = Int(pages.lowerBound) * Geometry.pageSize
         let end = Int(pages.upperBound) * Geometry.pageSize
         UnsafeMutableRawBufferPointer(rebasing: storage[start..<end]).initializeMemory(as: UInt8.self, repeating: 0)
+        return true
     }
 
     /// A copy of every byte of the store.

@@ -20,8 +20,9 @@ public protocol PageStore: AnyObject {
     /// Returns once every earlier write is durable.
     func flush() throws(StoreError)
     /// Tells the medium the pages' contents no longer matter (discard, hole punching).
-    /// Afterwards they read as zeros.
-    func discard(_ pages: Range<UInt32>) throws(StoreError)
+    /// - Returns: true when the pages now read as zeros (a punched hole); false when the
+    ///   medium may return anything (BLKDISCARD does not promise zeros) or cannot discard.
+    func discard(_ pages: Range<UInt32>) throws(StoreError) -> Bool
 }
 
 extension PageStore {

@@ -1,0 +1,115 @@
+import ArdakuFormat
+import ArdakuVolume
+import CArdakuSys
+import Glibc
+import SystemPackage
+
+/// A host file as a byte store: a standalone ZEST or CAS volume.
+public final class HostFileByteStore: ByteStore {
+    public let path: String
+    public let descriptor: FileDescriptor
+    public let isReadOnly: Bool
+    public private(set) var length: UInt64
+
+    /// Opens `path`; with `create`, makes it (empty) when it does not exist.
+    public init(path: String, readOnly: Bool, create: Bool = false) throws(StoreError) {
+        self.path = path
+        isReadOnly = readOnly
+        do {
+            var options: FileDescriptor.OpenOptions = [.closeOnExec]
+            if create { options.insert(.create) }
+            descriptor = try FileDescriptor.open(FilePath(path), readOnly ? .readOnly : .readWrite, options: options,
+                                                 permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil,
+                                                 retryOnInterrupt: true)
+        } catch { throw SystemCalls.storeError("open \(path)", error) }
+        switch SystemCalls.pathInfo(descriptor: descriptor) {
+        case .success(let info): length = info.size
+        case .failure(let error):
+            try? descriptor.close()
+            throw SystemCalls.storeError("fstat \(path)", error)
+        }
+    }
+
+    deinit { try? descriptor.close() }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
+        try checkRange(offset, buffer.count)
+        var done = 0
+        while done < buffer.count {
+            let count: Int
+            do {
+                count = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch { throw SystemCalls.storeError("read \(path)", error, offset: offset + UInt64(done)) }
+            guard count > 0 else { throw .outOfRange(offset: offset + UInt64(done), count: UInt64(buffer.count - done), size: length) }
+            done += count
+        }
+    }
+
+    public func write(at offset: UInt64, from bytes: UnsafeRawBufferPointer) throws(StoreError) {
+        guard !isReadOnly else { throw .readOnly }
+        let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
+        guard !overflow, end <= UInt64(Int64.max) else { throw .outOfRange(offset: offset, count: UInt64(bytes.count), size: length) }
+        do { _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes) }
+        catch { throw SystemCalls.storeError("write \(path)", error, offset: offset) }
+        length = max(length, end)
+    }
+
+    public func setLength(_ newLength: UInt64) throws(StoreError) {
+        guard !isReadOnly else { throw .readOnly }
+        guard newLength <= UInt64(Int64.max) else { throw .outOfRange(offset: newLength, count: 0, size: length) }
+        do { try descriptor.resize(to: Int64(newLength), retryOnInterrupt: true) }
+        catch { throw SystemCalls.storeError("ftruncate \(path)", error, offset: newLength) }
+        length = newLength
+    }
+
+    public func flush() throws(StoreError) {
+        guard !isReadOnly else { return }
+        let rc = ardaku_fdatasync(descriptor.rawValue)
+        guard rc == 0 else { throw .system(operation: "fdatasync \(path)", errno: -rc, offset: nil) }
+    }
+}
+
+/// A host file's content, read one page at a time with pread (for `put`, `mkfs -d`).
+public final class HostFileSource: ContentSource {
+    public let path: String
+    private let descriptor: FileDescriptor
+    public let byteLength: UInt64
+
+    public init(path: String) throws(VolumeError) {
+        self.path = path
+        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true) }
+        catch { throw .source("\(path): \(SystemCalls.describe(error))") }
+        switch SystemCalls.pathInfo(descriptor: descriptor) {
+        case .success(let info) where info.kind == .regularFile:
+            byteLength = info.size
+        case .success:
+            try? descriptor.close()
+            throw .source("\(path): not a regular file")
+        case .failure(let error):
+            try? descriptor.close()
+            throw .source("\(path): \(SystemCalls.describe(error))")
+        }
+    }
+
+    deinit { try? descriptor.close() }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+        // A range lying wholly in a hole of a sparse source reads as zeros without a read.
+        let nextData = ardaku_seek_data(descriptor.rawValue, Int64(offset))
+        if nextData == -Int64(ENXIO) || (nextData >= 0 && UInt64(nextData) >= offset + UInt64(buffer.count)) {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            return
+        }
+        var done = 0
+        while done < buffer.count {
+            let count: Int
+            do {
+                count = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch { throw .source("\(path): read at byte \(offset + UInt64(done)): \(SystemCalls.describe(error))") }
+            guard count > 0 else { throw .source("\(path): file shrank while being read (at byte \(offset + UInt64(done)))") }
+            done += count
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import CArdakuSys
+import Foundation
+import Glibc
+
+/// Is a device, or an image file behind a loop device, mounted or otherwise in use?
+public enum MountCheck {
+    /// Where `path` is mounted, or nil. For a block device, compares its device number with
+    /// every mount's; for an image file, also looks for a loop device backed by it.
+    public static func mountPoint(of path: String) -> String? {
+        guard case .success(let info) = SystemCalls.pathInfo(path) else { return nil }
+        var devices: [UInt64] = []
+        switch info.kind {
+        case .blockDevice:
+            devices = [info.deviceNumber]
+        case .regularFile:
+            devices = loopDevices(backedBy: path, inode: info.inode, device: info.deviceNumber)
+        default:
+            return nil
+        }
+        guard !devices.isEmpty, let mountInfo = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        for line in mountInfo.split(separator: "\n") {
+            // Fields: id parent major:minor root mountpoint ...
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { continue }
+            let numbers = fields[2].split(separator: ":")
+            guard numbers.count == 2, let major = UInt64(numbers[0]), let minor = UInt64(numbers[1]) else { continue }
+            if devices.contains(makeDevice(major: major, minor: minor)) { return unescape(String(fields[4])) }
+        }
+        return nil
+    }
+
+    /// True when the kernel holds the block device exclusively (mounted, swap, RAID, ...).
+    public static func isBusy(_ path: String) -> Bool {
+        guard case .success(let info) = SystemCalls.pathInfo(path), info.kind == .blockDevice else { return false }
+        return ardaku_open_exclusive_probe(path) == -EBUSY
+    }
+
+    /// Device numbers of the loop devices whose backing file is `path`.
+    static func loopDevices(backedBy path: String, inode: UInt64, device: UInt64) -> [UInt64] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/sys/block") else { return [] }
+        var result: [UInt64] = []
+        for entry in entries where entry.hasPrefix("loop") {
+            let base = "/sys/block/\(entry)"
+            guard let backing = try? String(contentsOfFile: base + "/loop/backing_file", encoding: .utf8) else { continue }
+            let backingPath = backing.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard case .success(let backingInfo) = SystemCalls.pathInfo(backingPath),
+                  backingInfo.inode == inode, backingInfo.deviceNumber == device,
+                  let numbers = try? String(contentsOfFile: base + "/dev", encoding: .utf8) else { continue }
+            let parts = numbers.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":")
+            if parts.count == 2, let major = UInt64(parts[0]), let minor = UInt64(parts[1]) {
+                result.append(makeDevice(major: major, minor: minor))
+            }
+        }
+        return result
+    }
+
+    /// glibc's makedev: the encoding stat() uses for st_dev and st_rdev.
+    static func makeDevice(major: UInt64, minor: UInt64) -> UInt64 {
+        (minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFF) << 12) | ((major & ~0xFFF) << 32)
+    }
+
+    /// mountinfo escapes space, tab, newline and backslash as octal.
+    static func unescape(_ field: String) -> String {
+        var result = ""
+        var iterator = Array(field.utf8)[...]
+        var bytes: [UInt8] = []
+        while let byte = iterator.first {
+            iterator = iterator.dropFirst()
+            if byte == UInt8(ascii: "\\"), iterator.count >= 3,
+               let value = UInt8(String(decoding: iterator.prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(3)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        result = String(decoding: bytes, as: UTF8.self)
+        return result
+    }
+}
