@@ -20,7 +20,8 @@ public enum DeviceProbe {
         public var creationTime: UInt64?
 
         public var description: String {
-            var text = usage == "partition table" ? "a \(type) partition table" : "a \(type) file system"
+            let article = "aeiou".contains(type.lowercased().first ?? "x") ? "an" : "a"
+            var text = usage == "partition table" ? "\(article) \(type) partition table" : "\(article) \(type) file system"
             if let label, !label.isEmpty { text += " labelled '\(label)'" }
             return text
         }

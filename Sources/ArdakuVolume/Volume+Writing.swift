@@ -175,7 +175,8 @@ extension Volume {
         return PageEntry(page: target, checksum: CRC32.checksum(content))
     }
 
-    static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// True when every byte is zero.
+    public static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = bytes.count
         // Eight bytes at a time; loadUnaligned is fine here: only equality with zero matters,

@@ -10,6 +10,12 @@ public enum UsedPageBitfield {
         public let bitfieldPage: PageIndex
         public let byteOffset: Int
         public let bit: Int
+
+        public init(bitfieldPage: PageIndex, byteOffset: Int, bit: Int) {
+            self.bitfieldPage = bitfieldPage
+            self.byteOffset = byteOffset
+            self.bit = bit
+        }
     }
 
     public static func location(of page: PageIndex) -> BitLocation {

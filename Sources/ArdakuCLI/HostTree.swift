@@ -1,0 +1,136 @@
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import Glibc
+
+/// Walks a host directory tree in byte order of names, yielding what can be stored and
+/// saying why the rest cannot.
+public enum HostTree {
+    public enum Entry {
+        /// A regular file: its host path, the Ardaku name it maps to, size and mtime.
+        case file(path: String, name: FileName, size: UInt64, modificationTime: UInt64)
+        /// Something that cannot be stored, and why.
+        case skipped(path: String, reason: String)
+    }
+
+    /// Every entry under `root`, depth first, names in ascending byte order, mapped to
+    /// Ardaku names under `prefix` ("/" or "/some/dir").
+    public static func walk(_ root: String, prefix: [UInt8]) -> [Entry] {
+        var entries: [Entry] = []
+        var stack: [(path: [UInt8], name: [UInt8])] = [(Array(root.utf8), prefix == [UInt8(ascii: "/")] ? [] : prefix)]
+        while let (directory, name) = stack.popLast() {
+            let children = listDirectory(directory)
+            guard let children else {
+                entries.append(.skipped(path: show(directory), reason: "cannot read directory: \(String(cString: strerror(errno)))"))
+                continue
+            }
+            if children.isEmpty, !name.isEmpty {
+                entries.append(.skipped(path: show(directory), reason: "empty directory (Ardaku directories exist only through the files in them)"))
+            }
+            var subdirectories: [(path: [UInt8], name: [UInt8])] = []
+            for child in children {
+                let path = directory + [UInt8(ascii: "/")] + child
+                let childName = name + [UInt8(ascii: "/")] + child
+                var info = stat()
+                guard withCString(path, { lstat($0, &info) }) == 0 else {
+                    entries.append(.skipped(path: show(path), reason: String(cString: strerror(errno))))
+                    continue
+                }
+                switch info.st_mode & S_IFMT {
+                case S_IFDIR:
+                    subdirectories.append((path, childName))
+                case S_IFREG:
+                    do {
+                        let fileName = try FileName(bytes: childName)
+                        entries.append(.file(path: String(decoding: path, as: UTF8.self), name: fileName,
+                                             size: UInt64(max(0, info.st_size)), modificationTime: UInt64(max(0, info.st_mtim.tv_sec))))
+                    } catch {
+                        entries.append(.skipped(path: show(path), reason: "name cannot be stored: \(error)"))
+                    }
+                case S_IFLNK: entries.append(.skipped(path: show(path), reason: "symbolic link (not supported)"))
+                case S_IFCHR, S_IFBLK: entries.append(.skipped(path: show(path), reason: "device node (not supported)"))
+                case S_IFIFO: entries.append(.skipped(path: show(path), reason: "FIFO (not supported)"))
+                case S_IFSOCK: entries.append(.skipped(path: show(path), reason: "socket (not supported)"))
+                default: entries.append(.skipped(path: show(path), reason: "unknown file type"))
+                }
+            }
+            // Reverse so that popping visits subdirectories in ascending order. Files come
+            // before subdirectories of the same directory only in the walk, not in names.
+            stack.append(contentsOf: subdirectories.reversed())
+        }
+        return entries
+    }
+
+    /// Entry names of `directory` sorted by bytes, without "." and "..".
+    static func listDirectory(_ directory: [UInt8]) -> [[UInt8]]? {
+        guard let handle = withCString(directory, { opendir($0) }) else { return nil }
+        defer { closedir(handle) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                Array(raw.prefix { $0 != 0 })
+            }
+            if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
+            names.append(name)
+        }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        (path + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
+    /// A host path for messages, invalid UTF-8 escaped.
+    static func show(_ path: [UInt8]) -> String {
+        FileName.firstInvalidUTF8(path) == nil ? String(decoding: path, as: UTF8.self)
+            : path.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+    }
+}
+
+/// Stores a host tree into a volume (mkfs.ardaku -d, ardaku put -r).
+public struct TreeImport {
+    public var replaceExisting = false
+    /// Clamp modification times to this (SOURCE_DATE_EPOCH), as e2fsprogs does.
+    public var latestTime: UInt64?
+    public var verbose = false
+    public var quiet = false
+    public var tool: String
+
+    public init(tool: String) { self.tool = tool }
+
+    public struct Summary { public var files = 0; public var bytes: UInt64 = 0; public var skipped = 0 }
+
+    /// Stores every regular file under `root` as `prefix` + its relative path, in one
+    /// transaction, with a progress line on a terminal.
+    public func run(root: String, prefix: [UInt8], into volume: Volume) throws -> Summary {
+        let entries = HostTree.walk(root, prefix: prefix)
+        let totalFiles = entries.reduce(0) { if case .file = $1 { return $0 + 1 } else { return $0 } }
+        let totalBytes = entries.reduce(UInt64(0)) { if case let .file(_, _, size, _) = $1 { return $0 + size } else { return $0 } }
+        var summary = Summary()
+        let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
+        try volume.batch { () throws(VolumeError) in
+            for entry in entries {
+                switch entry {
+                case let .skipped(path, reason):
+                    summary.skipped += 1
+                    if !quiet { Console.warning(tool, "\(path): skipped: \(reason)") }
+                case let .file(path, name, _, modificationTime):
+                    let source = try HostFileSource(path: path)
+                    var options = PutOptions()
+                    options.replaceExisting = replaceExisting
+                    options.modificationTime = latestTime.map { min($0, modificationTime) } ?? modificationTime
+                    try volume.put(name, from: source, options: options)
+                    summary.files += 1
+                    summary.bytes += source.byteLength
+                    if verbose { print(name.string) }
+                    progress.update("Storing files: \(summary.files)/\(totalFiles), \(ByteSize.describe(summary.bytes)) of \(ByteSize.describe(totalBytes))")
+                }
+            }
+            progress.update("Committing \(summary.files) files...", force: true)
+        }
+        progress.finish()
+        return summary
+    }
+}

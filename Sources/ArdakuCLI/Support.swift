@@ -1,0 +1,155 @@
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import Glibc
+
+/// A failure a tool reports as one line on stderr, with an exit code.
+public struct ToolError: Error, CustomStringConvertible {
+    public var message: String
+    public var exitCode: Int32
+    public init(_ message: String, exitCode: Int32 = 1) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+    public var description: String { message }
+}
+
+/// Output helpers shared by the tools.
+public enum Console {
+    public static func error(_ tool: String, _ message: String) {
+        FileHandle.standardError.write(Data("\(tool): \(message)\n".utf8))
+    }
+
+    public static func warning(_ tool: String, _ message: String) {
+        FileHandle.standardError.write(Data("\(tool): warning: \(message)\n".utf8))
+    }
+
+    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Runs a tool's body: one-line error messages, exit codes, strerror text in messages.
+    public static func run(tool: String, _ body: () throws -> Int32) -> Never {
+        SystemCalls.installErrnoDescriptions()
+        let code: Int32
+        do {
+            code = try body()
+        } catch let error as ToolError {
+            Console.error(tool, error.message)
+            code = error.exitCode
+        } catch let error as VolumeError {
+            Console.error(tool, error.description)
+            code = 1
+        } catch {
+            Console.error(tool, "\(error)")
+            code = 1
+        }
+        fflush(nil)
+        exit(code)
+    }
+}
+
+/// A progress line redrawn in place on a terminal, and silent elsewhere.
+public final class ProgressLine {
+    private let enabled: Bool
+    private var lastDraw = 0.0
+    private var drawn = false
+
+    public init(enabled: Bool = Console.stderrIsTerminal) { self.enabled = enabled }
+
+    /// Redraws at most ten times a second.
+    public func update(_ text: @autoclosure () -> String, force: Bool = false) {
+        guard enabled else { return }
+        let now = Date().timeIntervalSince1970
+        guard force || now - lastDraw >= 0.1 else { return }
+        lastDraw = now
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        drawn = true
+    }
+
+    public func finish() {
+        guard enabled, drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+}
+
+/// Sizes on the command line: a number of bytes with an optional K, M, G or T suffix
+/// (powers of 1024, also spelled KiB, MiB, GiB, TiB).
+public enum ByteSize {
+    public static func parse(_ text: String) -> UInt64? {
+        var digits = Substring(text)
+        var multiplier: UInt64 = 1
+        for (suffixes, value) in [(["KiB", "K", "k"], UInt64(1) << 10), (["MiB", "M", "m"], UInt64(1) << 20),
+                                  (["GiB", "G", "g"], UInt64(1) << 30), (["TiB", "T", "t"], UInt64(1) << 40)] {
+            if let suffix = suffixes.first(where: { digits.hasSuffix($0) }) {
+                digits = digits.dropLast(suffix.count)
+                multiplier = value
+                break
+            }
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit), let number = UInt64(digits) else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
+    }
+
+    /// "1.5 GiB", "64 KiB", "12 bytes".
+    public static func describe(_ bytes: UInt64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        if unit == 0 { return "\(bytes) bytes" }
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}
+
+/// Times shown to people: UTC, ISO 8601.
+public enum TimeFormat {
+    public static func utc(_ seconds: UInt64) -> String {
+        var time = time_t(clamping: Int64(clamping: seconds))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d UTC", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// SOURCE_DATE_EPOCH, when set to a valid number (reproducible builds).
+    public static var sourceDateEpoch: UInt64? {
+        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { UInt64($0) }
+    }
+
+    public static var now: UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
+}
+
+/// JSON output shared by the tools' `--json` modes: keys sorted, so output is stable.
+public enum JSONOutput {
+    public static func render<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension String {
+    /// The string padded with spaces to `width` on the right (left-aligned).
+    public func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+    var trimmingTrailingSpaces: String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
+
+    /// The string padded with spaces to `width` on the left (right-aligned).
+    public func padded(left width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

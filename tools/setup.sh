@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine of this kind, when it
+# is missing. Safe to run again: it installs nothing that is already there.
+set -euo pipefail
+
+# Debian package -> a file that proves it is installed.
+declare -A needed=(
+  [libblkid-dev]=/usr/include/blkid/blkid.h   # libblkid headers (build)
+  [zlib1g-dev]=/usr/include/zlib.h            # zlib headers (build)
+  [e2fsprogs]=/sbin/mkfs.ext4                 # tests: an ext4 image mkfs.ardaku must refuse
+  [bsdextrautils]=/usr/bin/hexdump            # tests: dumpfs output must equal hexdump -C
+  [util-linux]=/sbin/losetup                  # tests: the loop-device run
+)
+missing=()
+for package in "${!needed[@]}"; do
+  [ -e "${needed[$package]}" ] || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+    $sudo apt-get update -q >/dev/null
+    $sudo apt-get install -y -q "${missing[@]}" >/dev/null
+  }
+fi
+command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected /opt/swift)" >&2; exit 1; }
