@@ -94,13 +94,22 @@ public final class HostFileSource: ContentSource {
 
     deinit { try? descriptor.close() }
 
-    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
-        // A range lying wholly in a hole of a sparse source reads as zeros without a read.
+    /// Where the next data starts, from the last SEEK_DATA: ranges before it are holes.
+    private var knownHoleEnd: (start: UInt64, end: UInt64)?
+
+    public func isZeroRange(at offset: UInt64, count: Int) -> Bool {
+        let end = offset + UInt64(count)
+        if let known = knownHoleEnd, offset >= known.start, end <= known.end { return true }
         let nextData = ardaku_seek_data(descriptor.rawValue, Int64(offset))
-        if nextData == -Int64(ENXIO) || (nextData >= 0 && UInt64(nextData) >= offset + UInt64(buffer.count)) {
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
-            return
-        }
+        let holeEnd: UInt64
+        if nextData == -Int64(ENXIO) { holeEnd = byteLength }
+        else if nextData >= 0 { holeEnd = UInt64(nextData) }
+        else { return false }
+        knownHoleEnd = (offset, holeEnd)
+        return end <= holeEnd
+    }
+
+    public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
         var done = 0
         while done < buffer.count {
             let count: Int

@@ -9,6 +9,11 @@ import SystemPackage
 /// Why not write through the mapping: a store into a mapped hole of a sparse file on a
 /// full filesystem kills the process with SIGBUS, where `pwrite` returns ENOSPC; and the
 /// page cache keeps the mapping and `pwrite` coherent on Linux, so reads see every write.
+///
+/// The device is mapped lazily in windows of 64 GiB rather than in one piece: a position-
+/// independent executable does not always have 64 TiB of contiguous address space free,
+/// and windows keep the number of mappings (at most 1,024) far below vm.max_map_count.
+/// Windows stay mapped until the store goes away, so every buffer `read` returns stays valid.
 public final class MappedImage: PageStore {
     public let path: String
     public let descriptor: FileDescriptor
@@ -17,7 +22,12 @@ public final class MappedImage: PageStore {
     /// Size of the file or device in bytes.
     public let byteCount: UInt64
     public let pageCount: UInt32
-    private let mapping: UnsafeRawBufferPointer?
+    /// Bytes of the device that pages cover (whole pages only).
+    private let mappableBytes: UInt64
+    private static let windowShift: UInt64 = 36
+    private var windows: [UInt64: UnsafeRawBufferPointer] = [:]
+    /// Mappings made for `bytes(at:count:)` ranges that cross a window boundary.
+    private var extraMappings: [UnsafeRawBufferPointer] = []
 
     public enum Mode: Sendable { case readOnly, readWrite }
 
@@ -49,38 +59,61 @@ public final class MappedImage: PageStore {
             byteCount = info.size
         }
         pageCount = UInt32(clamping: byteCount >> 16)
-        let mappedBytes = Int(UInt64(pageCount) << 16)
-        if mappedBytes > 0 {
-            guard let base = mmap(nil, mappedBytes, PROT_READ, MAP_SHARED, descriptor.rawValue, 0), base != MAP_FAILED else {
-                let code = errno
-                try? descriptor.close()
-                throw .system(operation: "mmap \(path)", errno: code, offset: nil)
-            }
-            mapping = UnsafeRawBufferPointer(start: base, count: mappedBytes)
-        } else {
-            mapping = nil
-        }
+        mappableBytes = UInt64(pageCount) << 16
     }
 
     deinit {
-        if let mapping, let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
+        for mapping in Array(windows.values) + extraMappings {
+            if let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
+        }
         try? descriptor.close()
     }
 
+    /// Maps `count` bytes from `offset` (a multiple of the system page size).
+    private func map(offset: UInt64, count: Int) throws(StoreError) -> UnsafeRawBufferPointer {
+        guard let base = mmap(nil, count, PROT_READ, MAP_SHARED, descriptor.rawValue, off_t(offset)), base != MAP_FAILED else {
+            throw .system(operation: "mmap \(path)", errno: errno, offset: offset)
+        }
+        return UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    /// The window holding byte `offset`, mapped on first use.
+    private func window(containing offset: UInt64) throws(StoreError) -> (start: UInt64, bytes: UnsafeRawBufferPointer) {
+        let number = offset >> Self.windowShift
+        let start = number << Self.windowShift
+        if let mapped = windows[number] { return (start, mapped) }
+        let length = Int(min(UInt64(1) << Self.windowShift, mappableBytes - start))
+        let mapped = try map(offset: start, count: length)
+        windows[number] = mapped
+        return (start, mapped)
+    }
+
     public func read(_ page: PageIndex) throws(StoreError) -> UnsafeRawBufferPointer {
-        guard let mapping, page.rawValue < pageCount else {
+        guard page.rawValue < pageCount else {
             throw .outOfRange(offset: page.firstByte.rawValue, count: UInt64(Geometry.pageSize), size: byteCount)
         }
-        let start = Int(page.rawValue) << 16
-        return UnsafeRawBufferPointer(rebasing: mapping[start..<(start + Geometry.pageSize)])
+        let (start, bytes) = try window(containing: page.firstByte.rawValue)
+        let inWindow = Int(page.firstByte.rawValue - start)
+        return UnsafeRawBufferPointer(rebasing: bytes[inWindow..<(inWindow + Geometry.pageSize)])
     }
 
     /// The mapped bytes `offset ..< offset + count`, for views that cross pages (dumpfs).
+    /// Valid while the store is alive.
     public func bytes(at offset: UInt64, count: Int) throws(StoreError) -> UnsafeRawBufferPointer {
-        guard let mapping, count >= 0, offset <= UInt64(mapping.count), UInt64(count) <= UInt64(mapping.count) - offset else {
-            throw .outOfRange(offset: offset, count: UInt64(max(count, 0)), size: UInt64(mapping?.count ?? 0))
+        guard count >= 0, offset <= mappableBytes, UInt64(count) <= mappableBytes - offset else {
+            throw .outOfRange(offset: offset, count: UInt64(max(count, 0)), size: mappableBytes)
         }
-        return UnsafeRawBufferPointer(rebasing: mapping[Int(offset)..<(Int(offset) + count)])
+        guard count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let (start, bytes) = try window(containing: offset)
+        let inWindow = Int(offset - start)
+        if inWindow + count <= bytes.count {
+            return UnsafeRawBufferPointer(rebasing: bytes[inWindow..<(inWindow + count)])
+        }
+        // The range crosses a window boundary: map it by itself, from a page boundary.
+        let aligned = offset & ~UInt64(Geometry.pageSize - 1)
+        let mapped = try map(offset: aligned, count: Int(offset - aligned) + count)
+        extraMappings.append(mapped)
+        return UnsafeRawBufferPointer(rebasing: mapped[Int(offset - aligned)...])
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer, to page: PageIndex, at offset: PageOffset) throws(StoreError) {

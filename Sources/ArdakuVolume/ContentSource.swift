@@ -6,6 +6,13 @@ public protocol ContentSource {
     var byteLength: UInt64 { get }
     /// Fills `buffer` with the bytes at `offset`; the range always lies inside `byteLength`.
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError)
+    /// True when the source knows, without reading, that the range is all zeros (a hole
+    /// of a sparse file); such a range becomes a hole without being read.
+    func isZeroRange(at offset: UInt64, count: Int) -> Bool
+}
+
+extension ContentSource {
+    public func isZeroRange(at offset: UInt64, count: Int) -> Bool { false }
 }
 
 /// Content held in memory.

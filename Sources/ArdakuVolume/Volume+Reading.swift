@@ -212,7 +212,7 @@ extension Volume {
         } else {
             bytes = UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
         }
-        let computed = CRC32.checksum(bytes)
+        let computed = entry.isHole ? CRC32.checksumOfZeros(count: count) : CRC32.checksum(bytes)
         guard computed == entry.checksum else {
             throw .dataChecksumMismatch(name: String(decoding: file.record.name, as: UTF8.self), pageOrdinal: UInt64(ordinal),
                                         page: entry.page, stored: entry.checksum, computed: computed)

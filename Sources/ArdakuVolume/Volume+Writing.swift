@@ -1,4 +1,5 @@
 import ArdakuFormat
+import Glibc
 
 extension Volume {
     // MARK: Creating and replacing
@@ -26,6 +27,11 @@ extension Volume {
             defer { buffer.deallocate() }
             for ordinal in 0..<pageCount {
                 let count = PageEntry.bytesInPage(ordinal: ordinal, byteLength: length)
+                if source.isZeroRange(at: ordinal << 16, count: count) {
+                    entries.append(.hole(bytesInPage: count))
+                    options.progress?(ordinal << 16 + UInt64(count))
+                    continue
+                }
                 let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
                 try source.read(at: ordinal << 16, into: chunk)
                 entries.append(try storeDataPage(UnsafeRawBufferPointer(chunk), replacing: nil))
@@ -175,19 +181,14 @@ extension Volume {
         return PageEntry(page: target, checksum: CRC32.checksum(content))
     }
 
-    /// True when every byte is zero.
+    /// True when every byte is zero (libc's memcmp against a page of zeros: fast even in
+    /// debug builds, where a Swift loop over a page costs more than the I/O).
     public static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        let count = bytes.count
-        // Eight bytes at a time; loadUnaligned is fine here: only equality with zero matters,
-        // which no byte order changes.
-        while index <= count - 8 {
-            if bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) != 0 { return false }
-            index += 8
-        }
-        while index < count {
-            if bytes[index] != 0 { return false }
-            index += 1
+        var offset = 0
+        while offset < bytes.count {
+            let count = min(Geometry.pageSize, bytes.count - offset)
+            if memcmp(bytes.baseAddress! + offset, zeroPage.baseAddress!, count) != 0 { return false }
+            offset += count
         }
         return true
     }

@@ -33,8 +33,12 @@ public enum CRC32 {
     /// CRC-32 of `count` zero bytes; a hole in a file's page list carries this checksum.
     public static func checksumOfZeros(count: Int) -> UInt32 {
         precondition(count >= 0 && count <= Geometry.pageSize)
+        if count == Geometry.pageSize { return checksumOfZeroPage }
         return zeroPage.withUnsafeBytes { checksum(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
+
+    /// Most holes are whole pages; their checksum is computed once.
+    private static let checksumOfZeroPage: UInt32 = zeroPage.withUnsafeBytes { checksum($0) }
 
     private static let zeroPage = [UInt8](repeating: 0, count: Geometry.pageSize)
 }

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// Runs the built executables (mkfs.ardaku, ardaku, ...) as a user would.
+enum Tools {
+    /// The directory the test runner lives in: SwiftPM puts the products beside it.
+    static let productsDirectory: URL = {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var directory = runner.deletingLastPathComponent()
+        // swift test runs `<products>/ArdakuPackageTests.xctest` (a file on Linux).
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mkfs.ardaku").path),
+              directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var stdoutBytes: Data
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:],
+                    standardInput: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : productsDirectory.appendingPathComponent(tool)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs, so a full pipe cannot block it.
+        final class Collected: @unchecked Sendable { var data = Data() }   // written by one thread, read after wait()
+        let errCollected = Collected()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errCollected.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errCollected.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
+    }
+
+    /// A fresh directory for one test, removed afterwards.
+    static func withTemporaryDirectory<R>(in base: String = NSTemporaryDirectory(), _ body: (String) throws -> R) rethrows -> R {
+        let path = base + "/ardaku-test-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    static func sha(_ path: String) throws -> String {
+        try run("/usr/bin/sha256sum", [path]).stdout.split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    static func allocatedBytes(_ path: String) -> UInt64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_blocks) * 512 : 0
+    }
+
+    /// True when two files have the same length and bytes. Sparse-aware: only the data
+    /// regions of either file (SEEK_DATA/SEEK_HOLE) are read; everywhere else both are holes
+    /// and read as zeros, so comparing the union of data regions compares everything.
+    static func sameContent(_ a: String, _ b: String) -> Bool {
+        let seekData: Int32 = 3, seekHole: Int32 = 4   // <unistd.h> values on Linux; hidden from Swift without _GNU_SOURCE
+        let fa = open(a, O_RDONLY), fb = open(b, O_RDONLY)
+        defer { close(fa); close(fb) }
+        guard fa >= 0, fb >= 0 else { return false }
+        let size = lseek(fa, 0, SEEK_END)
+        guard size == lseek(fb, 0, SEEK_END) else { return false }
+        func dataRegions(_ fd: Int32) -> [(off_t, off_t)] {
+            var regions: [(off_t, off_t)] = []
+            var position: off_t = 0
+            while position < size {
+                let start = lseek(fd, position, seekData)
+                if start < 0 { break }
+                let end = lseek(fd, start, seekHole)
+                regions.append((start, end < 0 ? size : end))
+                position = end < 0 ? size : end
+            }
+            return regions
+        }
+        var buffer1 = [UInt8](repeating: 0, count: 1 << 20), buffer2 = buffer1
+        for (start, end) in dataRegions(fa) + dataRegions(fb) {
+            var offset = start
+            while offset < end {
+                let count = Int(min(off_t(buffer1.count), end - offset))
+                guard pread(fa, &buffer1, count, offset) == count, pread(fb, &buffer2, count, offset) == count,
+                      buffer1[0..<count] == buffer2[0..<count] else { return false }
+                offset += off_t(count)
+            }
+        }
+        return true
+    }
+
+    static func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A loop device attached for one test and detached by name afterwards, even on failure.
+struct LoopDevice {
+    let path: String
+
+    /// Attaches `image`; nil (with the reason) where loop devices cannot be used here.
+    static func attach(_ image: String) -> (LoopDevice?, String) {
+        guard getuid() == 0 else { return (nil, "loop devices need root") }
+        guard FileManager.default.fileExists(atPath: "/dev/loop-control") else { return (nil, "no /dev/loop-control on this machine") }
+        guard let result = try? Tools.run("/sbin/losetup", ["-f", "--show", image]), result.status == 0 else {
+            return (nil, "losetup -f --show failed")
+        }
+        let device = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard device.hasPrefix("/dev/loop") else { return (nil, "losetup printed no device") }
+        return (LoopDevice(path: device), "")
+    }
+
+    func detach() {
+        _ = try? Tools.run("/sbin/losetup", ["-d", path])
+    }
+}
