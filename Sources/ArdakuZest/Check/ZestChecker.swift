@@ -34,7 +34,7 @@ public enum ZestChecker {
     /// - Returns: the findings before the repair and what was done about them.
     public static func repair(_ store: ByteStore, volume: String = "") throws(ZestError) -> ZestRepairReport {
         let analysis: ZestAnalysis
-        do throws(StoreError) { analysis = try ZestAnalysis.analyze(store, volume: volume) } catch { throw ZestError(error) }
+        do throws(StoreError) { analysis = try ZestAnalysis.analyze(store, volume: volume) } catch { throw ZestError(store: error) }
         var report = ZestRepairReport(findings: analysis.findings)
         guard !analysis.findings.isEmpty, !analysis.isUnsupported else { return report }
         guard !store.isReadOnly else { throw ZestError(.readOnly) }
@@ -48,7 +48,7 @@ public enum ZestChecker {
             do throws(StoreError) {
                 try store.write(at: 0, header.encodedArea())
                 try store.flush()
-            } catch { throw ZestError(error) }
+            } catch { throw ZestError(store: error) }
         }
         if analysis.needsTableRebuild { try rebuildTable(store, header: header, analysis: analysis) }
         report.droppedEntries = analysis.dropped
@@ -60,7 +60,7 @@ public enum ZestChecker {
         do throws(StoreError) {
             if store.length != length { try store.setLength(length) }
             try store.flush()
-        } catch { throw ZestError(error) }
+        } catch { throw ZestError(store: error) }
         report.keptFiles = volume.fileCount
         return report
     }

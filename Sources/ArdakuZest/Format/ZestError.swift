@@ -53,16 +53,16 @@ public struct ZestError: Error, Equatable, Sendable, CustomStringConvertible {
         self.offset = offset
     }
 
-    init(_ error: StoreError) {
+    init(store error: StoreError) {
         switch error {
-        case .readOnly: self.init(.readOnly)
+        case .readOnly: self.init(Kind.readOnly)
         case let .outOfRange(offset, _, _): self.init(.store(error), offset: offset)
         case let .system(_, _, offset): self.init(.store(error), offset: offset)
         default: self.init(.store(error))
         }
     }
 
-    init(_ error: FormatError) {
+    init(format error: FormatError) {
         self.init(.format(error), offset: error.address?.rawValue)
     }
 

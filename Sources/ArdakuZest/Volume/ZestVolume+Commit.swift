@@ -60,7 +60,7 @@ extension ZestVolume {
     func trimStore() throws(ZestError) {
         let end = max(byteOffset(ofSegment: allocator.end), UInt64(ZestLimits.zatHeadOffset + ZestLimits.fragmentPairSize))
         if store.length > end {
-            do throws(StoreError) { try store.setLength(end) } catch { throw ZestError(error) }
+            do throws(StoreError) { try store.setLength(end) } catch { throw ZestError(store: error) }
         }
     }
 

@@ -122,7 +122,7 @@ public final class ZestVolume {
             try store.write(at: 0, header.encodedArea() + head.encoded() + [UInt8](repeating: 0, count: ZestLimits.fragmentSize))
             try store.flush()
         } catch {
-            throw ZestError(error)
+            throw ZestError(store: error)
         }
         let volume = ZestVolume(store: store, header: header, compressionLevel: options.compressionLevel,
                                 allocator: SegmentAllocator(firstDataSegment: header.firstDataSegment, used: []))
@@ -137,13 +137,13 @@ public final class ZestVolume {
     /// file whose content is damaged throws when it is read.
     public static func open(_ store: ByteStore, compressionLevel: Int32 = 6) throws(ZestError) -> ZestVolume {
         let walk: ZestWalk
-        do throws(StoreError) { walk = try ZestWalk.walk(store) } catch { throw ZestError(error) }
+        do throws(StoreError) { walk = try ZestWalk.walk(store) } catch { throw ZestError(store: error) }
         return try open(walk: walk, store: store, compressionLevel: compressionLevel)
     }
 
     static func open(walk: ZestWalk, store: ByteStore, compressionLevel: Int32) throws(ZestError) -> ZestVolume {
         guard let header = walk.header, walk.headerSource != .inferred else {
-            if case let .failure(error) = walk.headerCopies[0].decoded { throw ZestError(error) }
+            if case let .failure(error) = walk.headerCopies[0].decoded { throw ZestError(format: error) }
             throw ZestError(.corrupt("no usable header"), offset: 0)
         }
         switch walk.chainEnd {
@@ -166,10 +166,10 @@ public final class ZestVolume {
             guard let current = fragment.currentSlot, let trailer = fragment.slots[current].trailer else {
                 let slot = fragment.slots[0]
                 let stored = slot.trailer?.storedCRC ?? 0, computed = slot.trailer?.computedCRC ?? 0
-                throw ZestError(FormatError(structure: "ZAT fragment", kind: .checksumMismatch(stored: stored, computed: computed),
+                throw ZestError(format: FormatError(structure: "ZAT fragment", kind: .checksumMismatch(stored: stored, computed: computed),
                                             address: ByteAddress(slot.offset + UInt64(ZestFragmentSlot.crcOffset))))
             }
-            if let error = fragment.entryError { throw ZestError(error) }
+            if let error = fragment.entryError { throw ZestError(format: error) }
             let state = FragmentState(pairSegment: fragment.pairSegment, generation: trailer.generation, currentSlot: current,
                                       recordIDs: [], entryBytes: fragment.entryBytes)
             state.recordIDs.reserveCapacity(fragment.entries.count)
@@ -177,7 +177,7 @@ public final class ZestVolume {
             for found in fragment.entries {
                 let entry = found.entry
                 guard found.isChecksumValid else {
-                    throw ZestError(FormatError(structure: "ZAT entry", kind: .checksumMismatch(stored: found.storedCRC, computed: found.computedCRC),
+                    throw ZestError(format: FormatError(structure: "ZAT entry", kind: .checksumMismatch(stored: found.storedCRC, computed: found.computedCRC),
                                                 address: ByteAddress(found.crcOffset)))
                 }
                 let run = SegmentRun(start: entry.segmentStart, count: entry.segmentCount(segmentSize: header.segmentSize))
@@ -192,7 +192,7 @@ public final class ZestVolume {
                 switch entry.kind {
                 case .file:
                     do throws(NameError) { try FileName.validate(entry.name) } catch {
-                        throw ZestError(FormatError(structure: "ZAT entry", kind: .invalidName(error), address: ByteAddress(found.offset + 2)))
+                        throw ZestError(format: FormatError(structure: "ZAT entry", kind: .invalidName(error), address: ByteAddress(found.offset + 2)))
                     }
                     guard volume.nameIndex.updateValue(id, forKey: entry.name) == nil else {
                         throw ZestError(.corrupt("duplicate name \(String(decoding: entry.name, as: UTF8.self))"), offset: found.offset)
@@ -229,15 +229,15 @@ public final class ZestVolume {
     func byteOffset(ofSegment segment: UInt32) -> UInt64 { UInt64(segment) * UInt64(header.segmentSize) }
 
     func storeWrite(_ bytes: [UInt8], at offset: UInt64) throws(ZestError) {
-        do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(error) }
+        do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(store: error) }
     }
 
     func storeRead(at offset: UInt64, count: Int) throws(ZestError) -> [UInt8] {
-        do throws(StoreError) { return try store.read(at: offset, count: count) } catch { throw ZestError(error) }
+        do throws(StoreError) { return try store.read(at: offset, count: count) } catch { throw ZestError(store: error) }
     }
 
     func storeFlush() throws(ZestError) {
-        do throws(StoreError) { try store.flush() } catch { throw ZestError(error) }
+        do throws(StoreError) { try store.flush() } catch { throw ZestError(store: error) }
     }
 
     func newRecordID() -> Int {
