@@ -220,7 +220,8 @@ struct ZestAnalysis {
             report(ZestFindings.linkOutOfRange, offset: walk.fragments[from].readOffset, actual: String(target))
             needsTableRebuild = true
         case let .tooLong(count):
-            report(ZestFindings.chainTooLong, expected: String(count))
+            // Only overlapping pairs could make a chain this long without a loop.
+            report(ZestFindings.chainLoop, offset: walk.fragments.last?.readOffset, actual: "more than \(count) fragments")
             needsTableRebuild = true
         }
         for fragment in walk.fragments {

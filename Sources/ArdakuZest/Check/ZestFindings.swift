@@ -2,6 +2,7 @@ import ArdakuFormat
 
 /// The ZEST layer's message table: one row per finding code (docs/zest-format.md §8).
 ///
+/// Z2005 is not used: a chain longer than the store allows is reported as Z2002.
 /// Codes: `Z1xxx` header, `Z2xxx` fragment chain, `Z3xxx` entries, `Z4xxx` segments,
 /// `Z5xxx` content, `Z6xxx` free space. A code never changes meaning once published.
 public enum ZestFindings {
@@ -29,17 +30,14 @@ public enum ZestFindings {
         "Z2001", .error, .needsConfirmation, "fragment at {offset} links to segment {actual}, outside the data area",
         fix: "chain ended at this fragment")
     public static let chainLoop = FindingKind(
-        "Z2002", .error, .needsConfirmation, "fragment at {offset} links back to segment {actual}: the chain loops",
-        fix: "loop cut")
+        "Z2002", .error, .needsConfirmation, "fragment at {offset} links to segment {actual}: the chain loops or does not end",
+        fix: "chain cut")
     public static let fragmentChecksum = FindingKind(
         "Z2003", .error, .needsConfirmation, "fragment pair at {offset} has no slot with a valid CRC32 ({detail})",
         fix: "table rebuilt from the entries whose own CRC32 and content are intact")
     public static let badEntrySize = FindingKind(
         "Z2004", .error, .needsConfirmation, "entry at {offset} has an impossible size SZ {actual}; the entries after it are lost",
         fix: "table rebuilt without the unreadable rest of the fragment")
-    public static let chainTooLong = FindingKind(
-        "Z2005", .error, .needsConfirmation, "the fragment chain is longer than {expected} fragments",
-        fix: "chain cut")
     public static let nonZeroTail = FindingKind(
         "Z2006", .warning, .preenSafe, "fragment slot has non-zero bytes after its last entry, at {offset}",
         fix: "fragment rewritten")
@@ -103,7 +101,7 @@ public enum ZestFindings {
     /// Every kind, for tables and documentation.
     public static let all: [FindingKind] = [
         primaryHeaderDamaged, backupHeaderDamaged, bothHeadersDamaged, headerCopiesDiffer, volumeTooShort, unsupportedHeader,
-        linkOutOfRange, chainLoop, fragmentChecksum, badEntrySize, chainTooLong, nonZeroTail, tornSlot,
+        linkOutOfRange, chainLoop, fragmentChecksum, badEntrySize, nonZeroTail, tornSlot,
         invalidName, duplicateName, entryChecksum, unknownKind, pathConflict, badDictionaryEntry,
         contentOutsideVolume, overlap, inconsistentLengths,
         contentChecksum, decompressionFailed, missingDictionary, unknownCodec,
