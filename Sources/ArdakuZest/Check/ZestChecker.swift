@@ -459,6 +459,12 @@ struct ZestAnalysis {
         for fragment in walk.fragments.dropFirst() where fragment.isReadable || fragment.readSlot != nil {
             end = max(end, UInt64(fragment.pairSegment) + UInt64(header.segmentsPerPair))
         }
+        // Every entry whose content lies in the store counts, dropped or not: the tail is
+        // free only when nothing at all refers to it (a dropped file is reported on its own).
+        for found in walk.entries where found.entry.storedLength > 0 {
+            let entryEnd = UInt64(found.entry.segmentStart) + UInt64(found.entry.segmentCount(segmentSize: header.segmentSize))
+            if entryEnd * segmentSize <= walk.storeLength + segmentSize { end = max(end, entryEnd) }
+        }
         for kept in kept {
             end = max(end, UInt64(kept.entry.segmentStart) + UInt64(kept.entry.segmentCount(segmentSize: header.segmentSize)))
         }
