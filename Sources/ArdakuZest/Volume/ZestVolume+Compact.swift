@@ -37,8 +37,9 @@ extension ZestVolume {
         report.fragmentsBefore = fragments.count
         if recompress, let active = activeDictionaryID {
             for (_, id) in nameIndex {
+                // Files on another dictionary, and files without one that it might now shrink.
                 guard let record = records[id], record.entry.dictionaryID != active,
-                      record.entry.codec == .deflate || record.entry.originalLength > 0 else { continue }
+                      record.entry.originalLength > 0 else { continue }
                 let content = try decode(record.entry, stored: try readStored(record.entry))
                 guard let name = try? FileName(bytes: record.entry.name) else { continue }
                 try update(name, content)
