@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "ArdakuFormat", targets: ["ArdakuFormat"]),
         .library(name: "ArdakuVolume", targets: ["ArdakuVolume"]),
         .library(name: "ArdakuIO", targets: ["ArdakuIO"]),
+        .library(name: "ArdakuZest", targets: ["ArdakuZest"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
     ],
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "ArdakuFormat", dependencies: ["CArdakuCRC"]),
         // The volume library: allocation, the trie, files, transactions, over a PageStore.
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
+        // ZEST volumes: a FAT-style table of linked 4 KiB fragments over segments of compressed content.
+        .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "CZlib"]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
@@ -43,6 +46,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",

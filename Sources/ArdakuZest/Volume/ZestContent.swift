@@ -1,0 +1,94 @@
+import ArdakuFormat
+
+/// Why the content of one entry cannot be read back.
+public enum ZestContentFailure: Error, Equatable, Sendable {
+    /// The lengths contradict the codec or a limit (the detail says which).
+    case inconsistentLengths(String)
+    /// The codec byte is not one this library knows.
+    case unknownCodec(UInt8)
+    /// The file names a dictionary the volume does not hold.
+    case missingDictionary(UInt16)
+    /// The dictionary the file names is itself damaged.
+    case damagedDictionary(UInt16)
+    /// The stored bytes do not inflate to exactly the original length.
+    case inflate(String)
+    /// The content's CRC32 is not the one recorded.
+    case checksumMismatch(stored: UInt32, computed: UInt32)
+
+    public var reason: String {
+        switch self {
+        case let .inconsistentLengths(detail): return detail
+        case let .unknownCodec(byte): return "unknown codec \(byte)"
+        case let .missingDictionary(id): return "dictionary \(id) is not in the volume"
+        case let .damagedDictionary(id): return "dictionary \(id) is damaged"
+        case let .inflate(detail): return detail
+        case let .checksumMismatch(stored, computed):
+            return "content CRC32 \(Hex.format(computed, width: 8)) does not match the recorded \(Hex.format(stored, width: 8))"
+        }
+    }
+}
+
+/// Turns stored bytes back into a file's content, checking everything the entry claims.
+///
+/// Shared by the volume (reads) and the checker (verification), so that both judge a
+/// file's content by the same rules.
+struct ZestContentDecoder {
+    private var inflater: ZlibInflater?
+
+    init() {}
+
+    /// The problem with an entry's lengths and codec, judged before any byte is read.
+    static func lengthProblem(_ entry: ZestEntry) -> ZestContentFailure? {
+        guard entry.storedLength <= ZestLimits.maxFileBytes, entry.originalLength <= ZestLimits.maxFileBytes else {
+            return .inconsistentLengths("length over the \(ZestLimits.maxFileBytes)-byte limit (stored \(entry.storedLength), original \(entry.originalLength))")
+        }
+        if entry.storedLength == 0 && entry.segmentStart != 0 {
+            return .inconsistentLengths("empty content with segment start \(entry.segmentStart)")
+        }
+        switch entry.codec {
+        case .stored:
+            if entry.storedLength != entry.originalLength {
+                return .inconsistentLengths("stored content of \(entry.storedLength) bytes for an original of \(entry.originalLength)")
+            }
+            if entry.dictionaryID != 0 && entry.kind == .file {
+                return .inconsistentLengths("stored content names dictionary \(entry.dictionaryID)")
+            }
+        case .deflate:
+            if entry.storedLength == 0 { return .inconsistentLengths("DEFLATE content of 0 bytes") }
+            if UInt64(entry.originalLength) > ZestLimits.maxInflatedLength(storedLength: entry.storedLength) {
+                return .inconsistentLengths("\(entry.storedLength) DEFLATE bytes cannot inflate to \(entry.originalLength)")
+            }
+        case nil:
+            return .unknownCodec(entry.codecByte)
+        }
+        return nil
+    }
+
+    /// The original content of `entry` from its `stored` bytes.
+    ///
+    /// - Parameter dictionary: the bytes of the dictionary the entry names, or nil when
+    ///   it names none (or, for a dictionary entry, always nil).
+    mutating func decode(_ entry: ZestEntry, stored: UnsafeRawBufferPointer, dictionary: [UInt8]?) -> Result<[UInt8], ZestContentFailure> {
+        if let problem = Self.lengthProblem(entry) { return .failure(problem) }
+        precondition(stored.count == Int(entry.storedLength))
+        let content: [UInt8]
+        switch entry.codec {
+        case .stored:
+            content = Array(stored)
+        case .deflate:
+            if inflater == nil {
+                do throws(ZestError) { inflater = try ZlibInflater() } catch { return .failure(.inflate(error.reason)) }
+            }
+            let usesDictionary = entry.kind == .file && entry.dictionaryID != 0
+            switch inflater!.decompress(stored, originalLength: Int(entry.originalLength), dictionary: usesDictionary ? dictionary : nil) {
+            case let .success(bytes): content = bytes
+            case let .failure(failure): return .failure(.inflate(failure.reason))
+            }
+        case nil:
+            return .failure(.unknownCodec(entry.codecByte))
+        }
+        let computed = CRC32.checksum(content)
+        guard computed == entry.contentCRC else { return .failure(.checksumMismatch(stored: entry.contentCRC, computed: computed)) }
+        return .success(content)
+    }
+}
