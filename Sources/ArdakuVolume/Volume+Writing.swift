@@ -12,6 +12,7 @@ extension Volume {
     @discardableResult
     public func put(_ name: FileName, from source: ContentSource, options: PutOptions = PutOptions()) throws(VolumeError) -> FileStatus {
         try mutate { () throws(VolumeError) -> FileStatus in
+            try materialize(name.bytes)
             let previous: OpenFile? = try exists(name) ? try openFile(name) : nil
             if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
             if previous == nil { try checkNameIsFree(name) }
@@ -105,8 +106,7 @@ extension Volume {
                 let content = try pageContent(of: file, ordinal: last, count: oldCount)
                 entries[last].checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: content[0..<newCount]))
             }
-            try storeFile(name: name.bytes, previous: file, fileID: file.record.fileID, entries: entries, byteLength: length,
-                          type: file.record.type, modificationTime: clock(), tags: file.record.tags)
+            deferRecord(of: file, entries: entries, byteLength: length)
         }
     }
 
@@ -145,8 +145,32 @@ extension Volume {
             let old = ordinal < file.entries.count ? file.entries[ordinal] : nil
             entries[ordinal] = try storeDataPage(UnsafeRawBufferPointer(rebasing: buffer[0..<newCount]), replacing: old)
         }
-        try storeFile(name: file.record.name, previous: file, fileID: file.record.fileID, entries: entries,
-                      byteLength: newLength, type: file.record.type, modificationTime: clock(), tags: file.record.tags)
+        deferRecord(of: file, entries: entries, byteLength: newLength)
+    }
+
+    /// Records the file's new content in memory; its record is written at the commit.
+    private func deferRecord(of file: OpenFile, entries: [PageEntry], byteLength: UInt64) {
+        let name = file.record.name
+        if pendingRecords[name] == nil { pendingRecords[name] = file }
+        var updated = file
+        updated.entries = entries
+        updated.record.byteLength = byteLength
+        updated.record.dataPageCount = UInt32(entries.count)
+        updated.record.modificationTime = clock()
+        openFiles[name] = updated
+    }
+
+    /// Writes the record of a file changed by `write` or `truncate`, now.
+    func materialize(_ name: [UInt8]) throws(VolumeError) {
+        guard let base = pendingRecords.removeValue(forKey: name), let current = openFiles[name] else { return }
+        try storeFile(name: name, previous: base, fileID: base.record.fileID, entries: current.entries,
+                      byteLength: current.record.byteLength, type: base.record.type,
+                      modificationTime: current.record.modificationTime, tags: base.record.tags)
+    }
+
+    /// Writes every deferred record (in name order, so images stay reproducible).
+    func writePendingRecords() throws(VolumeError) {
+        for name in pendingRecords.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) { try materialize(name) }
     }
 
     /// The verified bytes of a file's page (zeros for a hole).
@@ -198,6 +222,7 @@ extension Volume {
     /// Deletes the file.
     public func remove(_ name: FileName) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
+            try materialize(name.bytes)
             let file = try openFile(name)
             try trie.remove(name.bytes)
             openFiles[name.bytes] = nil
@@ -253,6 +278,8 @@ extension Volume {
 
     private func renameFile(_ from: FileName, to: FileName, replaceExisting: Bool) throws(VolumeError) {
         guard from != to else { return }
+        try materialize(from.bytes)
+        try materialize(to.bytes)
         let file = try openFile(from)
         if try exists(to) {
             guard replaceExisting else { throw .alreadyExists(to.string) }

@@ -44,6 +44,10 @@ public final class Volume {
     private var checkedRecordHint = false
     /// Decoded files by name, for repeated access (nested volumes); cleared on abort.
     var openFiles: [[UInt8]: OpenFile] = [:]
+    /// Files whose content changed in this transaction but whose record is written only at
+    /// the commit (many small writes to one file cost one record write), with the file as
+    /// it was before its first change.
+    var pendingRecords: [[UInt8]: OpenFile] = [:]
 
     struct Transaction {
         var changed = false
@@ -295,6 +299,7 @@ public final class Volume {
 
     /// Makes the current transaction durable (the five steps in the type's documentation).
     func commit() throws(VolumeError) {
+        try writePendingRecords()
         guard transaction.changed || trie.hasChanges else { return }
         let generation = committed.generation + 1
         try releaseEmptiedRecordPages()
@@ -405,6 +410,7 @@ public final class Volume {
         trie.discardChanges()
         system = committed
         openFiles.removeAll()
+        pendingRecords.removeAll()
         freeRecordSubpages.removeAll()
         checkedRecordHint = false
         // The bitmap in memory may hold bits of this transaction: reload it from disk.
@@ -414,7 +420,7 @@ public final class Volume {
 
     /// Makes every write durable (post-commit frees included). Call before closing.
     public func close() throws(VolumeError) {
-        if batchDepth == 0, transaction.changed { try commitOrAbort() }
+        if batchDepth == 0, transaction.changed || !pendingRecords.isEmpty { try commitOrAbort() }
         guard !isReadOnly else { return }
         do { try store.flush() } catch { throw .store(error) }
     }

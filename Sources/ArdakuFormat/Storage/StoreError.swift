@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case readOnly
     /// A crash simulation stopped the writer here (tests and the crash harness only).
     case simulatedCrash(afterOperations: Int)
+    /// The volume file holding a nested store reported a problem (its own message).
+    case backing(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "opened read-only"
         case let .simulatedCrash(count):
             return "simulated crash after \(count) operations"
+        case let .backing(message):
+            return message
         }
     }
 
