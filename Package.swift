@@ -7,12 +7,14 @@ let package = Package(
         .library(name: "ArdakuFormat", targets: ["ArdakuFormat"]),
         .library(name: "ArdakuVolume", targets: ["ArdakuVolume"]),
         .library(name: "ArdakuIO", targets: ["ArdakuIO"]),
+        .library(name: "ArdakuCAS", targets: ["ArdakuCAS"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries we build on.
@@ -27,6 +29,10 @@ let package = Package(
         .target(name: "ArdakuFormat", dependencies: ["CArdakuCRC"]),
         // The volume library: allocation, the trie, files, transactions, over a PageStore.
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
+        // CAS volume: content-addressed objects, chunking, tags, verify/repair, over any ByteStore.
+        .target(name: "ArdakuCAS", dependencies: [
+            "ArdakuFormat", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
             "ArdakuFormat", "CBlkid", "CArdakuSys",
@@ -43,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
