@@ -56,7 +56,7 @@ public final class CASVolume {
     /// Objects written since the volume was opened.
     public private(set) var objectsWritten = 0
 
-    private init(store: ByteStore, options: CASOptions, header: VolumeHeader, index: [ObjectID: Entry], tags: [String: ObjectID]) {
+    init(store: ByteStore, options: CASOptions, header: VolumeHeader, index: [ObjectID: Entry], tags: [String: ObjectID]) {
         self.store = store
         self.options = options
         self.header = header

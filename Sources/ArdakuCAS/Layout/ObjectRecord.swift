@@ -60,6 +60,12 @@ public struct ObjectRecord: Equatable, Sendable {
 
     /// Decodes a whole record (`bytes` holds at least its record length) at absolute `origin`.
     public static func decode(_ bytes: UnsafeRawBufferPointer, origin: UInt64) throws(FormatError) -> ObjectRecord {
+        try decode(bytes, origin: origin, checkingCRC: true)
+    }
+
+    /// `decode`, optionally without the CRC check: the checker uses that to tell a damaged
+    /// CRC field or length from damaged content (the id decides).
+    static func decode(_ bytes: UnsafeRawBufferPointer, origin: UInt64, checkingCRC: Bool) throws(FormatError) -> ObjectRecord {
         let prefix = try RecordPrefix.decode(bytes, origin: origin)
         var r = ByteReader(bytes, structure: "CAS object record", origin: ByteAddress(origin))
         guard prefix.kind == .object else {
@@ -83,7 +89,9 @@ public struct ObjectRecord: Equatable, Sendable {
         guard UInt64(bytes.count) >= minimum else {
             throw r.error(.truncated(needed: Int(minimum), available: bytes.count), at: 0)
         }
-        try RecordPrefix.verify(bytes, covered: headerSize - 8 + Int(objectLength), structure: "CAS object record", origin: origin)
+        if checkingCRC {
+            try RecordPrefix.verify(bytes, covered: headerSize - 8 + Int(objectLength), structure: "CAS object record", origin: origin)
+        }
         let idBytes = try r.readBytes(ObjectID.byteCount)
         // 32 bytes were just read.
         let id = ObjectID(bytes: idBytes)!
