@@ -45,6 +45,9 @@ public final class CASVolume {
     var free = FreeSpace()
     /// Extents that become free once the next commit is durable.
     var releasedByTransaction: [FreeSpace.Extent] = []
+    /// The index and tag table of the previous generation, which the other header slot
+    /// names: kept until the next commit, so that slot stays a complete fallback (§5).
+    var retained: [FreeSpace.Extent] = []
     /// First byte past every record written so far (committed or not).
     var dataEnd: UInt64
     var isBroken = false
@@ -122,6 +125,11 @@ public final class CASVolume {
             extents.append(.init(offset: entry.offset, length: UInt64(entry.recordLength)))
         }
         extents.sort { $0.offset < $1.offset }
+        let retained = fallbackRecords(store, current: header, live: extents)
+        if !retained.isEmpty {
+            extents += retained
+            extents.sort { $0.offset < $1.offset }
+        }
         var free = FreeSpace()
         var cursor = header.dataStart
         for extent in extents {
@@ -143,8 +151,24 @@ public final class CASVolume {
         }
         let volume = CASVolume(store: store, options: options, header: header, index: index, tags: tags)
         volume.free = free
+        volume.retained = retained
         for extent in free.extents { volume.writtenFreePrefixes[extent.offset] = extent.length }
         return volume
+    }
+
+    /// The index and tag table extents of the other header slot when it holds the previous
+    /// generation and they overlap nothing live; otherwise none.
+    static func fallbackRecords(_ store: ByteStore, current: VolumeHeader, live sorted: [FreeSpace.Extent]) -> [FreeSpace.Extent] {
+        let slot = VolumeHeader.slotOffsets[1 - current.slot]
+        guard let other = try? decodeHeader(store, slot: slot), other.generation + 1 == current.generation else { return [] }
+        let candidates = [FreeSpace.Extent(offset: other.indexOffset, length: other.indexLength),
+                          FreeSpace.Extent(offset: other.tagTableOffset, length: other.tagTableLength)]
+        for candidate in candidates {
+            guard candidate.length > 0, candidate.offset <= current.dataEnd, candidate.length <= current.dataEnd - candidate.offset else { return [] }
+            if sorted.contains(where: { $0.offset < candidate.end && candidate.offset < $0.end }) { return [] }
+        }
+        if candidates[0].offset < candidates[1].end && candidates[1].offset < candidates[0].end { return [] }
+        return candidates
     }
 
     /// The valid header slot with the highest generation.
@@ -423,8 +447,10 @@ public final class CASVolume {
     /// 3. flush;
     /// 4. write the header of the next generation into the other slot;
     /// 5. flush. The commit is complete here;
-    /// 6. release the space of the previous index, tag table and collected objects, write
-    ///    free record prefixes over it and truncate free space at the end.
+    /// 6. release the space of collected objects and of the index and tag table of the
+    ///    generation before the previous one (the previous one's stay, so the other slot
+    ///    remains a complete fallback), write free record prefixes and cut free space off
+    ///    the end.
     public func commit() throws(CASError) {
         try checkUsable()
         let generation = header.generation + 1
@@ -445,6 +471,10 @@ public final class CASVolume {
         let tagOffset = allocate(UInt64(tagBytes.count))
         try writeBytes(tagBytes, at: tagOffset)
         liveEnd = max(liveEnd, indexOffset + UInt64(indexBytes.count), tagOffset + UInt64(tagBytes.count))
+        // The records of the generation being replaced stay, for the other slot.
+        let previousRecords = [FreeSpace.Extent(offset: header.indexOffset, length: header.indexLength),
+                               FreeSpace.Extent(offset: header.tagTableOffset, length: header.tagTableLength)].filter { $0.length > 0 }
+        for extent in previousRecords { liveEnd = max(liveEnd, extent.end) }
         try storeCall { () throws(StoreError) in try store.flush() }
 
         let next = VolumeHeader(generation: generation, dataEnd: liveEnd, indexOffset: indexOffset,
@@ -453,12 +483,12 @@ public final class CASVolume {
                                 tagTableLength: UInt64(tagBytes.count), objectBytes: objectBytes)
         try writeBytes(next.encoded(), at: VolumeHeader.slotOffsets[next.slot])
         try storeCall { () throws(StoreError) in try store.flush() }
-        let previous = header
         header = next
 
-        // The commit is durable; what the previous generation alone used is free now.
-        if previous.indexLength > 0 { free.insert(.init(offset: previous.indexOffset, length: previous.indexLength)) }
-        if previous.tagTableLength > 0 { free.insert(.init(offset: previous.tagTableOffset, length: previous.tagTableLength)) }
+        // The commit is durable. What only the generation before the previous one used
+        // is free now; the previous generation's records are kept for the other slot.
+        for extent in retained { free.insert(extent) }
+        retained = previousRecords
         for extent in releasedByTransaction { free.insert(extent) }
         releasedByTransaction = []
         while let tail = free.removeTail(endingAt: dataEnd) { dataEnd = tail.offset }

@@ -112,7 +112,7 @@ import Testing
             guard let error = error as? CASError, case let .hashMismatch(expected, _) = error.kind else { return false }
             return expected == id && error.offset == location.offset
         }
-        #expect(CASChecker.verify(store).codes == ["C3001", "C6001"] || CASChecker.verify(store).codes == ["C3001"])
+        #expect(CASChecker.verify(store).codes == ["C3001"])
     }
 
     @Test func garbageCollectionRemovesUnreachableAndReusesSpace() throws {
@@ -136,7 +136,9 @@ import Testing
         // New objects go into the freed space: the store does not grow.
         for n in 0..<8 { try volume.putBlob(TestData.random(1900, seed: UInt64(200 + n))) }
         try volume.commit()
-        #expect(store.length <= lengthBefore)
+        // The store grew by less than one of the new objects (the previous index and tag
+        // table are kept one commit longer).
+        #expect(store.length < lengthBefore + 1900)
         #expect(CASChecker.verify(store).problems.isEmpty)
         let reopened = try CASVolume.open(store)
         #expect(try reopened.content(tail) == TestData.random(500, seed: 7))
@@ -152,6 +154,8 @@ import Testing
         #expect(store.length > empty + 50_000)
         let report = try volume.collectGarbage()
         #expect(report.removedObjects == 5)
+        // The previous generation's index and tag table go with the next commit.
+        try volume.commit()
         #expect(store.length <= empty + 256)
         #expect(CASChecker.verify(store).isEmpty)
     }

@@ -81,11 +81,13 @@ struct Analysis {
     private mutating func run() {
         // Pass 1: header slots.
         var header: VolumeHeader?
+        var slotHeaders: [VolumeHeader] = []
         var unreadable = false
         for slot in VolumeHeader.slotOffsets {
             do throws(CASError) {
                 let decoded = try CASVolume.decodeHeader(store, slot: slot)
                 newestGeneration = max(newestGeneration, decoded.generation)
+                slotHeaders.append(decoded)
                 if header.map({ decoded.generation > $0.generation }) ?? true { header = decoded }
             } catch {
                 if case let .format(format) = error.kind {
@@ -125,6 +127,19 @@ struct Analysis {
         }
         var indexRecord: IndexRecord?
         var claimed: [(offset: UInt64, length: UInt64)] = []
+        // The previous generation's records, which the other slot names, are kept (§5).
+        var fallbackTags: (table: TagTableRecord, offset: UInt64, length: Int)?
+        if let header, let previous = slotHeaders.first(where: { $0.generation + 1 == header.generation }) {
+            if let index = try? CASVolume.readRecord(store, at: previous.indexOffset, length: previous.indexLength, IndexRecord.decode),
+               index.generation == previous.generation {
+                claimed.append((previous.indexOffset, previous.indexLength))
+            }
+            if let table = try? CASVolume.readRecord(store, at: previous.tagTableOffset, length: previous.tagTableLength, TagTableRecord.decode),
+               table.generation == previous.generation {
+                claimed.append((previous.tagTableOffset, previous.tagTableLength))
+                fallbackTags = (table, previous.tagTableOffset, Int(previous.tagTableLength))
+            }
+        }
         if let header {
             do throws(CASError) {
                 let index = try CASVolume.readRecord(store, at: header.indexOffset, length: header.indexLength, IndexRecord.decode)
@@ -146,11 +161,11 @@ struct Analysis {
                 tags = table.entries.map { ($0.name, $0.id) }
                 claimed.append((header.tagTableOffset, header.tagTableLength))
             } catch {
-                let recovered = newestTagTable(walk)
+                let recovered = fallbackTags ?? newestTagTable(walk)
                 tags = recovered?.table.entries.map { ($0.name, $0.id) } ?? []
                 report(CASFindings.tagTableDamaged, offset: header.tagTableOffset,
                        detail: recovered.map { "generation \($0.table.generation) at \(Hex.format($0.offset, width: 8))" } ?? "none found, no tags kept")
-                if let recovered { claimed.append((recovered.offset, UInt64(recovered.length))) }
+                if let recovered, fallbackTags == nil { claimed.append((recovered.offset, UInt64(recovered.length))) }
             }
             if let indexRecord, indexRecord.entries.count != Int(header.objectCount) || tags.count != Int(header.tagCount) {
                 report(CASFindings.headerCountsWrong, expected: "\(indexRecord.entries.count)/\(tags.count)",
