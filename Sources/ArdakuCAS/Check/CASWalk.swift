@@ -27,21 +27,21 @@ public struct CASRecordDump: Sendable {
 
 extension CASChecker {
     /// Every structure of the store in offset order, with its fields decoded from the raw
-    /// bytes: both header slots, then a linear walk of the data area (docs/cas-format.md §3).
+    /// bytes: both header slots, then a linear walk from the data start to the end of the
+    /// store (docs/cas-format.md §3).
     /// Never throws: damaged bytes are shown as they are.
     public static func walk(_ store: ByteStore) -> [CASRecordDump] {
         let window = StoreWindow(store)
         var dumps: [CASRecordDump] = []
-        var dataEnd = store.length & ~UInt64(CASLimits.recordAlignment - 1)
+        // The whole store, past the committed data end too: uncommitted leftovers are shown.
+        let dataEnd = store.length & ~UInt64(CASLimits.recordAlignment - 1)
         for slot in VolumeHeader.slotOffsets {
             guard let bytes = window.bytes(at: slot, count: VolumeHeader.encodedSize) else {
                 dumps.append(CASRecordDump(kind: .headerSlot, offset: slot, length: 0, fields: [], note: "the store ends before this slot"))
                 continue
             }
-            let decoded = try? decodeBytes(bytes) { raw throws(FormatError) in try VolumeHeader.decode(raw, origin: slot) }
             var note: String?
             do { _ = try decodeBytes(bytes) { raw throws(FormatError) in try VolumeHeader.decode(raw, origin: slot) } } catch { note = error.reason }
-            if let decoded { dataEnd = min(max(decoded.dataEnd, VolumeHeader.dataStart), dataEnd) }
             dumps.append(CASRecordDump(kind: .headerSlot, offset: slot, length: UInt64(VolumeHeader.slotSize),
                                        fields: headerFields(bytes, at: slot), note: note))
         }
