@@ -344,11 +344,11 @@ public final class CASVolume {
         }
         let ids = Parallel.map(objects.count, enabled: options.parallel) { objects[$0].id }
         var pending: [Int] = []
-        var seen = Set<ObjectID>()
-        for (n, id) in ids.enumerated() where index[id] == nil && seen.insert(id).inserted {
+        var batch: [ObjectID: ObjectType] = [:]
+        for (n, id) in ids.enumerated() where index[id] == nil && batch.updateValue(objects[n].type, forKey: id) == nil {
             pending.append(n)
         }
-        for n in pending { try checkReferences(objects[n], id: ids[n], batch: seen) }
+        for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
         let level = options.compressionLevel
         let prepared = Parallel.map(pending.count, enabled: options.parallel) { k in
             objects[pending[k]].payload.withUnsafeBytes { PreparedObject(type: objects[pending[k]].type, payload: $0, level: level, id: ids[pending[k]]) }
@@ -382,20 +382,30 @@ public final class CASVolume {
         return try put(.chunkList(zip(ids, chunks).map { ChunkReference(id: $0, length: $1.payload.count) }))
     }
 
-    /// Throws unless every id `object` names is indexed or in `batch`, with the right kind.
-    func checkReferences(_ object: CASObject, id: ObjectID, batch: Set<ObjectID>) throws(CASError) {
+    /// Throws unless every id `object` names is indexed or in `batch`, and of the kind its
+    /// type allows (docs/cas-format.md §2.5): an item names a blob, tree or chunk list; a
+    /// tree lists items; a chunk list names blobs. (Two items of one tree with the same
+    /// name are not looked for here; the checker reports them, and `snapshot` never
+    /// makes them.)
+    func checkReferences(_ object: CASObject, id: ObjectID, batch: [ObjectID: ObjectType]) throws(CASError) {
         let references: [ObjectID]
         do throws(CASError) { references = try object.references() } catch {
             throw CASError(.invalidArgument("object \(id): \(error)"))
         }
-        for reference in references where index[reference] == nil && !batch.contains(reference) {
-            throw CASError(.invalidArgument("object \(id) names \(reference), which is not in the volume"))
-        }
-        if object.type.isChunkList {
-            for reference in references {
-                if let entry = index[reference], entry.typeByte & ObjectType.kindMask != ObjectType.Kind.blob.rawValue {
-                    throw CASError(.wrongKind(reference, expected: "blob", found: ObjectType(byte: entry.typeByte)?.name ?? "invalid"))
-                }
+        for reference in references {
+            guard let type = index[reference].flatMap({ ObjectType(byte: $0.typeByte) }) ?? batch[reference] else {
+                throw CASError(.invalidArgument("object \(id) names \(reference), which is not in the volume"))
+            }
+            let allowed: Bool
+            switch (object.type.kind, object.type.isCore) {
+            case (.item, _): allowed = type.kind != .item
+            case (.tree, true): allowed = type.kind == .blob
+            case (.tree, false): allowed = type.kind == .item
+            case (.blob, _): allowed = true
+            }
+            guard allowed else {
+                throw CASError(.wrongKind(reference, expected: object.type.isChunkList ? "blob" : object.type.kind == .item ? "blob, tree or chunk list" : "item",
+                                          found: type.name))
             }
         }
     }

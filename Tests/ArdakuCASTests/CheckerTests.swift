@@ -206,10 +206,14 @@ struct Fixture {
         try CASChecker.repair(f.store)
         #expect(try f.volume().tag(named: "ghost") != nil)
 
-        // C4006 and C4007: kinds and names the checker judges, the writer allows.
+        // C4006 and C4007: kinds the writer refuses (written here behind its back) and
+        // names it does not look for.
         f = try Fixture()
         volume = try f.volume()
-        let itemOfItem = try volume.putItem(name: "odd", target: f.item)
+        #expect(throws: CASError.self) { try volume.putItem(name: "odd", target: f.item) }
+        let odd = try CASObject.item(name: "odd", target: f.item)
+        try volume.write(PreparedObject(odd, level: 6))
+        let itemOfItem = odd.id
         let twice = try volume.putTree([f.item, try volume.putItem(name: "file", target: f.loose)])
         try volume.setTag("odd", to: itemOfItem)
         try volume.setTag("twice", to: twice)
