@@ -153,18 +153,23 @@ struct Analysis {
             } catch {
                 report(CASFindings.indexDamaged, offset: header.indexOffset, detail: error.description)
             }
+            var problem: String?
             do throws(CASError) {
                 let table = try CASVolume.readRecord(store, at: header.tagTableOffset, length: header.tagTableLength, TagTableRecord.decode)
                 if table.generation != header.generation {
-                    throw CASError(.malformedObject(nil, "it is of generation \(table.generation), the header's is \(header.generation)"))
+                    problem = "it is of generation \(table.generation), the header's is \(header.generation)"
+                } else {
+                    tags = table.entries.map { ($0.name, $0.id) }
+                    claimed.append((header.tagTableOffset, header.tagTableLength))
                 }
-                tags = table.entries.map { ($0.name, $0.id) }
-                claimed.append((header.tagTableOffset, header.tagTableLength))
             } catch {
+                problem = error.description
+            }
+            if let problem {
                 let recovered = fallbackTags ?? newestTagTable(walk)
                 tags = recovered?.table.entries.map { ($0.name, $0.id) } ?? []
-                report(CASFindings.tagTableDamaged, offset: header.tagTableOffset,
-                       detail: recovered.map { "generation \($0.table.generation) at \(Hex.format($0.offset, width: 8))" } ?? "none found, no tags kept")
+                let source = recovered.map { "generation \($0.table.generation) at \(Hex.format($0.offset, width: 8))" } ?? "none found, no tags kept"
+                report(CASFindings.tagTableDamaged, offset: header.tagTableOffset, detail: "\(problem); tags from: \(source)")
                 if let recovered, fallbackTags == nil { claimed.append((recovered.offset, UInt64(recovered.length))) }
             }
             if let indexRecord, indexRecord.entries.count != Int(header.objectCount) || tags.count != Int(header.tagCount) {

@@ -20,7 +20,7 @@ public enum CASFindings {
     public static let indexDamaged = FindingKind("C2001", .error, .needsConfirmation,
         "index record at {offset} is unusable: {detail}", fix: "rebuilt the index from the object records")
     public static let tagTableDamaged = FindingKind("C2002", .error, .needsConfirmation,
-        "tag table record at {offset} is unusable: {detail}", fix: "restored the tags of the newest intact tag table ({detail})")
+        "tag table record at {offset} is unusable: {detail}", fix: "restored the tags of the previous or newest intact tag table")
     public static let objectRecordDamaged = FindingKind("C2003", .error, .needsConfirmation,
         "object record of {name} at {offset} is damaged: {detail}", fix: "removed the damaged object from the index")
     public static let objectRecordCRC = FindingKind("C2004", .warning, .preenSafe,
