@@ -30,6 +30,14 @@ public enum CASLimits {
     public static let averageChunkBytes = 64 << 10
     /// Chunker: a cut is forced here.
     public static let maxChunkBytes = 256 << 10
+    /// Objects whose payload is shorter than this are written into pack records.
+    public static let packThreshold = 16 << 10
+    /// A writer closes a pack once its member area reaches this many bytes.
+    public static let packTargetBytes = 256 << 10
+    /// Largest member area of a pack.
+    public static let maxPackBytes = 4 << 20
+    /// Most members of a pack (the index stores the member number in 16 bits).
+    public static let maxPackMembers = 65_535
     /// Records start at multiples of this many bytes.
     public static let recordAlignment = 8
     /// Largest store the format addresses (offsets are u64 but kept below Int.max).

@@ -32,24 +32,47 @@ extension CASVolume {
     }
 
     /// Removes every object no tag reaches and commits; their space is reused by later
-    /// writes, and free space at the end of the store is cut off.
+    /// writes, and free space at the end of the store is cut off. The live members of a
+    /// pack record that lost members are written into new packs, and the old pack freed.
     ///
     /// Throws, removing nothing, when a reachable object cannot be read or verified.
     @discardableResult
     public func collectGarbage() throws(CASError) -> CollectionReport {
         try checkUsable()
-        let before = store.length
+        let lengthBefore = store.length
         let live = try reachableObjects()
         var removed = 0
         var freed: UInt64 = 0
-        for (id, entry) in index where !live.contains(id) {
-            index[id] = nil
-            releasedByTransaction.append(.init(offset: entry.offset, length: UInt64(entry.recordLength)))
-            removed += 1
-            freed += UInt64(entry.recordLength)
+        // Pack records: how many members stay, and which.
+        var packs: [UInt64: (length: UInt32, live: [ObjectID], dead: Int)] = [:]
+        for (id, entry) in index where entry.member != nil {
+            var pack = packs[entry.offset] ?? (entry.recordLength, [], 0)
+            if live.contains(id) { pack.live.append(id) } else { pack.dead += 1 }
+            packs[entry.offset] = pack
         }
+        // Live members of a pack that lost members are written again into new packs, so
+        // the old pack's space can be freed whole.
+        var repacked: [CASObject] = []
+        for (_, pack) in packs where pack.dead > 0 {
+            for id in pack.live { repacked.append(try object(id)) }
+        }
+        for (id, entry) in index where !live.contains(id) || (entry.member != nil && packs[entry.offset]!.dead > 0) {
+            index[id] = nil
+            if !live.contains(id) { removed += 1 }
+            if entry.member == nil {
+                releasedByTransaction.append(.init(offset: entry.offset, length: UInt64(entry.recordLength)))
+                freed += UInt64(entry.recordLength)
+            }
+        }
+        for (offset, pack) in packs where pack.dead > 0 {
+            releasedByTransaction.append(.init(offset: offset, length: UInt64(pack.length)))
+            freed += UInt64(pack.length)
+        }
+        let before = objectBytesWritten
+        try put(repacked)
+        freed -= min(freed, objectBytesWritten - before)
         try commit()
-        return CollectionReport(removedObjects: removed, freedBytes: freed, storeLengthBefore: before, storeLengthAfter: store.length)
+        return CollectionReport(removedObjects: removed, freedBytes: freed, storeLengthBefore: lengthBefore, storeLengthAfter: store.length)
     }
 
     /// Bytes of the data area that are free for reuse.

@@ -162,13 +162,26 @@ extension CASVolume {
             }
         }
         let level = options.compressionLevel
-        let prepared = Parallel.map(missing.count, enabled: parallel) { k in
-            let piece = missing[k]
+        let large = missing.filter { $0.end - $0.start >= CASLimits.packThreshold }
+        let small = missing.filter { $0.end - $0.start < CASLimits.packThreshold }
+        let prepared = Parallel.map(large.count, enabled: parallel) { k in
+            let piece = large[k]
             return contents[piece.content].withUnsafeBytes { raw in
                 PreparedObject(type: .blob, payload: UnsafeRawBufferPointer(rebasing: raw[piece.start..<piece.end]), level: level, id: piece.id)
             }
         }
         for object in prepared { try write(object) }
+        let packs = PreparedPack.make(count: small.count, level: level, parallel: parallel,
+                                      size: { small[$0].end - small[$0].start },
+                                      member: { (small[$0].id, ObjectType.blob.byte) },
+                                      append: { k, w in
+                                          let piece = small[k]
+                                          contents[piece.content].withUnsafeBytes { raw in
+                                              PackRecord.appendMember(&w, typeByte: ObjectType.blob.byte,
+                                                                      payload: UnsafeRawBufferPointer(rebasing: raw[piece.start..<piece.end]))
+                                          }
+                                      })
+        for pack in packs { try write(pack) }
 
         var lists: [CASObject] = []
         var listOf: [Int: Int] = [:]

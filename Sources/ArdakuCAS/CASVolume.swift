@@ -37,6 +37,8 @@ public final class CASVolume {
         var offset: UInt64
         var recordLength: UInt32
         var typeByte: UInt8
+        /// The member number when the object is in a pack record.
+        var member: UInt16? = nil
         var end: UInt64 { offset + UInt64(recordLength) }
     }
 
@@ -53,6 +55,9 @@ public final class CASVolume {
     var isBroken = false
     /// Free record prefixes known to be on the store: offset -> length.
     var writtenFreePrefixes: [UInt64: UInt64] = [:]
+    /// Recently read pack records, by offset (cleared at every commit, before any space
+    /// they used can be reused).
+    var packCache: [UInt64: [PackRecord.Member]] = [:]
 
     /// Record bytes written since the volume was opened (objects only).
     public private(set) var objectBytesWritten: UInt64 = 0
@@ -112,15 +117,28 @@ public final class CASVolume {
             .init(offset: header.tagTableOffset, length: header.tagTableLength),
         ]
         extents.reserveCapacity(indexRecord.entries.count + 2)
+        var packs: [UInt64: UInt32] = [:]
         for (n, entry) in indexRecord.entries.enumerated() {
             let at = header.indexOffset + UInt64(IndexRecord.headerSize + n * IndexRecord.entrySize)
             guard entry.offset >= header.dataStart, entry.offset % UInt64(CASLimits.recordAlignment) == 0,
-                  entry.recordLength >= UInt32(ObjectRecord.headerSize + 8), entry.recordLength % UInt32(CASLimits.recordAlignment) == 0,
+                  entry.recordLength >= UInt32((entry.member == nil ? ObjectRecord.headerSize : PackRecord.headerSize) + 8),
+                  entry.recordLength % UInt32(CASLimits.recordAlignment) == 0,
                   entry.offset <= header.dataEnd, UInt64(entry.recordLength) <= header.dataEnd - entry.offset else {
                 throw CASError(.format(FormatError(structure: "CAS index entry", kind: .inconsistent("record \(entry.offset)+\(entry.recordLength) is not an aligned record inside the data area"), address: ByteAddress(at))))
             }
-            guard index.updateValue(Entry(offset: entry.offset, recordLength: entry.recordLength, typeByte: entry.typeByte), forKey: entry.id) == nil else {
+            guard index.updateValue(Entry(offset: entry.offset, recordLength: entry.recordLength, typeByte: entry.typeByte, member: entry.member), forKey: entry.id) == nil else {
                 throw CASError(.format(FormatError(structure: "CAS index entry", kind: .inconsistent("id \(entry.id) is listed twice"), address: ByteAddress(at))))
+            }
+            if let member = entry.member {
+                // The members of one pack share its extent, which is counted once.
+                if let known = packs[entry.offset] {
+                    guard known == entry.recordLength else {
+                        throw CASError(.format(FormatError(structure: "CAS index entry", kind: .inconsistent("pack at \(Hex.format(entry.offset)) has two lengths"), address: ByteAddress(at))))
+                    }
+                    _ = member
+                    continue
+                }
+                packs[entry.offset] = entry.recordLength
             }
             extents.append(.init(offset: entry.offset, length: UInt64(entry.recordLength)))
         }
@@ -219,19 +237,48 @@ public final class CASVolume {
     public var objectIDs: [ObjectID] { index.keys.sorted() }
     /// The type of an indexed object, from the index (without reading it).
     public func type(of id: ObjectID) -> ObjectType? { index[id].flatMap { ObjectType(byte: $0.typeByte) } }
-    /// Where the record of `id` lies in the store.
+    /// Where the record of `id` lies in the store (for a packed object, its pack record).
     public func location(of id: ObjectID) -> (offset: UInt64, recordLength: UInt32)? {
         index[id].map { ($0.offset, $0.recordLength) }
     }
 
+    /// The member number of `id` inside its pack record; nil for an object record.
+    public func packMember(of id: ObjectID) -> UInt16? { index[id]?.member }
+
     /// The object `id`, verified against its id.
     public func object(_ id: ObjectID) throws(CASError) -> CASObject {
         guard let entry = index[id] else { throw CASError(.noSuchObject(id)) }
+        if let member = entry.member {
+            let members = try packMembers(at: entry.offset, length: entry.recordLength)
+            guard Int(member) < members.count else {
+                throw CASError(.malformedObject(id, "the index names member \(member) of a pack of \(members.count)"), offset: entry.offset)
+            }
+            return try CASVolume.decodeMember(members[Int(member)], id: id, offset: entry.offset)
+        }
         let record = try CASVolume.readRecord(store, at: entry.offset, length: UInt64(entry.recordLength), ObjectRecord.decode)
         guard record.id == id else {
             throw CASError(.malformedObject(id, "the index points to the record of \(record.id)"), offset: entry.offset)
         }
         return try CASVolume.decodeObject(record, offset: entry.offset)
+    }
+
+    /// The members of the pack record at `offset`, from the cache or the store.
+    func packMembers(at offset: UInt64, length: UInt32) throws(CASError) -> [PackRecord.Member] {
+        if let cached = packCache[offset] { return cached }
+        let pack = try CASVolume.readRecord(store, at: offset, length: UInt64(length), PackRecord.decode)
+        if packCache.count >= 16 { packCache.removeAll(keepingCapacity: true) }
+        packCache[offset] = pack.members
+        return pack.members
+    }
+
+    /// A pack member as an object, re-hashed against `id`.
+    static func decodeMember(_ member: PackRecord.Member, id: ObjectID, offset: UInt64) throws(CASError) -> CASObject {
+        guard member.typeByte & ObjectType.compressedFlag == 0, let type = ObjectType(byte: member.typeByte) else {
+            throw CASError(.malformedObject(id, "type byte \(Hex.format(member.typeByte, width: 2)) is not a valid type"), offset: offset)
+        }
+        let computed = member.id
+        guard computed == id else { throw CASError(.hashMismatch(expected: id, computed: computed), offset: offset) }
+        return CASObject(type, payload: member.payload)
     }
 
     /// The object a record holds: inflated when compressed, and re-hashed against the
@@ -350,10 +397,17 @@ public final class CASVolume {
         }
         for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
         let level = options.compressionLevel
-        let prepared = Parallel.map(pending.count, enabled: options.parallel) { k in
-            objects[pending[k]].payload.withUnsafeBytes { PreparedObject(type: objects[pending[k]].type, payload: $0, level: level, id: ids[pending[k]]) }
+        let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
+        let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
+        let prepared = Parallel.map(large.count, enabled: options.parallel) { k in
+            objects[large[k]].payload.withUnsafeBytes { PreparedObject(type: objects[large[k]].type, payload: $0, level: level, id: ids[large[k]]) }
         }
         for object in prepared { try write(object) }
+        let packs = PreparedPack.make(count: small.count, level: level, parallel: options.parallel,
+                                      size: { objects[small[$0]].payload.count },
+                                      member: { (ids[small[$0]], objects[small[$0]].type.byte) },
+                                      append: { k, w in objects[small[k]].payload.withUnsafeBytes { PackRecord.appendMember(&w, typeByte: objects[small[k]].type.byte, payload: $0) } })
+        for pack in packs { try write(pack) }
         return ids
     }
 
@@ -421,6 +475,20 @@ public final class CASVolume {
         objectsWritten += 1
     }
 
+    /// Writes a prepared pack into free space (or at the end) and indexes its members.
+    func write(_ pack: PreparedPack) throws(CASError) {
+        guard index.count + pack.members.count <= CASLimits.maxObjects else {
+            throw CASError(.limitExceeded("at most \(CASLimits.maxObjects) objects"))
+        }
+        let offset = allocate(UInt64(pack.record.count))
+        try writeBytes(pack.record, at: offset)
+        for (k, member) in pack.members.enumerated() where index[member.id] == nil {
+            index[member.id] = Entry(offset: offset, recordLength: UInt32(pack.record.count), typeByte: member.typeByte, member: UInt16(k))
+            objectsWritten += 1
+        }
+        objectBytesWritten += UInt64(pack.record.count)
+    }
+
     /// Space for a record of `length` bytes: a free extent, else the end of the data area.
     func allocate(_ length: UInt64) -> UInt64 {
         if let offset = free.allocate(length) { return offset }
@@ -468,9 +536,10 @@ public final class CASVolume {
         entries.reserveCapacity(index.count)
         var objectBytes: UInt64 = 0
         var liveEnd = VolumeHeader.dataStart
+        var countedPacks = Set<UInt64>()
         for (id, entry) in index {
-            entries.append(.init(id: id, offset: entry.offset, recordLength: entry.recordLength, typeByte: entry.typeByte))
-            objectBytes += UInt64(entry.recordLength)
+            entries.append(.init(id: id, offset: entry.offset, recordLength: entry.recordLength, typeByte: entry.typeByte, member: entry.member))
+            if entry.member == nil || countedPacks.insert(entry.offset).inserted { objectBytes += UInt64(entry.recordLength) }
             liveEnd = max(liveEnd, entry.end)
         }
         entries.sort { $0.id < $1.id }
@@ -494,6 +563,7 @@ public final class CASVolume {
         try writeBytes(next.encoded(), at: VolumeHeader.slotOffsets[next.slot])
         try storeCall { () throws(StoreError) in try store.flush() }
         header = next
+        packCache.removeAll()
 
         // The commit is durable. What only the generation before the previous one used
         // is free now; the previous generation's records are kept for the other slot.

@@ -29,6 +29,9 @@ import Testing
             let start = Int(record.offset)
             switch record.content {
             case let .object(object): ranges.append(start..<(start + ObjectRecord.headerSize + object.object.count))
+            case .pack:
+                let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: start + 24) } ?? 0
+                ranges.append(start..<(start + PackRecord.headerSize + Int(stored)))
             case let .index(index): ranges.append(start..<(start + IndexRecord.headerSize + 48 * index.entries.count))
             case let .tagTable(table):
                 ranges.append(start..<(start + TagTableRecord.headerSize + table.entries.reduce(0) { $0 + 34 + $1.name.utf8.count }))

@@ -69,9 +69,10 @@ import Testing
             """)
     }
 
-    @Test func seedObjectsSurviveStorageCompressionAndReopen() throws {
-        // The items (70 bytes, mostly hex digits) and the tree (64) shrink under zlib, so
-        // they are stored compressed; their ids and payloads must not change.
+    @Test func seedObjectsSurviveStorageInPacksAndReopen() throws {
+        // Small objects live in pack records: one per put here, the item's and the tree's
+        // member areas (75 and 69 bytes, mostly hex digits) shrink under zlib and are
+        // stored compressed; ids and payloads must not change.
         let store = MemoryByteStore()
         let volume = try CASVolume.create(on: store)
         let blob = try volume.putBlob(Array("hello".utf8))
@@ -80,9 +81,12 @@ import Testing
         try volume.commit()
         var compressed = 0
         for id in volume.objectIDs {
+            #expect(volume.packMember(of: id) == 0)
             let location = try #require(volume.location(of: id))
             let record = try store.read(at: location.offset, count: Int(location.recordLength))
-            if record[ObjectRecord.headerSize] & ObjectType.compressedFlag != 0 { compressed += 1 }
+            let pack = try record.withUnsafeBytes { try PackRecord.decode($0, origin: location.offset) }
+            #expect(pack.members.map(\.id) == [id])
+            if pack.isCompressed { compressed += 1 }
         }
         #expect(compressed == 2)
         let reopened = try CASVolume.open(store)

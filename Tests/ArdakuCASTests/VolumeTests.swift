@@ -96,14 +96,14 @@ import Testing
     @Test func everyReadVerifiesTheID() throws {
         let store = MemoryByteStore()
         let volume = try CASVolume.create(on: store)
-        let payload = TestData.random(100, seed: 5)
+        let payload = TestData.random(20_000, seed: 5)
         let id = try volume.putBlob(payload)
         try volume.commit()
         let location = try #require(volume.location(of: id))
         // Damage one payload byte and fix the record CRC, so only the id can tell.
         var record = try store.read(at: location.offset, count: Int(location.recordLength))
         record[ObjectRecord.headerSize + 10] ^= 0x01
-        let resealed = ObjectRecord(id: id, object: Array(record[ObjectRecord.headerSize..<(ObjectRecord.headerSize + 101)]), rawLength: 100).encoded()
+        let resealed = ObjectRecord(id: id, object: Array(record[ObjectRecord.headerSize..<(ObjectRecord.headerSize + 20_001)]), rawLength: 20_000).encoded()
         try store.write(at: location.offset, resealed)
         let reopened = try CASVolume.open(store)
         #expect {

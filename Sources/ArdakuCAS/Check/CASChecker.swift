@@ -27,7 +27,7 @@ public enum CASChecker {
         guard analysis.findings.contains(where: { $0.kind.repair != .reportOnly }) else { return analysis.findings }
         guard !store.isReadOnly else { throw CASError(.store(.readOnly)) }
         for record in analysis.resealed {
-            do throws(StoreError) { try store.write(at: record.offset, record.record.encoded()) } catch {
+            do throws(StoreError) { try store.write(at: record.offset, record.bytes) } catch {
                 throw CASError(.store(error), offset: record.offset)
             }
         }
@@ -52,6 +52,8 @@ struct GoodObject {
     var typeByte: UInt8
     var references: [ObjectID]
     var itemName: String?
+    /// The member number when the object is in a pack record.
+    var member: UInt16? = nil
 }
 
 /// Everything the checker learns from one pass over the store.
@@ -62,7 +64,15 @@ struct Analysis {
     var findings: [Finding] = []
     var good: [ObjectID: GoodObject] = [:]
     var tags: [(name: String, id: ObjectID)] = []
-    var resealed: [(offset: UInt64, record: ObjectRecord)] = []
+    /// Records whose only fault is their CRC, with the CRC corrected.
+    var resealed: [(offset: UInt64, bytes: [UInt8])] = []
+    /// Pack records read so far: the pack, or why it cannot be used.
+    var packs: [UInt64: Result<PackRecord, PackFailure>] = [:]
+
+    struct PackFailure: Error {
+        var finding: FindingKind
+        var detail: String
+    }
     var newestGeneration: UInt64 = 0
 
     init(_ store: ByteStore, volume: String) {
@@ -188,6 +198,21 @@ struct Analysis {
         }
         // Objects the walk found that the index does not name.
         var candidates: [ObjectID: GoodObject] = [:]
+        var unindexedPacks: [UInt64: Int] = [:]
+        for record in walk {
+            guard case let .pack(pack) = record.content else { continue }
+            let inUse = indexedOffsets.contains(record.offset)
+            if !inUse { unindexedPacks[record.offset] = pack.members.count }
+            for (k, member) in pack.members.enumerated() {
+                let id = member.id
+                guard good[id] == nil, candidates[id] == nil, let type = ObjectType(byte: member.typeByte) else { continue }
+                let object = CASObject(type, payload: member.payload)
+                let candidate = GoodObject(offset: record.offset, recordLength: UInt32(record.length), typeByte: type.byte,
+                                           references: (try? object.references()) ?? [],
+                                           itemName: type.kind == .item ? (try? object.itemFields().name) : nil, member: UInt16(k))
+                if indexRecord == nil { good[id] = candidate } else { candidates[id] = candidate }
+            }
+        }
         for record in walk {
             guard case let .object(object) = record.content, !indexedOffsets.contains(record.offset) else { continue }
             guard let verified = verifiedObject(object, at: record.offset, reporting: indexRecord == nil) else { continue }
@@ -204,8 +229,12 @@ struct Analysis {
             }
         }
         if indexRecord != nil { adoptReferencedCandidates(&candidates) }
-        for (id, candidate) in candidates.sorted(by: { $0.value.offset < $1.value.offset }) {
+        let adoptedPacks = Set(good.values.compactMap { $0.member == nil ? nil : $0.offset })
+        for (id, candidate) in candidates.sorted(by: { $0.value.offset < $1.value.offset }) where candidate.member == nil {
             report(CASFindings.strayBytes, offset: candidate.offset, detail: "an unindexed, unreferenced object \(id)")
+        }
+        for (offset, count) in unindexedPacks.sorted(by: { $0.key < $1.key }) where indexRecord != nil && !adoptedPacks.contains(offset) {
+            report(CASFindings.strayBytes, offset: offset, detail: "an unindexed pack of \(count) objects")
         }
 
         // Bytes that no kept record covers and that are not free records.
@@ -250,6 +279,7 @@ struct Analysis {
             break
         }
         var lastEnd = VolumeHeader.dataStart
+        var lastPack: UInt64?
         for entry in index.entries.sorted(by: { $0.offset < $1.offset }) {
             let name = entry.id.hex
             guard entry.offset >= VolumeHeader.dataStart, entry.offset % UInt64(CASLimits.recordAlignment) == 0,
@@ -258,13 +288,20 @@ struct Analysis {
                        detail: "record of \(entry.recordLength) bytes is not an aligned record inside the data area")
                 continue
             }
-            if entry.offset < lastEnd {
+            let sharesPack = entry.member != nil && lastPack == entry.offset
+            if entry.offset < lastEnd && !sharesPack {
                 report(CASFindings.indexEntryOutOfPlace, name: name, offset: entry.offset, detail: "overlaps the record before it")
             }
             lastEnd = max(lastEnd, entry.offset + UInt64(entry.recordLength))
+            lastPack = entry.member != nil ? entry.offset : nil
             if let first = good[entry.id] {
                 report(CASFindings.duplicateID, name: name, offset: first.offset, detail: Hex.format(entry.offset, width: 8))
                 indexedOffsets.insert(entry.offset)
+                continue
+            }
+            if let member = entry.member {
+                indexedOffsets.insert(entry.offset)
+                checkPackedObject(entry, member: member, dataEnd: dataEnd)
                 continue
             }
             guard let prefixBytes = window.bytes(at: entry.offset, count: RecordPrefix.encodedSize),
@@ -289,7 +326,7 @@ struct Analysis {
                    loose.id == entry.id, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
                     report(CASFindings.objectRecordCRC, name: name, offset: entry.offset,
                            expected: Hex.format(computed, width: 8), actual: Hex.format(stored, width: 8))
-                    resealed.append((entry.offset, loose))
+                    resealed.append((entry.offset, loose.encoded()))
                     keep(verified, id: entry.id, offset: entry.offset, recordLength: UInt32(loose.recordLength))
                 } else {
                     report(CASFindings.objectRecordDamaged, name: name, offset: entry.offset, detail: error.reason)
@@ -311,10 +348,87 @@ struct Analysis {
         }
     }
 
-    private mutating func keep(_ object: CASObject, id: ObjectID, offset: UInt64, recordLength: UInt32) {
-        let references = (try? object.references()) ?? []
+    /// The pack record at `offset`, decoded once per analysis.
+    private mutating func pack(at offset: UInt64, length: UInt32, dataEnd: UInt64) -> Result<PackRecord, PackFailure> {
+        if let known = packs[offset] { return known }
+        let result: Result<PackRecord, PackFailure>
+        if let prefixBytes = window.bytes(at: offset, count: RecordPrefix.encodedSize),
+           let prefix = try? decodeBytes(prefixBytes, { raw throws(FormatError) in try RecordPrefix.decode(raw, origin: offset) }),
+           prefix.kind == .pack {
+            let count = min(prefix.recordLength, dataEnd - offset)
+            if count <= UInt64(CASScan.maxReadableRecord), let bytes = window.bytes(at: offset, count: Int(count)) {
+                do throws(FormatError) {
+                    result = .success(try decodeBytes(bytes) { raw throws(FormatError) in try PackRecord.decode(raw, origin: offset) })
+                } catch {
+                    if case .checksumMismatch = error.kind,
+                       let loose = try? decodeBytes(bytes, { raw throws(FormatError) in try PackRecord.decode(raw, origin: offset, checkingCRC: false) }) {
+                        // The framing CRC is wrong; the members' ids decide (per entry).
+                        var fixed = ByteWriter()
+                        fixed.writeBytes(bytes[0..<Int(loose.recordLength)])
+                        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 24) } ?? 0
+                        let covered = PackRecord.headerSize - 8 + Int(stored)
+                        fixed.patchUInt32(CRC32.checksum(bytes[8..<(8 + covered)]), at: 4)
+                        resealed.append((offset, fixed.bytes))
+                        result = .success(loose)
+                    } else if case .inconsistent(let why) = error.kind, why.hasPrefix("body cannot be inflated") {
+                        result = .failure(PackFailure(finding: CASFindings.inflateFailed, detail: why))
+                    } else {
+                        result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: error.reason))
+                    }
+                }
+            } else {
+                result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: "pack record of \(prefix.recordLength) bytes cannot be read"))
+            }
+        } else {
+            result = .failure(PackFailure(finding: CASFindings.indexPointsElsewhere, detail: "no pack record"))
+        }
+        packs[offset] = result
+        return result
+    }
+
+    private mutating func checkPackedObject(_ entry: IndexRecord.Entry, member: UInt16, dataEnd: UInt64) {
+        let name = entry.id.hex
+        let pack: PackRecord
+        switch self.pack(at: entry.offset, length: entry.recordLength, dataEnd: dataEnd) {
+        case let .success(decoded): pack = decoded
+        case let .failure(failure):
+            report(failure.finding, name: name, offset: entry.offset, detail: failure.detail)
+            return
+        }
+        guard Int(member) < pack.members.count else {
+            report(CASFindings.indexPointsElsewhere, name: name, offset: entry.offset, detail: "no member \(member) in a pack of \(pack.members.count)")
+            return
+        }
+        let candidate = pack.members[Int(member)]
+        let object: CASObject
+        do throws(CASError) { object = try CASVolume.decodeMember(candidate, id: entry.id, offset: entry.offset) } catch {
+            if case let .hashMismatch(_, computed) = error.kind {
+                report(CASFindings.hashMismatch, name: name, offset: entry.offset, actual: computed.hex)
+            } else {
+                report(CASFindings.invalidTypeByte, name: name, offset: entry.offset, actual: Hex.format(candidate.typeByte, width: 2))
+            }
+            return
+        }
+        if resealed.contains(where: { $0.offset == entry.offset }),
+           !findings.contains(where: { $0.kind.code == CASFindings.objectRecordCRC.code && $0.context.offset == entry.offset }) {
+            report(CASFindings.objectRecordCRC, name: name, offset: entry.offset, detail: "pack record")
+        }
+        if UInt64(entry.recordLength) != pack.recordLength || entry.typeByte != candidate.typeByte {
+            report(CASFindings.indexEntryMismatch, name: name, offset: entry.offset,
+                   expected: "\(pack.recordLength) bytes, type \(Hex.format(candidate.typeByte, width: 2))",
+                   actual: "\(entry.recordLength) bytes, type \(Hex.format(entry.typeByte, width: 2))")
+        }
+        keep(object, id: entry.id, offset: entry.offset, recordLength: UInt32(pack.recordLength), member: member)
+    }
+
+    private mutating func keep(_ object: CASObject, id: ObjectID, offset: UInt64, recordLength: UInt32, member: UInt16? = nil) {
+        var references: [ObjectID] = []
+        do throws(CASError) { references = try object.references() } catch {
+            report(CASFindings.malformedPayload, name: id.hex, offset: offset, detail: error.description)
+        }
         let name = object.type.kind == .item ? (try? object.itemFields().name) : nil
-        good[id] = GoodObject(offset: offset, recordLength: recordLength, typeByte: object.type.byte, references: references, itemName: name)
+        good[id] = GoodObject(offset: offset, recordLength: recordLength, typeByte: object.type.byte, references: references,
+                              itemName: name, member: member)
     }
 
     /// The object in `record`, inflated and re-hashed; nil (with a finding when
@@ -432,7 +546,7 @@ extension CASVolume {
         var end = VolumeHeader.dataStart
         var index: [ObjectID: Entry] = [:]
         for (id, object) in objects {
-            index[id] = Entry(offset: object.offset, recordLength: object.recordLength, typeByte: object.typeByte)
+            index[id] = Entry(offset: object.offset, recordLength: object.recordLength, typeByte: object.typeByte, member: object.member)
             end = max(end, object.offset + UInt64(object.recordLength))
         }
         let header = VolumeHeader(generation: generation, dataEnd: end, indexOffset: VolumeHeader.dataStart, indexLength: 0,

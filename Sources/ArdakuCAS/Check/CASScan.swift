@@ -4,6 +4,7 @@ import ArdakuFormat
 public struct ScannedRecord: Sendable {
     public enum Content: Sendable {
         case object(ObjectRecord)
+        case pack(PackRecord)
         case index(IndexRecord)
         case tagTable(TagTableRecord)
         case free
@@ -82,6 +83,7 @@ enum CASScan {
             case .object: content = .object(try decodeBytes(bytes) { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: offset) })
             case .index: content = .index(try decodeBytes(bytes) { raw throws(FormatError) in try IndexRecord.decode(raw, origin: offset) })
             case .tagTable: content = .tagTable(try decodeBytes(bytes) { raw throws(FormatError) in try TagTableRecord.decode(raw, origin: offset) })
+            case .pack: content = .pack(try decodeBytes(bytes) { raw throws(FormatError) in try PackRecord.decode(raw, origin: offset) })
             case .free: content = .free
             }
             return .success(ScannedRecord(offset: offset, length: prefix.recordLength, content: content))

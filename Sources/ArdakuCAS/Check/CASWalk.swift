@@ -16,7 +16,7 @@ public struct CASDumpField: Equatable, Sendable {
 
 /// One structure found in the store: a header slot, a record, or bytes that are neither.
 public struct CASRecordDump: Sendable {
-    public enum Kind: String, Sendable { case headerSlot = "header slot", object, index, tagTable = "tag table", free, unparseable }
+    public enum Kind: String, Sendable { case headerSlot = "header slot", object, pack, index, tagTable = "tag table", free, unparseable }
     public var kind: Kind
     public var offset: UInt64
     public var length: UInt64
@@ -54,6 +54,19 @@ extension CASChecker {
             case let .object(object):
                 kind = .object
                 fields += objectFields(object, at: record.offset)
+            case let .pack(pack):
+                kind = .pack
+                fields += [
+                    field("member count", record.offset + 16, 4, UInt64(pack.members.count), "objects in the pack"),
+                    field("raw length", record.offset + 20, 4, UInt64(pack.members.reduce(0) { $0 + 5 + $1.payload.count }), "bytes of the member area"),
+                    field("stored length", record.offset + 24, 4, record.length - UInt64(PackRecord.headerSize), "bytes of the body (with padding)"),
+                    field("flags", record.offset + 28, 1, pack.isCompressed ? 1 : 0, pack.isCompressed ? "body zlib-compressed" : "body stored raw"),
+                ]
+                for (n, member) in pack.members.enumerated() {
+                    fields.append(CASDumpField(name: "member \(n)", offset: record.offset + UInt64(PackRecord.headerSize), size: 5 + member.payload.count,
+                                               raw: member.id.hex,
+                                               meaning: "\(ObjectType(byte: member.typeByte)?.name ?? "invalid type") \(Hex.format(member.typeByte, width: 2)), \(member.payload.count) bytes"))
+                }
             case let .index(index):
                 kind = .index
                 fields += [

@@ -20,7 +20,8 @@ import ArdakuFormat
 /// | 32 | 8 | record offset |
 /// | 40 | 4 | record length |
 /// | 44 | 1 | type byte, compressed bit clear |
-/// | 45 | 3 | reserved, zero |
+/// | 45 | 1 | storage: 0 an object record, 1 a member of the pack record at the offset |
+/// | 46 | 2 | member number inside the pack (0 for an object record) |
 ///
 /// The decoder does not insist on order or uniqueness: those are the checker's findings.
 public struct IndexRecord: Equatable, Sendable {
@@ -32,11 +33,14 @@ public struct IndexRecord: Equatable, Sendable {
         public var offset: UInt64
         public var recordLength: UInt32
         public var typeByte: UInt8
-        public init(id: ObjectID, offset: UInt64, recordLength: UInt32, typeByte: UInt8) {
+        /// The member number when the object lives in a pack record.
+        public var member: UInt16?
+        public init(id: ObjectID, offset: UInt64, recordLength: UInt32, typeByte: UInt8, member: UInt16? = nil) {
             self.id = id
             self.offset = offset
             self.recordLength = recordLength
             self.typeByte = typeByte
+            self.member = member
         }
     }
 
@@ -64,7 +68,8 @@ public struct IndexRecord: Equatable, Sendable {
             w.writeUInt64(entry.offset)
             w.writeUInt32(entry.recordLength)
             w.writeUInt8(entry.typeByte & ~ObjectType.compressedFlag)
-            w.writeZeros(3)
+            w.writeUInt8(entry.member == nil ? 0 : 1)
+            w.writeUInt16(entry.member ?? 0)
         }
         RecordPrefix.seal(&w, covered: w.count - 8)
         w.pad(to: Int(length))
@@ -100,9 +105,14 @@ public struct IndexRecord: Equatable, Sendable {
             let offset = try r.readUInt64()
             let length = try r.readUInt32()
             let type = try r.readUInt8()
-            try r.skip(3)
+            let storage = try r.readUInt8()
+            let member = try r.readUInt16()
+            guard storage <= 1, storage == 1 || member == 0 else {
+                throw r.error(.fieldOutOfRange(field: "storage", value: UInt64(storage), allowed: 0...1), at: r.position - 3)
+            }
             // 32 bytes were just read.
-            entries.append(Entry(id: ObjectID(bytes: idBytes)!, offset: offset, recordLength: length, typeByte: type))
+            entries.append(Entry(id: ObjectID(bytes: idBytes)!, offset: offset, recordLength: length, typeByte: type,
+                                 member: storage == 1 ? member : nil))
         }
         return IndexRecord(generation: generation, entries: entries)
     }

@@ -4,7 +4,7 @@ import ArdakuFormat
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|
-/// | 0 | 4 | magic | the record kind: `COBJ`, `CIDX`, `CTAG` or `CFRE` |
+/// | 0 | 4 | magic | the record kind: `COBJ`, `CPAK`, `CIDX`, `CTAG` or `CFRE` |
 /// | 4 | 4 | CRC32 | zlib CRC-32 of bytes 8..<(8 + covered), covered being per kind |
 /// | 8 | 8 | record length | total bytes including padding; a multiple of 8, at least the kind's header |
 ///
@@ -17,6 +17,7 @@ public struct RecordPrefix: Equatable, Sendable {
         case index = 0x5844_4943 // "CIDX"
         case tagTable = 0x4741_5443 // "CTAG"
         case free = 0x4552_4643 // "CFRE"
+        case pack = 0x4B41_5043 // "CPAK"
 
         /// Bytes of the fixed header of this kind, the least a record can be.
         public var headerSize: Int {
@@ -25,6 +26,7 @@ public struct RecordPrefix: Equatable, Sendable {
             case .index: return IndexRecord.headerSize
             case .tagTable: return TagTableRecord.headerSize
             case .free: return FreeRecord.headerSize
+            case .pack: return PackRecord.headerSize
             }
         }
 
@@ -34,6 +36,7 @@ public struct RecordPrefix: Equatable, Sendable {
             case .index: return "index"
             case .tagTable: return "tag table"
             case .free: return "free"
+            case .pack: return "pack"
             }
         }
     }

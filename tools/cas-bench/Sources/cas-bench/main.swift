@@ -16,12 +16,12 @@ func fail(_ message: String) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> String? {
+@MainActor func option(_ name: String) -> String? {
     guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
     defer { arguments.removeSubrange(i...(i + 1)) }
     return arguments[i + 1]
 }
-func flag(_ name: String) -> Bool {
+@MainActor func flag(_ name: String) -> Bool {
     guard let i = arguments.firstIndex(of: name) else { return false }
     arguments.remove(at: i)
     return true
