@@ -162,12 +162,13 @@ extension CASVolume {
             }
         }
         let level = options.compressionLevel
+        let largeLevel = options.largeObjectLevel
         let large = missing.filter { $0.end - $0.start >= CASLimits.packThreshold }
         let small = missing.filter { $0.end - $0.start < CASLimits.packThreshold }
         let prepared = Parallel.map(large.count, enabled: parallel) { k in
             let piece = large[k]
             return contents[piece.content].withUnsafeBytes { raw in
-                PreparedObject(type: .blob, payload: UnsafeRawBufferPointer(rebasing: raw[piece.start..<piece.end]), level: level, id: piece.id)
+                PreparedObject(type: .blob, payload: UnsafeRawBufferPointer(rebasing: raw[piece.start..<piece.end]), level: largeLevel, id: piece.id)
             }
         }
         for object in prepared { try write(object) }

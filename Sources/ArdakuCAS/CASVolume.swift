@@ -2,18 +2,24 @@ import ArdakuFormat
 
 /// How a volume writes.
 public struct CASOptions: Sendable {
-    /// zlib level for payloads (1 fastest ... 9 smallest). Reading does not depend on it.
+    /// zlib level for pack records, the small objects (1 fastest ... 9 smallest). Reading
+    /// does not depend on it.
     public var compressionLevel: Int32
+    /// zlib level for objects with their own record: chunks of large files, large blobs.
+    public var largeObjectLevel: Int32
     /// Hash and compress on every core when a batch has several objects.
     public var parallel: Bool
 
-    public init(compressionLevel: Int32 = CASOptions.defaultCompressionLevel, parallel: Bool = true) {
+    public init(compressionLevel: Int32 = CASOptions.defaultCompressionLevel,
+                largeObjectLevel: Int32 = CASOptions.defaultLargeObjectLevel, parallel: Bool = true) {
         self.compressionLevel = compressionLevel
+        self.largeObjectLevel = largeObjectLevel
         self.parallel = parallel
     }
 
-    /// The level chosen from the measurement in docs/cas-format.md §9.
+    /// The levels chosen from the measurement in tools/cas-bench/README.md.
     public static let defaultCompressionLevel: Int32 = 6
+    public static let defaultLargeObjectLevel: Int32 = 6
 }
 
 /// A content-addressed store of blob, item, tree and chunk-list objects with named tags,
@@ -397,10 +403,11 @@ public final class CASVolume {
         }
         for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
         let level = options.compressionLevel
+        let largeLevel = options.largeObjectLevel
         let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
         let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
         let prepared = Parallel.map(large.count, enabled: options.parallel) { k in
-            objects[large[k]].payload.withUnsafeBytes { PreparedObject(type: objects[large[k]].type, payload: $0, level: level, id: ids[large[k]]) }
+            objects[large[k]].payload.withUnsafeBytes { PreparedObject(type: objects[large[k]].type, payload: $0, level: largeLevel, id: ids[large[k]]) }
         }
         for object in prepared { try write(object) }
         let packs = PreparedPack.make(count: small.count, level: level, parallel: options.parallel,

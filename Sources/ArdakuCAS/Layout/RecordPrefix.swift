@@ -86,7 +86,7 @@ public struct RecordPrefix: Equatable, Sendable {
     static func aligned(_ n: Int) -> Int { (n + CASLimits.recordAlignment - 1) & ~(CASLimits.recordAlignment - 1) }
 }
 
-/// A run of free space (docs/cas-format.md §3.6): only the prefix; CRC over its length
+/// A run of free space (docs/cas-format.md §3.7): only the prefix; CRC over its length
 /// field (bytes 8..<16). The bytes after the prefix are stale and mean nothing.
 public enum FreeRecord {
     public static let headerSize = 16

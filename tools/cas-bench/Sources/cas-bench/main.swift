@@ -1,6 +1,6 @@
 // cas-bench: measures CAS ingest against the figures of docs/cas-format.md §9.
 //
-//   cas-bench snapshot VOLUME DIR TAG [--level N] [--create] [--serial]
+//   cas-bench snapshot VOLUME DIR TAG [--level N] [--large-level N] [--create] [--serial]
 //       store DIR as a snapshot tagged TAG in the CAS file VOLUME; prints time and bytes
 //   cas-bench restore VOLUME TAG DIR     restore a snapshot
 //   cas-bench hash [MiB]                 SHA-256 throughput of the id function
@@ -28,9 +28,10 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 }
 
 let level = Int32(option("--level") ?? "") ?? CASOptions.defaultCompressionLevel
+let largeLevel = Int32(option("--large-level") ?? "") ?? CASOptions.defaultLargeObjectLevel
 let create = flag("--create")
 let serial = flag("--serial")
-let options = CASOptions(compressionLevel: level, parallel: !serial)
+let options = CASOptions(compressionLevel: level, largeObjectLevel: largeLevel, parallel: !serial)
 
 do {
     switch arguments.first {
@@ -45,7 +46,7 @@ do {
         try volume.commit()
         let seconds = now() - start
         print("""
-            level \(level)\(serial ? " serial" : "")
+            level \(level) (packs), \(largeLevel) (large objects)\(serial ? " serial" : "")
             time \(String(format: "%.3f", seconds)) s
             files \(report.files) directories \(report.directories) content \(report.contentBytes) bytes
             new objects \(report.newObjects) stored \(report.storedBytes) bytes, reused \(report.reusedContentBytes) content bytes
