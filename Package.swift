@@ -8,12 +8,14 @@ let package = Package(
         .library(name: "ArdakuVolume", targets: ["ArdakuVolume"]),
         .library(name: "ArdakuIO", targets: ["ArdakuIO"]),
         .library(name: "ArdakuZest", targets: ["ArdakuZest"]),
+        .library(name: "ArdakuCAS", targets: ["ArdakuCAS"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries we build on.
@@ -30,6 +32,10 @@ let package = Package(
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
         // ZEST volumes: a FAT-style table of linked 4 KiB fragments over segments of compressed content.
         .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "CZlib"]),
+        // CAS volume: content-addressed objects, chunking, tags, verify/repair, over any ByteStore.
+        .target(name: "ArdakuCAS", dependencies: [
+            "ArdakuFormat", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
@@ -47,6 +53,7 @@ let package = Package(
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
+        .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
