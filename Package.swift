@@ -43,7 +43,7 @@ let package = Package(
         ]),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),

@@ -25,6 +25,9 @@ public struct MkfsCommand: ParsableCommand {
     @Option(name: .customShort("L"), help: "Volume label (UTF-8, at most 1020 bytes).") var label: String?
     @Option(name: .customShort("U"), help: "Volume UUID: a UUID, 'random' (default) or 'clear'.") var uuid: String?
     @Option(name: .customShort("d"), help: "Fill the new volume from this directory tree.") var directory: String?
+    @Option(name: .customLong("cas"), help: ArgumentHelp(
+        "Snapshot the tree DIR into a new CAS volume named VOLUME, tagged 'initial' (after -d; repeatable).", valueName: "VOLUME=DIR"))
+    var casVolumes: [String] = []
     @Flag(name: .customShort("n"), help: "Dry run: print the layout, write nothing.") var dryRun = false
     @Flag(name: .customShort("f"), help: "Overwrite an existing filesystem or partition table.") var force = false
     @Flag(name: [.customShort("K"), .customLong("nodiscard")], help: "Do not discard the device's old contents.") var keepOldData = false
@@ -61,6 +64,7 @@ struct Mkfs {
         let label = Array((options.label ?? "").utf8)
         do { try Volume.validateLabel(label) } catch { throw ToolError("\(error)") }
         let uuid = try parseUUID(options.uuid)
+        _ = try CASCLI.parsePacks(options.casVolumes)
         if let directory = options.directory {
             guard case .success(let info) = SystemCalls.pathInfo(directory), info.kind == .directory else {
                 throw ToolError("\(directory): not a directory (for -d)")
@@ -188,6 +192,10 @@ struct Mkfs {
             catch let error as VolumeError { throw ToolError("\(path): filling from \(directory): \(error)") }
             say("Stored \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(directory)" +
                 (summary.skipped > 0 ? "; skipped \(summary.skipped) entries" : ""))
+        }
+        for pack in try CASCLI.parsePacks(options.casVolumes) {
+            let report = try CASCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)", quiet: options.quiet)
+            say("Stored \(report.files) files (\(ByteSize.describe(report.contentBytes))) from \(pack.directory) in the CAS volume \(pack.name.string): root \(report.root), tagged '\(CASCLI.mkfsTag)'")
         }
         do { try volume.close() } catch { throw ToolError("\(path): \(error)") }
         say("Used \(volume.committed.usedPageCount) of \(layout.totalPageCount) pages; \(volume.fileCount) files.")
