@@ -1,8 +1,8 @@
 // cas-bench: library-level measurements behind the choices in docs/cas-format.md §9
 // (the end-to-end comparison with casync and openssl is tools/bench/cas.sh).
 //
-//   cas-bench levels DIR [LEVEL...]   ingest DIR into an in-memory volume at each zlib level
-//                                     (packs and large objects alike, then mixed): bytes, CPU
+//   cas-bench levels DIR [LEVEL|PACKS/LARGE...]   ingest DIR into an in-memory volume at each
+//                                     zlib level (packs and large objects alike, or each its own): bytes, CPU
 //   cas-bench hash [MiB]              SHA-256 throughput of the id function
 //   cas-bench chunk DIR               chunker throughput and chunk statistics over DIR's large files
 import ArdakuCAS
@@ -58,7 +58,11 @@ do {
         let tree = try LoadedTree(root: arguments[1])
         let total = tree.files.values.reduce(0) { $0 + $1.count }
         print("tree: \(tree.files.count) files, \(total) bytes")
-        var settings: [(Int32, Int32)] = arguments.dropFirst(2).compactMap { Int32($0) }.map { ($0, $0) }
+        // LEVEL, or PACKS/LARGE for different levels per object class.
+        var settings: [(Int32, Int32)] = arguments.dropFirst(2).compactMap { text in
+            let parts = text.split(separator: "/").compactMap { Int32($0) }
+            return parts.count == 2 ? (parts[0], parts[1]) : parts.first.map { ($0, $0) }
+        }
         if settings.isEmpty { settings = [(1, 1), (3, 3), (4, 4), (6, 6), (6, 4), (4, 3)] }
         for (packs, large) in settings {
             let volume = try CASVolume.create(on: MemoryByteStore(), options: CASOptions(compressionLevel: packs, largeObjectLevel: large))
