@@ -71,28 +71,33 @@ public struct AnnotatedHexDump {
         let hexTriples = CanonicalHexDump.Tables.hexTriples
         let printable = CanonicalHexDump.Tables.printable
         let pairs = CanonicalHexDump.Tables.hexPairs
+        guard let base = bytes.baseAddress else { return }
+        let end = range.lowerBound + UInt64(bytes.count)
         var line = range.lowerBound & ~15
-        var previous: [UInt8] = []
+        var previous: (UInt64, UInt64)?
         var starred = false
-        while line < range.lowerBound + UInt64(bytes.count) {
-            let from = max(line, range.lowerBound), to = min(line + 16, range.lowerBound + UInt64(bytes.count))
-            let slice = bytes[Int(from - range.lowerBound)..<Int(to - range.lowerBound)]
-            let full = from == line && to == line + 16
-            if full && !showAllLines && previous.count == 16 && slice.elementsEqual(previous) {
-                if !starred { try output.line("*"); starred = true }
-                line += 16
-                continue
+        while line < end {
+            let from = max(line, range.lowerBound), to = min(line + 16, end)
+            let source = base + Int(from - range.lowerBound)
+            if from == line && to == line + 16 {
+                let words = (source.loadUnaligned(as: UInt64.self), source.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                if !showAllLines, let previous, previous == words {
+                    if !starred { try output.line("*"); starred = true }
+                    line += 16
+                    continue
+                }
+                previous = words
+            } else {
+                previous = nil
             }
             starred = false
-            previous = full ? Array(slice) : []
             let out = try output.reserve(16 + 71)
             let width = CanonicalHexDump.writeOffset(line, to: out, pairs: pairs)
             let hex = out + width
             hex.initializeMemory(as: UInt8.self, repeating: 0x20, count: 69)
-            for column in 0..<16 {
-                let address = line + UInt64(column)
-                guard address >= from && address < to else { continue }
-                let byte = slice[slice.startIndex + Int(address - from)]
+            for index in 0..<Int(to - from) {
+                let column = Int(from - line) + index
+                let byte = source.load(fromByteOffset: index, as: UInt8.self)
                 hex.storeBytes(of: hexTriples[Int(byte)], toByteOffset: (column < 8 ? 2 : 3) + 3 * column, as: UInt32.self)
                 hex.storeBytes(of: printable[Int(byte)], toByteOffset: 53 + column, as: UInt8.self)
             }
@@ -185,7 +190,16 @@ public struct AnnotatedHexDump {
 
     private func trieRegions(_ bytes: UnsafeRawBufferPointer, page: UInt32, ordinal: Int) -> [Region] {
         let base = UInt64(page) << 16
-        let header = TrieFields.pageHeader(bytes, page: page, ordinal: ordinal, scan: scan, slotRows: true)
+        let magicOK = ByteReader.uint32(in: bytes, at: 0) == TriePage.magic
+        let header = TrieFields.pageHeader(bytes, page: page, ordinal: ordinal, scan: scan, slotRows: magicOK)
+        var region = Region(heading: header.heading, fields: [], problems: header.problems)
+        guard magicOK else {
+            // Without the magic, the slot table is as likely noise as not: reading 4096 random
+            // offsets as nodes would only bury the page in overlapping garbage.
+            region.problems.append("not a trie page (bad magic): slots and nodes are not decoded")
+            region.fields = fillGaps(header.fields.filter { $0.name != "slots" }, bytes: bytes, base: base, extent: 0..<Geometry.pageSize)
+            return [region]
+        }
         var fields = header.fields
         let slotCount = Int(min(FieldBuilder(bytes: bytes, origin: 0).u16(0x0A), UInt64(Limits.maxSlotsPerTriePage)))
         for slot in 0..<slotCount {
@@ -193,14 +207,16 @@ public struct AnnotatedHexDump {
             guard offset != 0, offset < Geometry.pageSize else { continue }
             let reference = NodeReference(ordinal: ordinal, slot: slot)
             let node = TrieFields.node(bytes, page: page, offset: offset, reference: reference)
-            fields += node.fields.map { field in
+            // A node that does not decode shows its fixed 12 bytes only: its counts are not to be believed.
+            let shown = node.problems.isEmpty ? node.fields : node.fields.filter { $0.relativeOffset < TrieNode.headerSize }
+            if !node.problems.isEmpty { region.problems.append("slot \(slot): " + node.problems.joined(separator: "; ")) }
+            fields += shown.map { field in
                 var renamed = field
                 renamed.name = "slot \(slot) \(field.name)"
                 renamed.relativeOffset = Int(field.offset - base)
                 return renamed
             }
         }
-        var region = Region(heading: header.heading, fields: [], problems: header.problems)
         region.fields = fillGaps(fields, bytes: bytes, base: base, extent: 0..<Geometry.pageSize)
         return [region]
     }

@@ -130,6 +130,11 @@ struct JSONWriter {
 
     private func writeString(_ text: String) throws {
         try output.byte(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            try output.write(text)
+            try output.byte(UInt8(ascii: "\""))
+            return
+        }
         // Swift strings are valid UTF-8, so every byte but quotes, backslashes and controls
         // passes through unchanged.
         for byte in text.utf8 {

@@ -83,9 +83,12 @@ struct OwnerMap {
                 ordinal += 1
                 budget -= 1
             }
+            // A page listed twice is claimed twice (and shown so), but followed once.
+            var followed: Set<UInt32> = []
             for (sequence, page) in record.extensionPages.enumerated() where budget > 0 {
                 claim(UInt64(page), .extensionPage(file: index, sequence: sequence))
-                guard scan.allocatablePages.contains(UInt64(page)), let pageBytes = scan.image.page(page) else { continue }
+                guard followed.insert(page).inserted, scan.allocatablePages.contains(UInt64(page)),
+                      let pageBytes = scan.image.page(page) else { continue }
                 let contents = RecordFields.extensionPage(pageBytes, page: page, sequence: sequence, fileID: record.fileID)
                 for entry in contents.entries where budget > 0 {
                     if !entry.isHole { claim(UInt64(entry.page.rawValue), .dataPage(file: index, ordinal: ordinal)) }

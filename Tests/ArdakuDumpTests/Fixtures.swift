@@ -11,6 +11,12 @@ struct SparseSource: ContentSource {
     let filledPages: Set<UInt64>
 
     func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+        // Volume.put reads one page at a time: most calls are one page of zeros.
+        let first = offset >> 16, last = (offset + UInt64(max(buffer.count, 1)) - 1) >> 16
+        guard (first...last).contains(where: { filledPages.contains($0) }) else {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            return
+        }
         for index in 0..<buffer.count {
             let position = offset + UInt64(index)
             buffer[index] = filledPages.contains(position >> 16) ? UInt8(truncatingIfNeeded: position &* 31 &+ 7) : 0
