@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
             "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
-        ]),
+        ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             "MkfsArdaku", "ArdakuTool",

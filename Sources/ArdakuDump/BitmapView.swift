@@ -71,7 +71,7 @@ struct BitmapView {
         try json.member("count", past.count)
         try json.key("runs")
         try json.beginArray()
-        for run in past.runs { try json.member(numbers: [run.0, run.1]) }
+        for run in past.runs { try json.inlineArray([run.0, run.1]) }
         try json.endArray()
         try json.endObject()
     }

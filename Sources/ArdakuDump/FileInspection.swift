@@ -14,6 +14,8 @@ struct FileInspection {
         var computed: UInt32?
         /// Why the page cannot be read or does not belong where it is.
         var problem: String?
+        /// Whether the bitfield marks the page used (nil for a hole, or no bitfield page).
+        var marked: Bool?
 
         var check: FieldCheck {
             if let problem { return .invalid(problem) }
@@ -70,7 +72,7 @@ struct FileInspection {
         for (ordinal, entry) in entries.enumerated() {
             let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: record.byteLength)
             var page = DataPage(ordinal: ordinal, entry: entry, entryAddress: addresses[ordinal], byteCount: count,
-                                computed: nil, problem: nil)
+                                computed: nil, problem: nil, marked: entry.isHole ? nil : scan.isMarked(UInt64(entry.page.rawValue)))
             if entry.isHole {
                 // Keyed past every page index: the CRC of `count` zeros.
                 let key = UInt64(1) << 63 | UInt64(count)

@@ -18,12 +18,13 @@ struct FileView {
         try output.line()
         try output.line("Data pages: \(inspection.dataPages.count) listed, data_page_count \(record.dataPageCount), byte_length \(record.byteLength)")
         try output.line("  " + TextFormat.pad("ordinal", 9) + TextFormat.pad("entry at", 10) + TextFormat.pad("page", 12) + TextFormat.pad("bytes", 7)
-                        + TextFormat.pad("address", 11) + TextFormat.pad("stored crc", 12) + TextFormat.pad("computed crc", 13) + "check")
+                        + TextFormat.pad("address", 11) + TextFormat.pad("bit", 6) + TextFormat.pad("stored crc", 12) + TextFormat.pad("computed crc", 13) + "check")
         for page in inspection.dataPages {
             let where_ = page.entry.isHole ? "hole" : "\(page.entry.page.rawValue)"
             let address = page.entry.isHole ? "-" : TextFormat.address(UInt64(page.entry.page.rawValue) << 16)
             try output.line("  " + TextFormat.pad("\(page.ordinal)", 9) + TextFormat.pad(TextFormat.address(page.entryAddress), 10) + TextFormat.pad(where_, 12) + TextFormat.pad("\(page.byteCount)", 7)
-                            + TextFormat.pad(address, 11) + TextFormat.pad(Hex.format(page.entry.checksum, width: 8), 12)
+                            + TextFormat.pad(address, 11) + TextFormat.pad(page.marked.map { $0 ? "used" : "FREE" } ?? "-", 6)
+                            + TextFormat.pad(Hex.format(page.entry.checksum, width: 8), 12)
                             + TextFormat.pad(page.computed.map { Hex.format($0, width: 8) } ?? "-", 13) + page.check.text)
         }
         let mismatched = inspection.mismatchCount
@@ -51,6 +52,8 @@ struct FileView {
             try json.member("page", page.entry.page.rawValue)
             try json.member("hole", page.entry.isHole)
             try json.member("bytes", page.byteCount)
+            try json.key("marked")
+            if let marked = page.marked { try json.value(marked) } else { try json.null() }
             try json.member("stored_crc", page.entry.checksum)
             try json.member("computed_crc", page.computed)
             try json.key("check")

@@ -72,9 +72,18 @@ struct JSONWriter {
 
     mutating func member<T: BinaryInteger>(_ name: String, numbers: [T]) throws {
         try key(name)
-        try beginArray()
-        for number in numbers { try value(number) }
-        try endArray()
+        try inlineArray(numbers)
+    }
+
+    /// An array of numbers on one line: `[2, 5, 7]`.
+    mutating func inlineArray<T: BinaryInteger>(_ numbers: [T]) throws {
+        try separate()
+        try output.byte(UInt8(ascii: "["))
+        for (index, number) in numbers.enumerated() {
+            if index > 0 { try output.write(", ") }
+            try output.write(String(number))
+        }
+        try output.byte(UInt8(ascii: "]"))
     }
 
     /// `name: "<hex digits of bytes>"`, streamed (the bytes may be any size).
@@ -153,3 +162,4 @@ struct JSONWriter {
         try output.byte(UInt8(ascii: "\""))
     }
 }
+

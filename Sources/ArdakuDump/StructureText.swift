@@ -57,10 +57,7 @@ extension FieldRow {
         switch value {
         case .number(let number): try json.value(number)
         case .text(let text): try json.value(text)
-        case .numbers(let numbers):
-            try json.beginArray()
-            for number in numbers { try json.value(number) }
-            try json.endArray()
+        case .numbers(let numbers): try json.inlineArray(numbers)
         case .bytes: try json.null()
         }
         try json.member("display", display)

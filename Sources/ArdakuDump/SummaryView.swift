@@ -150,7 +150,7 @@ struct SummaryView {
             try json.member("unknown_pages", facts.totals.unknown)
             try json.key("free_ranges")
             try json.beginArray()
-            for (first, last) in facts.freeRuns { try json.member(numbers: [first, last]) }
+            for (first, last) in facts.freeRuns { try json.inlineArray([first, last]) }
             try json.endArray()
             try json.member("free_ranges_truncated", facts.freeRuns.count == Self.freeRunsListed)
             try json.key("trie_pages")
@@ -180,11 +180,3 @@ struct SummaryView {
     }
 }
 
-extension JSONWriter {
-    /// An array of numbers as an array element (no key).
-    mutating func member<T: BinaryInteger>(numbers: [T]) throws {
-        try beginArray()
-        for number in numbers { try value(number) }
-        try endArray()
-    }
-}

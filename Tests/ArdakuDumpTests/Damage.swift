@@ -1,4 +1,4 @@
-import ArdakuDump
+@testable import ArdakuDump
 import ArdakuFormat
 import Foundation
 import Testing
@@ -206,10 +206,3 @@ enum EveryView {
     }
 }
 
-/// `TextFormat` is internal to ArdakuDump; the tests need its address spelling only.
-enum TextFormat {
-    static func address(_ offset: UInt64) -> String {
-        let digits = String(offset, radix: 16)
-        return digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
-    }
-}
