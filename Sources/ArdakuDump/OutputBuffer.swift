@@ -44,13 +44,15 @@ public final class OutputBuffer {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var rest = bytes
-        while !rest.isEmpty {
+        guard var source = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
             if used == capacity { try flush() }
-            let take = min(rest.count, capacity - used)
-            (storage + used).copyMemory(from: rest.baseAddress!, byteCount: take)
+            let take = min(remaining, capacity - used)
+            (storage + used).copyMemory(from: source, byteCount: take)
             used += take
-            rest = UnsafeRawBufferPointer(rebasing: rest[take...])
+            source += take
+            remaining -= take
         }
     }
 

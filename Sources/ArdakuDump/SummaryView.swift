@@ -13,6 +13,7 @@ struct SummaryView {
     private struct Facts {
         var totals = BitfieldRuns.Totals()
         var freeRuns: [(UInt64, UInt64)] = []
+        var freeRunCount = 0
         var trie = TrieWalk.Result()
         var triePages: [TriePages.Page] = []
         var problems: [String] = []
@@ -26,7 +27,9 @@ struct SummaryView {
             return facts
         }
         facts.totals = BitfieldRuns(scan: scan).forEachRun { run in
-            if run.state == .free, facts.freeRuns.count < freeRunLimit { facts.freeRuns.append((run.first, run.last)) }
+            guard run.state == .free else { return }
+            facts.freeRunCount += 1
+            if facts.freeRuns.count < freeRunLimit { facts.freeRuns.append((run.first, run.last)) }
         }
         let walk = TrieWalk(scan: scan)
         facts.trie = walk.run()
@@ -73,7 +76,7 @@ struct SummaryView {
             try writeProblems(facts.problems, output)
             return
         }
-        try line("Format version", "\(SystemInformationBlock.version)")
+        try line("Format version", scan.systemView?.field("version")?.display ?? "<not available>")
         try line("Volume label", system.label.isEmpty ? "<none>" : TextFormat.escaped(system.label))
         try line("Volume UUID", system.uuid.description)
         try line("Creation time", "\(TextFormat.utc(system.creationTime)) (\(system.creationTime))")
@@ -84,7 +87,7 @@ struct SummaryView {
         try line("Used pages", "\(facts.totals.used) (page 0 says \(system.usedPageCount))")
         try line("Free pages", "\(facts.totals.free)")
         let shownRuns = facts.freeRuns.map { TextFormat.span($0.0, $0.1) }.joined(separator: ", ")
-        let moreRuns = facts.totals.runs > 0 && facts.freeRuns.count == Self.freeRunsShown ? ", … (see --bitmap)" : ""
+        let moreRuns = facts.freeRunCount > facts.freeRuns.count ? ", … \(facts.freeRunCount - facts.freeRuns.count) more (see --bitmap)" : ""
         try line("Free page ranges", shownRuns.isEmpty ? "<none>" : shownRuns + moreRuns)
         try line("Trie pages", "\(system.triePages.count)")
         for page in facts.triePages.prefix(Self.triePagesShown) {
@@ -101,7 +104,7 @@ struct SummaryView {
         try line("Next file id", "\(system.nextFileID)")
         try line("Next empty page index", "\(system.nextEmptyPageHint)")
         try line("Record page hint", "\(system.recordPageHint)")
-        try line("Incompat features", Hex.format(0, width: 8))
+        try line("Incompat features", scan.systemView?.field("incompat_features")?.display ?? "<not available>")
         try writeProblems(facts.problems, output)
     }
 
@@ -134,7 +137,8 @@ struct SummaryView {
         try json.member("choice", scan.systemChoice)
         let facts = gather(freeRunLimit: Self.freeRunsListed)
         if let system = scan.system {
-            try json.member("version", SystemInformationBlock.version)
+            try json.member("version", scan.systemView?.field("version")?.integer)
+            try json.member("incompat_features", scan.systemView?.field("incompat_features")?.integer)
             try json.member("label", String(decoding: system.label, as: UTF8.self))
             try json.member("label_hex", TextFormat.hexString(system.label))
             try json.member("uuid", system.uuid.description)
@@ -152,7 +156,7 @@ struct SummaryView {
             try json.beginArray()
             for (first, last) in facts.freeRuns { try json.inlineArray([first, last]) }
             try json.endArray()
-            try json.member("free_ranges_truncated", facts.freeRuns.count == Self.freeRunsListed)
+            try json.member("free_ranges_truncated", facts.freeRunCount > facts.freeRuns.count)
             try json.key("trie_pages")
             try json.beginArray()
             for page in facts.triePages {

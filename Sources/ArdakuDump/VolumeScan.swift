@@ -47,10 +47,14 @@ public final class VolumeScan {
             backupCandidate = UInt32(clamping: min(image.wholePageCount, UInt64(Limits.maxPageCount)) - 1)
         }
         backupPage = backupCandidate
-        let backupBytes = backupCandidate.flatMap { image.page($0) }
-        backup = backupBytes.map { SystemBlockFields.view($0, page: backupCandidate!, imagePages: image.wholePageCount, expectedCopy: 1) }
-        let strict1 = backupBytes.flatMap { try? SystemInformationBlock.decode($0, page: PageIndex(backupCandidate!)) }
-        let loose1 = backupBytes.flatMap { try? SystemInformationBlock.decode($0, page: PageIndex(backupCandidate!), verifyChecksum: false) }
+        var strict1: SystemInformationBlock?, loose1: SystemInformationBlock?
+        if let page = backupCandidate, let bytes = image.page(page) {
+            backup = SystemBlockFields.view(bytes, page: page, imagePages: image.wholePageCount, expectedCopy: 1)
+            strict1 = try? SystemInformationBlock.decode(bytes, page: PageIndex(page))
+            loose1 = try? SystemInformationBlock.decode(bytes, page: PageIndex(page), verifyChecksum: false)
+        } else {
+            backup = nil
+        }
 
         let primaryReason = primary?.problems.first ?? "the image is shorter than one page"
         if let strict0 {
@@ -94,6 +98,12 @@ public final class VolumeScan {
         let offset = (UInt64(location.bitfieldPage.rawValue) << 16) + UInt64(location.byteOffset)
         guard let byte = image.bytes(at: offset, count: 1)?.first else { return nil }
         return byte & (1 << UInt8(location.bit)) != 0
+    }
+
+    /// The chosen block field by field (page 0's or the backup's view).
+    public var systemView: StructureView? {
+        guard let systemPage else { return nil }
+        return systemPage == 0 ? primary : backup
     }
 
     /// The generation of the chosen block (0 when none decodes).

@@ -27,7 +27,7 @@ enum StandardError {
     static func line(_ text: String) {
         var text = text + "\n"
         text.withUTF8 { buffer in
-            var pointer = buffer.baseAddress!
+            guard var pointer = buffer.baseAddress else { return }
             var remaining = buffer.count
             while remaining > 0 {
                 let written = Glibc.write(2, pointer, remaining)
