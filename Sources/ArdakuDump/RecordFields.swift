@@ -14,9 +14,6 @@ struct RecordContents {
     var dataPageCount: UInt64
     var extensionPages: [UInt32]
     var inlineEntries: [PageEntry]
-
-    /// The name, escaped for text.
-    var shownName: String { TextFormat.escaped(name, quoted: false) }
 }
 
 /// An extension page read as it is (docs/FORMAT.md §8.2).

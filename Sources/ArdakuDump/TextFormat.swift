@@ -17,12 +17,6 @@ enum TextFormat {
         return length >= width ? text + " " : text + String(repeating: " ", count: width - length)
     }
 
-    /// `text` preceded by spaces up to `width` characters.
-    static func padLeft(_ text: String, _ width: Int) -> String {
-        let length = text.count
-        return length >= width ? text : String(repeating: " ", count: width - length) + text
-    }
-
     /// `0x` and exactly `2 * byteCount` lowercase hex digits.
     static func hex(_ value: UInt64, bytes byteCount: Int) -> String {
         Hex.format(value, width: 2 * byteCount)
