@@ -49,6 +49,10 @@ struct SummaryView {
             facts.problems.append("trie page \(page.page) (ordinal \(page.ordinal)): "
                                   + (page.bytes == nil ? "past the end of the image" : page.header.failedChecks.joined(separator: "; ")))
         }
+        let distinct = Set(system.triePages.map(\.rawValue)).count
+        if distinct < system.triePages.count {
+            facts.problems.append("page 0's trie page list names \(system.triePages.count) pages but only \(distinct) distinct ones")
+        }
         if facts.trie.problemCount > 0 { facts.problems.append("the trie walk found \(facts.trie.problemCount) problems (see --trie)") }
         if facts.trie.files.count != Int(system.fileCount) {
             facts.problems.append("the trie holds \(facts.trie.files.count) files, page 0 says \(system.fileCount)")

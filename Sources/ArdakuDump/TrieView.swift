@@ -28,7 +28,13 @@ struct TrieView {
             try output.line(TextFormat.labelled("Unreached nodes", "<none>"))
         } else {
             for (index, entry) in unreached.enumerated() {
-                let text = "ordinal \(entry.ordinal) (page \(entry.page)) slots " + entry.slots.map(String.init).joined(separator: " ")
+                var text = "ordinal \(entry.ordinal) (page \(entry.page)) "
+                if let earlier = entry.repeatsOrdinal {
+                    text += "repeats the page of ordinal \(earlier) [INVALID]"
+                } else {
+                    text += "slots " + entry.slots.map(String.init).joined(separator: " ")
+                    if entry.count > entry.slots.count { text += " … (\(entry.count) in all)" }
+                }
                 try output.line(index == 0 ? TextFormat.labelled("Unreached nodes", text) : TextFormat.pad("", TextFormat.labelWidth) + text)
             }
         }
@@ -134,6 +140,8 @@ struct TrieView {
             try json.member("ordinal", entry.ordinal)
             try json.member("page", entry.page)
             try json.member("slots", numbers: entry.slots)
+            try json.member("count", entry.count)
+            try json.member("repeats_ordinal", entry.repeatsOrdinal)
             try json.endObject()
         }
         try json.endArray()

@@ -215,15 +215,38 @@ struct TrieWalk {
     }
 
     /// Slots holding a node that the walk did not reach, by trie page.
-    func unreachedSlots(visited: Set<UInt32>) -> [(ordinal: Int, page: UInt32, slots: [Int])] {
-        var result: [(Int, UInt32, [Int])] = []
+    struct UnreachedSlots {
+        var ordinal: Int
+        var page: UInt32
+        /// The first `TrieWalk.unreachedListed` of them.
+        var slots: [Int]
+        var count: Int
+        /// The ordinal that lists the same page earlier, when this one repeats it.
+        var repeatsOrdinal: Int?
+    }
+
+    /// Unreached slots listed per page; the count covers the rest.
+    static let unreachedListed = 64
+
+    /// Slots holding a node no walk reached. An ordinal whose page an earlier ordinal
+    /// already lists is reported as a repeat, not scanned again.
+    func unreachedSlots(visited: Set<UInt32>) -> [UnreachedSlots] {
+        var result: [UnreachedSlots] = []
+        var firstOrdinal: [UInt32: Int] = [:]
         for ordinal in 0..<pages.count {
             guard let page = pages.page(ordinal), page.bytes != nil else { continue }
-            var slots: [Int] = []
-            for slot in 0..<page.slotCount where (pages.slotOffset(page, slot) ?? 0) != 0 {
-                if !visited.contains(UInt32(ordinal) << 16 | UInt32(slot)) { slots.append(slot) }
+            if let earlier = firstOrdinal[page.page] {
+                result.append(UnreachedSlots(ordinal: ordinal, page: page.page, slots: [], count: 0, repeatsOrdinal: earlier))
+                continue
             }
-            if !slots.isEmpty { result.append((ordinal, page.page, slots)) }
+            firstOrdinal[page.page] = ordinal
+            var entry = UnreachedSlots(ordinal: ordinal, page: page.page, slots: [], count: 0, repeatsOrdinal: nil)
+            for slot in 0..<page.slotCount where (pages.slotOffset(page, slot) ?? 0) != 0 {
+                guard !visited.contains(UInt32(ordinal) << 16 | UInt32(slot)) else { continue }
+                entry.count += 1
+                if entry.slots.count < Self.unreachedListed { entry.slots.append(slot) }
+            }
+            if entry.count > 0 { result.append(entry) }
         }
         return result
     }

@@ -127,3 +127,25 @@ import TestSupport
         #expect(Date().timeIntervalSince(start) < 120)
     }
 }
+
+extension DamageTests {
+    /// Page 0 lists 15,871 trie pages, all the same page: every view stays bounded.
+    @Test func everyTrieOrdinalNamingOnePage() throws {
+        var image = Fixtures.golden
+        for copy in [0, 63 << 16] {
+            image.replaceSubrange((copy + 0x410)..<(copy + 0x414), with: [0xFF, 0x3D, 0, 0])   // 15871
+            for ordinal in 0..<15_871 {
+                image.replaceSubrange((copy + 0x800 + 4 * ordinal)..<(copy + 0x804 + 4 * ordinal), with: [21, 0, 0, 0])
+            }
+        }
+        Damage.recomputeChecksums(&image)
+        let start = Date()
+        let trie = try Fixtures.render(.trie, image)
+        #expect(trie.contains("ordinal 1 (page 21) repeats the page of ordinal 0 [INVALID]"))
+        let summary = try Fixtures.render(.summary, image)
+        #expect(summary.contains("Trie pages:               15871"))
+        #expect(summary.contains("page 0's trie page list names 15871 pages but only 1 distinct ones"))
+        try EveryView.run(image, context: "15871 ordinals of one page")
+        #expect(Date().timeIntervalSince(start) < 120)
+    }
+}
