@@ -58,7 +58,10 @@ enum Fixtures {
 
     /// Writes `bytes` to a new file under the temporary directory and returns its path.
     static func writeTemporary(_ bytes: [UInt8], name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ardaku-dump-tests-\(getpid())")
+        // One directory per checkout: reruns overwrite their files instead of piling up, and
+        // two checkouts testing at once do not share files.
+        let checkout = #filePath.utf8.reduce(UInt64(0xCBF2_9CE4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ardaku-dump-tests-\(String(checkout, radix: 16))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent(name)
         try Data(bytes).write(to: url)
