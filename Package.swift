@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "ArdakuCAS", targets: ["ArdakuCAS"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
+        .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
+        .executable(name: "dumpfs", targets: ["Dumpfs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +50,13 @@ let package = Package(
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
         .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI"]),
+        // dumpfs views: every structure field by field, owners, raw hex as `hexdump -C`. Renders
+        // into an output buffer over the image's bytes; never prints, never trusts a count.
+        .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
+        .executableTarget(name: "Dumpfs", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
@@ -55,6 +64,9 @@ let package = Package(
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuDumpTests", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
+        ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             "MkfsArdaku", "ArdakuTool",
