@@ -79,6 +79,8 @@ public final class Checker {
     var fileIDHashSeen = Bitmap(count: 0)
     var fileIDHashCollided = Bitmap(count: 0)
     var dataPageTotal: UInt64 = 0
+    /// The bitfield pages as the store maps them (the buffers show later writes).
+    var bitfieldPages: [UnsafeRawBufferPointer?] = []
     var dataByteTotal: UInt64 = 0
 
     var currentPass: CheckPass = .systemBlock
@@ -212,11 +214,9 @@ public final class Checker {
 
     /// Bits `64 * index ..< 64 * index + 64` of the bitfield on disk.
     func bitfieldWord(_ index: Int) -> UInt64 {
-        let firstPage = index * 64
-        let bitfieldOrdinal = firstPage / Int(Limits.pagesPerBitfieldPage)
-        guard bitfieldOrdinal < layout.bitfieldPageCount, let bytes = pageBytes(1 + bitfieldOrdinal) else { return 0 }
-        let byte = (firstPage % Int(Limits.pagesPerBitfieldPage)) / 8
-        return ByteReader.uint64(in: bytes, at: byte) ?? 0
+        let bitfieldOrdinal = index >> 13   // 2^19 pages per bitfield page, 2^13 words
+        guard index >= 0, bitfieldOrdinal < bitfieldPages.count, let bytes = bitfieldPages[bitfieldOrdinal] else { return 0 }
+        return ByteReader.uint64(in: bytes, at: (index & 0x1FFF) * 8) ?? 0
     }
 
     func bitfieldMarksUsed(_ page: Int) -> Bool {
@@ -245,6 +245,7 @@ public final class Checker {
         fileIDHashSeen = Bitmap(count: Self.fileIDHashBits(subpageCount))
         fileIDHashCollided = Bitmap(count: fileIDHashSeen.count)
         metadataPages.insert(0)
+        bitfieldPages = layout.bitfieldPages.map { try? store.read(PageIndex($0)) }
         for page in layout.bitfieldPages { metadataPages.insert(Int(page)) }
         metadataPages.insert(Int(layout.backupPage.rawValue))
     }

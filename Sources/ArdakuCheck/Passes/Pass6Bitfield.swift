@@ -38,13 +38,18 @@ extension Checker {
         // Bits of the last bitfield page(s) past the end of the volume.
         var pastEnd = 0
         let coveredPages = layout.bitfieldPageCount * Int(Limits.pagesPerBitfieldPage)
-        if coveredPages > pageCount {
-            var word = pageCount / 64
-            while word < coveredPages / 64 {
-                var bits = bitfieldWord(word)
-                if word == pageCount / 64 { bits &= ~((1 << UInt64(pageCount % 64)) - 1) }
-                pastEnd += bits.nonzeroBitCount
-                word += 1
+        if coveredPages > pageCount, let last = bitfieldPages.last ?? nil {
+            // Only the last bitfield page covers pages past the end.
+            let firstWordOfLast = (layout.bitfieldPageCount - 1) * Int(Limits.pagesPerBitfieldPage) / 64
+            let firstWord = pageCount / 64
+            var bits = ByteReader.uint64(in: last, at: (firstWord - firstWordOfLast) * 8) ?? 0
+            bits &= ~((1 << UInt64(pageCount % 64)) - 1)
+            pastEnd += bits.nonzeroBitCount
+            var offset = (firstWord + 1 - firstWordOfLast) * 8
+            while let next = Checker.firstNonZero(last, offset..<Geometry.pageSize) {
+                let wordOffset = next & ~7
+                pastEnd += (ByteReader.uint64(in: last, at: wordOffset) ?? 0).nonzeroBitCount
+                offset = wordOffset + 8
             }
         }
         if pastEnd > 0 {
