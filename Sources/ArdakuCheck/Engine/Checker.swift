@@ -73,6 +73,9 @@ public final class Checker {
     var noteFindings: [Int: Int] = [:]
     /// Pass 2 found damage in the trie's structure: the repair rebuilds it.
     var trieStructureBroken = false
+    /// Pass 2 found nodes the library would have merged: a repair rebuilds the trie rather
+    /// than patching it, so that the repaired trie is canonical.
+    var trieNonCanonical = false
     /// Pass 2 found any error: lost records are restored under their names, not in /lost+found.
     var trieDamaged = false
     var maxFileID: UInt64 = 0

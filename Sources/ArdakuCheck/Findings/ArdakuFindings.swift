@@ -253,12 +253,6 @@ public enum ArdakuFindings {
         "next_file_id is {actual}, but file id {detail} is in use; it must be at least {expected}.",
         fix: "corrected")
 
-    // MARK: Pass 7: nested volumes
-
-    public static let nestedUnreadable = FindingKind(
-        "A7001", .error, .reportOnly,
-        "{name}: the nested {detail} volume could not be checked: {actual}.")
-
     /// Every Ardaku kind, in code order (docs/FSCK.md is checked against this list).
     public static let all: [FindingKind] = [
         systemBlockDamaged, backupDamaged, backupStale, systemReservedNonZero, triePageListTail, labelInvalid,
@@ -273,7 +267,6 @@ public enum ArdakuFindings {
         pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, sharedFileID,
         dataChecksum, holeChecksum,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,
-        nestedUnreadable,
     ]
 
     /// The kind with `code`, if the Ardaku table has it.

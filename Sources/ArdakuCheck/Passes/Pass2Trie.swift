@@ -167,6 +167,7 @@ struct TrieWalk {
             if child.hasValue {
                 followValue(of: child, nameLength: nameLength)
             } else if child.childCount < 2 {
+                checker.trieNonCanonical = true
                 checker.emit(ArdakuFindings.nonCanonicalNode, FindingContext(page: pageIndex, actual: String(child.childCount),
                                                                               detail: childReference.description))
             }

@@ -70,12 +70,13 @@ final class Repairer {
         try commit()
     }
 
-    /// The trie to edit: the existing one when its structure is sound (patched, copy on
-    /// write), else a new empty one that `placeRecords` fills from the records.
+    /// The trie to edit: the existing one when its structure is sound and canonical
+    /// (patched, copy on write), else a new empty one that `placeRecords` fills from the
+    /// records.
     private func openTree() throws(RepairError) -> (tree: FileInfixTree, present: Bitmap) {
         let present = Bitmap(count: checker.subpageCount)
         let valid = checker.layout.allocatablePages
-        if !checker.trieStructureBroken {
+        if !checker.trieStructureBroken && !checker.trieNonCanonical {
             let tree = FileInfixTree(store: store, pageIndices: system.triePages, root: system.trieRoot, validPages: valid)
             var removals: [[UInt8]] = []
             do {

@@ -39,6 +39,17 @@ public struct Damage {
         return nil
     }
 
+    /// The node whose label is `label` (the first such node).
+    public func node(labelled label: String) throws -> (page: UInt32, offset: Int, node: TrieNode) {
+        for page in system.triePages {
+            let decoded = try TriePage.decode(try store.read(page), page: page)
+            for (slot, node) in decoded.slots.enumerated() where node.map({ $0.label == Array(label.utf8) }) == true {
+                return (page.rawValue, Int(decoded.slotOffsets[slot]), node!)
+            }
+        }
+        throw DamageError.notFound("node labelled \(label)")
+    }
+
     /// The root node's page and offset.
     public func rootNode() throws -> (page: UInt32, offset: Int, node: TrieNode) {
         let root = system.trieRoot

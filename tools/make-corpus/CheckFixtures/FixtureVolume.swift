@@ -99,3 +99,29 @@ public enum FixtureVolume {
         return bytes
     }
 }
+
+extension FixtureVolume {
+    /// Every fixture file with the CRC-32 and length of its content, from the pristine image.
+    public static let expectedFiles: [String: (crc: UInt32, length: UInt64)] = {
+        do {
+            let volume = try Volume(store: fresh())
+            var result: [String: (UInt32, UInt64)] = [:]
+            for file in try volume.list() { result[file.name] = try contentCRC(volume, file.name) }
+            return result
+        } catch {
+            fatalError("the fixture volume cannot be read: \(error)")
+        }
+    }()
+
+    /// CRC-32 and length of a file's content, read through the volume library (which
+    /// verifies every data page's CRC-32 on the way).
+    public static func contentCRC(_ volume: Volume, _ name: String) throws -> (crc: UInt32, length: UInt64) {
+        var crc: UInt32 = 0
+        var length: UInt64 = 0
+        try volume.read(try Volume.fileName(name)) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+            crc = CRC32.checksum(bytes, continuing: crc)
+            length += UInt64(bytes.count)
+        }
+        return (crc, length)
+    }
+}

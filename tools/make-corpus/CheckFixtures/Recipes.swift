@@ -12,16 +12,30 @@ public struct Recipe: Sendable {
     public let targets: [String]
     /// The check cannot run at all (exit status 8 in every mode).
     public let fatal: Bool
+    /// What happens to fixture files after `-fy`, for files the damage touches; every other
+    /// fixture file must read back byte-identical. Nil: random damage, not predictable.
+    public let effects: [String: Effect]?
     let damage: @Sendable (Damage) throws -> Void
     /// Changes the image bytes after the damage (truncation).
     let reshape: @Sendable ([UInt8]) -> [UInt8]
 
-    init(_ name: String, _ how: String, targets: [String], fatal: Bool = false,
+    /// What a repair does to a file the damage touched.
+    public enum Effect: Sendable, Equatable {
+        /// The file is gone: its record could not be kept, or the damage finished its deletion.
+        case lost
+        /// The file is kept under its name; its content differs (damaged or lost pages).
+        case changed
+        /// The file is kept, intact, under another name.
+        case movedTo(String)
+    }
+
+    init(_ name: String, _ how: String, targets: [String], fatal: Bool = false, effects: [String: Effect]? = [:],
          reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }, _ damage: @escaping @Sendable (Damage) throws -> Void) {
         self.name = name
         self.how = how
         self.targets = targets
         self.fatal = fatal
+        self.effects = effects
         self.damage = damage
         self.reshape = reshape
     }
@@ -148,7 +162,36 @@ public enum Recipes {
             d.write([1], page: root.page, offset: root.offset)
             d.resealTriePage(root.page)
         },
-        Recipe("trie-invalid-name", "a file named /docs/a<0xFF>txt (trie and record agree), committed", targets: ["A2015"]) { d in
+        Recipe("trie-node-damaged", "the child_count of the node of /docs/ set to 300, checksum valid", targets: ["A2007"]) { d in
+            let (page, offset, _) = try d.node(labelled: "docs/")
+            d.setUInt16(300, page: page, offset: offset + 4)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-children-unsorted", "the first two children of the node of / swapped, checksum valid", targets: ["A2010"]) { d in
+            let (page, offset, node) = try d.node(labelled: "/")
+            let count = node.children.count
+            d.write([node.children[1].firstByte, node.children[0].firstByte], page: page, offset: offset + 12)
+            d.setUInt32(node.children[1].reference.rawValue, page: page, offset: offset + 12 + count)
+            d.setUInt32(node.children[0].reference.rawValue, page: page, offset: offset + 12 + count + 4)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-path-too-long", "the label of /docs/a.txt's node made 1020 bytes long, checksum valid", targets: ["A2012"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/docs/a.txt")) else { return }
+            d.setUInt16(1020, page: page, offset: offset + 2)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-empty-label", "the label of /empty's node made empty, checksum valid", targets: ["A2014"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/empty")) else { return }
+            d.setUInt16(0, page: page, offset: offset + 2)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-value-flag-cleared", "the value flag of /docs/a.txt's node cleared (value kept), checksum valid",
+               targets: ["A2008", "A2017"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/docs/a.txt")) else { return }
+            d.write([0], page: page, offset: offset)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-invalid-name", "a file named /docs/a<0xFF>txt (trie and record agree), committed", targets: ["A2015"], effects: ["/docs/a.txt": .movedTo("/lost+found/#1")]) { d in
             let subpage = try d.recordSubpage("/docs/a.txt")
             try d.setNodeLabelByte(valued: subpage, index: 1, to: 0xFF)
             d.setRecordNameByte(subpage, index: 7, to: 0xFF)
@@ -161,10 +204,10 @@ public enum Recipes {
             d.setUInt32(0x00FF_FFF0, page: page, offset: offset + 8)
             d.resealTriePage(page)
         },
-        Recipe("trie-to-tombstone", "/docs/a.txt's record marked as a tombstone, trie unchanged", targets: ["A2021"]) { d in
+        Recipe("trie-to-tombstone", "/docs/a.txt's record marked as a tombstone, trie unchanged", targets: ["A2021"], effects: ["/docs/a.txt": .lost]) { d in
             d.setRecordUInt32(FileRecord.tombstoneMagic, subpage: try d.recordSubpage("/docs/a.txt"), offset: 0)
         },
-        Recipe("trie-to-nothing", "/empty's record subpage zeroed", targets: ["A2022"]) { d in
+        Recipe("trie-to-nothing", "/empty's record subpage zeroed", targets: ["A2022"], effects: ["/empty": .lost]) { d in
             d.zeroSubpage(try d.recordSubpage("/empty"))
         },
         Recipe("trie-values-swapped", "the trie values of /docs/a.txt and /readme.txt swapped, checksum valid",
@@ -175,12 +218,12 @@ public enum Recipes {
             d.setUInt32(a, page: page, offset: rOffset + 8)
             d.resealTriePage(page)
         },
-        Recipe("trie-to-foreign-record", "/docs/a.txt's record given another volume's UUID, checksum valid", targets: ["A2024"]) { d in
+        Recipe("trie-to-foreign-record", "/docs/a.txt's record given another volume's UUID, checksum valid", targets: ["A2024"], effects: ["/docs/a.txt": .lost]) { d in
             let subpage = try d.recordSubpage("/docs/a.txt")
             d.writeRecordField([0xEE, 0xEE], subpage: subpage, offset: 0x10)
             d.resealRecord(subpage)
         },
-        Recipe("record-unreadable", "/docs/a.txt's used_length made inconsistent, checksum valid", targets: ["A3002"]) { d in
+        Recipe("record-unreadable", "/docs/a.txt's used_length made inconsistent, checksum valid", targets: ["A3002"], effects: ["/docs/a.txt": .lost]) { d in
             let subpage = try d.recordSubpage("/docs/a.txt")
             d.setRecordUInt32(0x0100, subpage: subpage, offset: 8)
             d.resealRecord(subpage)
@@ -198,7 +241,7 @@ public enum Recipes {
             d.resealRecord(subpage)
         },
         Recipe("record-page-count", "/docs/b.bin's data_page_count set to 3 (its length needs 4), checksum valid",
-               targets: ["A3004"]) { d in
+               targets: ["A3004"], effects: ["/docs/b.bin": .changed]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
             d.setRecordUInt32(3, subpage: subpage, offset: 0x40)
             d.setRecordUInt32(3, subpage: subpage, offset: 0x48)
@@ -206,40 +249,40 @@ public enum Recipes {
             d.resealRecord(subpage)
         },
         Recipe("record-length-cut", "/docs/sub/c.dat's byte_length made 9 MB (two pages listed), checksum valid",
-               targets: ["A3004"]) { d in
+               targets: ["A3004"], effects: ["/docs/sub/c.dat": .changed]) { d in
             let subpage = try d.recordSubpage("/docs/sub/c.dat")
             d.setRecordUInt64(9_000_000, subpage: subpage, offset: 0x30)
             d.resealRecord(subpage)
         },
         Recipe("extension-out-of-range", "/sparse.img's extension page index set past the volume, checksum valid",
-               targets: ["A3005"]) { d in
+               targets: ["A3005"], effects: ["/sparse.img": .changed]) { d in
             let subpage = try d.recordSubpage("/sparse.img")
             try d.editRecord(subpage) { $0.extensionPages[0] = PageIndex(9999) }
         },
-        Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"]) { d in
+        Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"], effects: ["/sparse.img": .changed]) { d in
             d.zero(page: try d.status("/sparse.img").extensionPages[0].rawValue)
         },
         Recipe("extension-checksum", "a zero byte past the entries of /sparse.img's extension page set (checksum fails)",
                targets: ["A3007"]) { d in
             d.write([0x77], page: try d.status("/sparse.img").extensionPages[0].rawValue, offset: 0xFF00)
         },
-        Recipe("extension-foreign", "/sparse.img's extension page claims file id 99, checksum valid", targets: ["A3008"]) { d in
+        Recipe("extension-foreign", "/sparse.img's extension page claims file id 99, checksum valid", targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
             let page = try d.status("/sparse.img").extensionPages[0].rawValue
             d.setUInt64(99, page: page, offset: 0x10)
             d.resealExtensionPage(page)
         },
-        Recipe("extension-short", "/sparse.img's extension page lists one entry fewer, checksum valid", targets: ["A3009"]) { d in
+        Recipe("extension-short", "/sparse.img's extension page lists one entry fewer, checksum valid", targets: ["A3009"], effects: ["/sparse.img": .changed]) { d in
             let page = try d.status("/sparse.img").extensionPages[0].rawValue
             let count = d.uint32(page: page, offset: 0x0C)
             d.setUInt32(count - 1, page: page, offset: 0x0C)
             d.resealExtensionPage(page)
         },
         Recipe("data-out-of-range", "/docs/b.bin's second data page reference set to page 60000, checksum valid",
-               targets: ["A3010"]) { d in
+               targets: ["A3010"], effects: ["/docs/b.bin": .changed]) { d in
             try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[1].page = PageIndex(60000) }
         },
         Recipe("data-on-trie-page", "/docs/b.bin's third data page reference set to the trie page, checksum valid",
-               targets: ["A3011"]) { d in
+               targets: ["A3011"], effects: ["/docs/b.bin": .changed]) { d in
             let trie = d.system.triePages[0]
             try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[2].page = trie }
         },
@@ -255,7 +298,7 @@ public enum Recipes {
 
     static let crossChecks: [Recipe] = [
         Recipe("page-shared", "/docs/a.txt's data page reference pointed at /docs/b.bin's first page, checksum valid",
-               targets: ["A4001"]) { d in
+               targets: ["A4001"], effects: ["/docs/a.txt": .changed]) { d in
             let shared = try d.dataPages("/docs/b.bin")[0]
             try d.editRecord(try d.recordSubpage("/docs/a.txt")) {
                 $0.inlineEntries[0].page = PageIndex(shared)
@@ -265,11 +308,11 @@ public enum Recipes {
             try d.injectFile(Array("/copy.bin".utf8), copying: "/docs/b.bin")
         },
         Recipe("orphan-record", "the name /docs/sub/c.dat removed from the trie, record and pages kept, committed",
-               targets: ["A4002"]) { d in
+               targets: ["A4002"], effects: ["/docs/sub/c.dat": .movedTo("/lost+found/docs/sub/c.dat")]) { d in
             try d.removeName("/docs/sub/c.dat")
         },
         Recipe("orphan-name-taken", "/readme.txt's name removed, then a different /readme.txt added, committed",
-               targets: ["A4002"]) { d in
+               targets: ["A4002"], effects: ["/readme.txt": .movedTo("/lost+found/readme.txt")]) { d in
             try d.removeName("/readme.txt")
             try d.injectFile(Array("/readme.txt".utf8), copying: "/empty")
         },
@@ -280,13 +323,13 @@ public enum Recipes {
     ]
 
     static let data: [Recipe] = [
-        Recipe("data-bitflip", "one bit of /docs/b.bin's second data page flipped", targets: ["A5001"]) { d in
+        Recipe("data-bitflip", "one bit of /docs/b.bin's second data page flipped", targets: ["A5001"], effects: ["/docs/b.bin": .changed]) { d in
             d.flip(page: try d.dataPages("/docs/b.bin")[1], offset: 1234, mask: 0x10)
         },
-        Recipe("data-page-zeroed", "the data page of /readme.txt overwritten with zeros", targets: ["A5001"]) { d in
+        Recipe("data-page-zeroed", "the data page of /readme.txt overwritten with zeros", targets: ["A5001"], effects: ["/readme.txt": .changed]) { d in
             d.zero(page: try d.dataPages("/readme.txt")[0])
         },
-        Recipe("data-extension-listed", "a data page /sparse.img's extension page lists overwritten", targets: ["A5001"]) { d in
+        Recipe("data-extension-listed", "a data page /sparse.img's extension page lists overwritten", targets: ["A5001"], effects: ["/sparse.img": .changed]) { d in
             d.fill(page: try d.dataPages("/sparse.img")[2239], with: 0x55)
         },
         Recipe("hole-checksum", "/sparse.img's hole 1 records a wrong CRC-32, checksum valid", targets: ["A5002"]) { d in
@@ -325,11 +368,11 @@ public enum Recipes {
             }
         },
         Recipe("crash-remove-before-commit", "a remove of /docs/b.bin interrupted before page 0 (its tombstone written)",
-               targets: ["A2021"]) { d in
+               targets: ["A2021"], effects: ["/docs/b.bin": .lost]) { d in
             try d.crashBeforePageZero { volume in try volume.remove(FileName("/docs/b.bin")) }
         },
         Recipe("crash-overwrite-tombstone-lost", "an overwrite of /docs/a.txt whose step-5 tombstone write was lost",
-               targets: ["A4005"]) { d in
+               targets: ["A4005"], effects: ["/docs/a.txt": .changed]) { d in
             let old = try d.recordSubpage("/docs/a.txt")
             try d.losingWrites(toSubpages: [old]) { volume in
                 var options = PutOptions()
@@ -338,7 +381,7 @@ public enum Recipes {
             }
         },
         Recipe("crash-rename-replace-tombstone-lost", "a rename of /docs/a.txt over /empty whose step-5 tombstone write was lost",
-               targets: ["A4002"]) { d in
+               targets: ["A4002"], effects: ["/docs/a.txt": .movedTo("/empty"), "/empty": .movedTo("/lost+found/empty")]) { d in
             let old = try d.recordSubpage("/empty")
             try d.losingWrites(toSubpages: [old]) { volume in
                 try volume.move(Array("/docs/a.txt".utf8), to: Array("/empty".utf8), replaceExisting: true)
@@ -348,7 +391,7 @@ public enum Recipes {
 
     static let multiple: [Recipe] = (1...4).map { seed in
         Recipe("random-metadata-\(seed)", "24 random bytes of metadata pages (page 0, trie, records, extension) overwritten, seed \(seed)",
-               targets: []) { d in
+               targets: [], effects: nil) { d in
             var rng = SeededGenerator(seed: UInt64(seed))
             let metadata = [UInt32(0), d.system.triePages[0].rawValue, try d.recordSubpage("/docs/a.txt") >> 2,
                             try d.recordSubpage("/readme.txt") >> 2, try d.status("/sparse.img").extensionPages[0].rawValue]
