@@ -25,6 +25,9 @@ func LLVMFuzzerRunDriver(
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
 
+// Build both base volumes now: built lazily inside the first input that needs one, they
+// cost seconds under ASan and libFuzzer would count that against the input (a timeout).
+_ = FuzzHarness.baseImage.count + FuzzHarness.baseImageWithExtension.count
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
