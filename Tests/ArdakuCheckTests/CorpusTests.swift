@@ -39,7 +39,10 @@ import CheckFixtures
         let recipe = try #require(Recipes.named(name))
         let entry = try CorpusEntry.make(recipe)
         for (file, bytes) in entry.fileContents {
-            #expect(Files.read("\(PackagePaths.images)/\(name)/\(file)") == bytes, "\(name)/\(file) differs from a fresh run of tools/make-corpus")
+            let stored = Files.read("\(PackagePaths.images)/\(name)/\(file)")
+            let same = stored == bytes
+            let detail = file == "image.gz" || same ? "" : "stored:\n\(String(decoding: stored ?? [], as: UTF8.self))\nnow:\n\(String(decoding: bytes, as: UTF8.self))"
+            #expect(same, "\(name)/\(file) differs from a fresh run of tools/make-corpus/run\n\(detail)")
         }
     }
 }

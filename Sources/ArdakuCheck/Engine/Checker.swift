@@ -82,9 +82,18 @@ public final class Checker {
     var fileIDHashSeen = Bitmap(count: 0)
     var fileIDHashCollided = Bitmap(count: 0)
     var dataPageTotal: UInt64 = 0
+    /// Kept files holding nested volumes, by type name.
+    var nestedTypeCount: [String: Int] = [:]
     /// The bitfield pages as the store maps them (the buffers show later writes).
     var bitfieldPages: [UnsafeRawBufferPointer?] = []
     var dataByteTotal: UInt64 = 0
+
+    /// Pass 3's findings found while pass 2 checks records in passing, reported by pass 3.
+    var heldRecordFindings: [(FindingKind, FindingContext)] = []
+    var holdingRecordFindings = false
+    static let recordFindingBuffer = 1024
+    /// Pass 2 could not check records in passing with certainty: pass 3 checks them all.
+    var recordsNeedOrderedPass = false
 
     var currentPass: CheckPass = .systemBlock
     var currentStatistics = PassStatistics(pass: .systemBlock)
@@ -179,6 +188,15 @@ public final class Checker {
     /// Records a finding of the current pass; returns its index in `report.findings`.
     @discardableResult
     func emit(_ kind: FindingKind, _ context: FindingContext) -> Int? {
+        if holdingRecordFindings {
+            if heldRecordFindings.count < Checker.recordFindingBuffer {
+                heldRecordFindings.append((kind, context))
+            } else {
+                // Too many to hold: pass 3 will check every record again, in order.
+                recordsNeedOrderedPass = true
+            }
+            return nil
+        }
         let reported = ReportedFinding(Finding(kind, context), pass: currentPass)
         report.counts[kind.code, default: 0] += 1
         currentStatistics.findings += 1
@@ -272,11 +290,17 @@ public final class Checker {
         return bits
     }
 
+    /// The bit a file id sets in the id bitmap. The library hands out ids 1, 2, 3, ... so
+    /// ids below next_file_id (up to one per hash bit) get a bit each and never collide;
+    /// other ids are hashed into the rest. A collision only costs a rescan of the files
+    /// whose bit collided.
     func fileIDHash(_ id: UInt64) -> Int {
+        let direct = UInt64(fileIDHashSeen.count / 2)
+        if id < min(system.nextFileID, direct) { return Int(id) }
         var z = id &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int(truncatingIfNeeded: (z ^ (z >> 31)) & UInt64(fileIDHashSeen.count - 1))
+        return Int(direct) + Int(truncatingIfNeeded: (z ^ (z >> 31)) & (direct - 1))
     }
 
     func noteFileID(_ id: UInt64) {

@@ -49,13 +49,13 @@ enum EntryKind: Equatable {
 extension Checker {
     /// Works out a record's page list: each extension page's state, the final page count and
     /// length. With `report`, emits the pass 3 findings about the lists.
-    func entryPlan(_ record: RecordView, subpage: Int, name: String, report: Bool) -> EntryPlan {
+    func entryPlan(_ record: RecordView, subpage: Int, name: @autoclosure () -> String, report: Bool) -> EntryPlan {
         var plan = EntryPlan()
         let declared = Int(record.dataPageCount)
         let extensionCount = record.extensionCount
         plan.extensions.reserveCapacity(extensionCount)
         func context(page: Int? = nil, sequence: Int? = nil, expected: String? = nil, actual: String? = nil, detail: String? = nil) -> FindingContext {
-            FindingContext(name: name, page: page.map { UInt32(truncatingIfNeeded: $0) }, subpage: UInt32(subpage),
+            FindingContext(name: name(), page: page.map { UInt32(truncatingIfNeeded: $0) }, subpage: UInt32(subpage),
                            offset: page.map { UInt64($0) << 16 }, expected: expected, actual: actual,
                            detail: detail ?? sequence.map(String.init))
         }

@@ -89,6 +89,8 @@ struct TrieWalk {
     var name = [UInt8](repeating: 0, count: 2 * Limits.maxNameBytes + 8)
     var visited: Bitmap
     var nodesVisited: UInt64 = 0
+    var pending: [PendingValue] = []
+    var pendingNames: [UInt8] = []
 
     struct Frame {
         var node: NodeView
@@ -165,7 +167,7 @@ struct TrieWalk {
             for offset in 0..<child.labelLength { name[top.nameLength + offset] = child.labelByte(offset) }
             checkSorted(child, childReference)
             if child.hasValue {
-                followValue(of: child, nameLength: nameLength)
+                enqueueValue(of: child, nameLength: nameLength)
             } else if child.childCount < 2 {
                 checker.trieNonCanonical = true
                 checker.emit(ArdakuFindings.nonCanonicalNode, FindingContext(page: pageIndex, actual: String(child.childCount),
@@ -173,7 +175,44 @@ struct TrieWalk {
             }
             stack.append(Frame(node: child, reference: childReference, nameLength: nameLength, nextChild: 0))
         }
+        flushValues()
         checker.progress(nodesVisited, of: max(totalSlots, nodesVisited))
+    }
+
+    // MARK: Following values, in batches
+
+    /// A name waiting to be followed to its record.
+    struct PendingValue {
+        var subpage: UInt32
+        var nameStart: Int
+        var nameLength: Int
+        var filesUnderSlash: Bool
+    }
+
+    /// Values are followed in batches sorted by subpage, so that records are read in the
+    /// order they lie on disk, not in the trie's: on a large volume that turns random page
+    /// faults and cache misses into sequential ones. A batch holds at most 4096 names and
+    /// 1 MiB of name bytes, so memory stays bounded.
+    static let batchValues = 4096
+    static let batchNameBytes = 1 << 20
+
+    private mutating func enqueueValue(of node: NodeView, nameLength: Int) {
+        pending.append(PendingValue(subpage: node.value, nameStart: pendingNames.count, nameLength: nameLength,
+                                    filesUnderSlash: hasChildFiledUnderSlash(node)))
+        pendingNames.append(contentsOf: name[0..<nameLength])
+        if pending.count >= Self.batchValues || pendingNames.count >= Self.batchNameBytes { flushValues() }
+    }
+
+    private mutating func flushValues() {
+        pending.sort { $0.subpage != $1.subpage ? $0.subpage < $1.subpage : $0.nameStart < $1.nameStart }
+        for value in pending {
+            pendingNames.withUnsafeBufferPointer { names in
+                followValue(UnsafeBufferPointer(rebasing: names[value.nameStart..<(value.nameStart + value.nameLength)]),
+                            subpage: value.subpage, filesUnderSlash: value.filesUnderSlash)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingNames.removeAll(keepingCapacity: true)
     }
 
     private func index(_ reference: NodeReference) -> Int { reference.ordinal * Limits.maxSlotsPerTriePage + reference.slot }
@@ -226,14 +265,15 @@ struct TrieWalk {
         checker.trieStructureBroken = true
     }
 
-    /// Follows the value of the node that ends `name[0..<nameLength]` to its record.
-    private mutating func followValue(of node: NodeView, nameLength: Int) {
+    /// Follows `name`, whose node holds `value`, to its record.
+    private func followValue(_ name: UnsafeBufferPointer<UInt8>, subpage value: UInt32, filesUnderSlash: Bool) {
         let checker = self.checker
-        let subpage = Int(node.value)
+        let subpage = Int(value)
         let page = subpage >> 2
+        let nameLength = name.count
         func context(_ detail: String? = nil, actual: String? = nil) -> FindingContext {
-            FindingContext(name: Checker.display(name[0..<nameLength]), page: UInt32(truncatingIfNeeded: page),
-                           subpage: node.value, offset: UInt64(node.value) << 14, actual: actual, detail: detail)
+            FindingContext(name: Checker.display(name), page: UInt32(truncatingIfNeeded: page),
+                           subpage: value, offset: UInt64(value) << 14, actual: actual, detail: detail)
         }
         guard checker.allocatable.contains(page) else {
             checker.emit(ArdakuFindings.valueOutOfRange, context())
@@ -262,8 +302,7 @@ struct TrieWalk {
             checker.emit(ArdakuFindings.foreignRecord, context(actual: uuid.description))
             return
         }
-        let matches = name.withUnsafeBufferPointer { record.nameEquals($0, count: nameLength) }
-        guard matches else {
+        guard record.nameEquals(name, count: nameLength) else {
             checker.emit(ArdakuFindings.nameMismatch, context(actual: Checker.display(record.name)))
             checker.mismatchTargets.insert(subpage)
             return
@@ -275,10 +314,11 @@ struct TrieWalk {
         }
         checker.recordPages.insert(page)
         if record.extensionCount > 0 { checker.withExtensions.insert(subpage) }
-        if let problem = name.withUnsafeBufferPointer({ NameRules.firstProblem(in: UnsafeBufferPointer(rebasing: $0[0..<nameLength])) }) {
+        checker.checkRecordInPassing(subpage, record)
+        if let problem = NameRules.firstProblem(in: name) {
             if let index = checker.emit(ArdakuFindings.invalidName, context(problem)) { checker.noteFindings[subpage] = index }
             checker.renames[subpage] = .invalidName
-        } else if hasChildFiledUnderSlash(node) {
+        } else if filesUnderSlash {
             if let index = checker.emit(ArdakuFindings.fileIsDirectory, context()) { checker.noteFindings[subpage] = index }
             checker.renames[subpage] = .fileIsDirectory
         }

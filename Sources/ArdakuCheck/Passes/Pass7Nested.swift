@@ -91,15 +91,10 @@ extension Checker {
         return true
     }
 
-    /// Without checkers, counts the nested volumes left unchecked.
+    /// Without checkers, the nested volumes left unchecked (counted by pass 3 and 4).
     func countSkippedNestedVolumes() {
         guard report.fatal == nil, !report.skippedAsClean, !report.cancelled else { return }
-        keep.forEach { subpage in
-            guard let bytes = subpageBytes(subpage) else { return true }
-            let type = FileType(bytes: Array(bytes[0x50..<0x70]))
-            if type == .zest || type == .cas { report.nestedSkipped[type.description, default: 0] += 1 }
-            return true
-        }
+        report.nestedSkipped = nestedTypeCount
     }
 }
 

@@ -133,6 +133,16 @@ public final class Bitmap {
         return result
     }
 
+    /// True when the two sets (same count) share a member.
+    public func intersects(_ other: Bitmap) -> Bool {
+        precondition(other.count == count)
+        for (c, mine) in chunks.enumerated() {
+            guard let mine, let theirs = other.chunks[c] else { continue }
+            for w in 0..<Self.wordsPerChunk where mine[w] & theirs[w] != 0 { return true }
+        }
+        return false
+    }
+
     /// Adds every member of `other` (same count).
     public func formUnion(_ other: Bitmap) {
         precondition(other.count == count)

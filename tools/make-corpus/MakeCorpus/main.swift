@@ -12,6 +12,9 @@ import Glibc
 //   make-corpus recipe NAME PATH           one damaged image, uncompressed
 //   make-corpus bench-small PATH FILES     a volume holding FILES small files (metadata-only speed)
 //   make-corpus bench-large PATH MIB       a volume holding MIB MiB of file data in 64 MiB files (data speed)
+//   make-corpus time-check PATH RUNS [data] checks PATH RUNS times in one process (-fn, metadata only
+//                                          unless "data"): the first run pays the page faults, the
+//                                          others show the engine's own cost
 
 func fail(_ message: String) -> Never {
     FileSystem.writeText(2, "make-corpus: \(message)\n")
@@ -62,6 +65,17 @@ do {
     case "bench-large" where arguments.count == 3:
         guard let mebibytes = Int(arguments[2]), mebibytes > 0 else { fail("MIB must be a positive number") }
         try BenchImages.large(path: arguments[1], mebibytes: mebibytes)
+    case "time-check" where arguments.count >= 3:
+        guard let runs = Int(arguments[2]), runs > 0 else { fail("RUNS must be a positive number") }
+        let image = try MappedImage(path: arguments[1], mode: .readOnly)
+        for run in 1...runs {
+            let start = ContinuousClock.now
+            let report = Checker(store: image, options: CheckOptions(repair: .none, force: true,
+                                                                     verifyData: arguments.count > 3 && arguments[3] == "data")).run()
+            let elapsed = ContinuousClock.now - start
+            let bytes = report.passes.reduce(0) { $0 + $1.bytesVerified }
+            FileSystem.writeText(1, "run \(run): \(elapsed), exit \(report.exitStatus.rawValue), \(report.summary.files) files, \(bytes) bytes verified\n")
+        }
     default:
         fail("unknown command or wrong arguments: \(arguments.joined(separator: " "))")
     }
@@ -85,7 +99,7 @@ enum BenchImages {
 
     /// `files` files of 200...4000 bytes in 100 directories, one transaction.
     static func small(path: String, files: Int) throws {
-        let pages = UInt32(16 + files + files / 4 + files / 200 + 64)
+        let pages = UInt32(16 + files + files / 4 + files / 50 + 256)
         let volume = try create(path: path, pages: pages)
         try volume.batch { () throws(VolumeError) in
             for index in 0..<files {
