@@ -42,7 +42,9 @@ final class ConsoleObserver: CheckObserver {
         let real = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let user = Self.seconds(now.ru_utime) - Self.seconds(usageAtStart.ru_utime)
         let system = Self.seconds(now.ru_stime) - Self.seconds(usageAtStart.ru_stime)
-        let line = "Pass \(statistics.pass.number): Memory used: \(Self.residentKiB())k (peak \(now.ru_maxrss)k), time: "
+        let memory = Self.residentKiB()
+        let line = "Pass \(statistics.pass.number): Memory used: \(memory.anonymous)k anonymous, \(memory.file)k of mapped image "
+            + "(peak resident \(now.ru_maxrss)k), time: "
             + "\(Self.fixed(real))/\(Self.fixed(user))/\(Self.fixed(system)) (real/user/sys)"
         Console.err(line)
         if statistics.bytesVerified > 0 {
@@ -91,16 +93,22 @@ final class ConsoleObserver: CheckObserver {
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
-    /// Resident memory now, from /proc/self/statm (second field, in pages).
-    static func residentKiB() -> Int {
-        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    /// Resident memory now, from /proc/self/status: anonymous (what the check allocates)
+    /// and file-backed (pages of the mapped image, which the kernel can drop at will).
+    static func residentKiB() -> (anonymous: Int, file: Int) {
+        guard let file = fopen("/proc/self/status", "r") else { return (0, 0) }
         defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 128)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return 0 }
-        let end = buffer.firstIndex(of: 0) ?? buffer.count
-        let fields = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
-        guard fields.count >= 2, let resident = Int(fields[1]) else { return 0 }
-        return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+        var anonymous = 0, mapped = 0
+        var buffer = [CChar](repeating: 0, count: 256)
+        while fgets(&buffer, Int32(buffer.count), file) != nil {
+            let end = buffer.firstIndex(of: 0) ?? buffer.count
+            let line = String(decoding: buffer[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            guard fields.count >= 2, let value = Int(fields[1]) else { continue }
+            if fields[0] == "RssAnon:" { anonymous = value }
+            if fields[0] == "RssFile:" { mapped = value }
+        }
+        return (anonymous, mapped)
     }
 }
 

@@ -41,9 +41,11 @@ extension Checker {
 
         var batch: [Candidate] = []
         var examined: UInt64 = 0
+        let candidateCount = UInt64(candidates.cardinality)
         let foundOrphans = Bitmap(count: subpageCount)
         candidates.forEach { subpage in
             examined += 1
+            if examined & 0x3FF == 0 { progress(examined, of: candidateCount) }
             guard let bytes = subpageBytes(subpage), ByteReader.uint32(in: bytes, at: 0) == FileRecord.magic,
                   case .success(let record) = RecordView.read(bytes), record.checksumMatches,
                   record.uuidMatches(system.uuid) else { return true }

@@ -12,6 +12,7 @@ import Glibc
 //   make-corpus recipe NAME PATH           one damaged image, uncompressed
 //   make-corpus bench-small PATH FILES     a volume holding FILES small files (metadata-only speed)
 //   make-corpus bench-large PATH MIB       a volume holding MIB MiB of file data in 64 MiB files (data speed)
+//   make-corpus codes                      the finding code table of docs/FSCK.md (markdown)
 //   make-corpus time-check PATH RUNS [data] checks PATH RUNS times in one process (-fn, metadata only
 //                                          unless "data"): the first run pays the page faults, the
 //                                          others show the engine's own cost
@@ -65,6 +66,14 @@ do {
     case "bench-large" where arguments.count == 3:
         guard let mebibytes = Int(arguments[2]), mebibytes > 0 else { fail("MIB must be a positive number") }
         try BenchImages.large(path: arguments[1], mebibytes: mebibytes)
+    case "codes" where arguments.count == 1:
+        // The finding table of docs/FSCK.md, from the message table itself.
+        FileSystem.writeText(1, "| code | pass | severity | repair | message | fix |\n|---|---|---|---|---|---|\n")
+        for kind in ArdakuFindings.all {
+            let pass = kind.code.rawValue.dropFirst().prefix(1)
+            let escape = { (text: String) in text.replacingOccurrences(of: "|", with: "\\|") }
+            FileSystem.writeText(1, "| \(kind.code) | \(pass) | \(kind.severity.rawValue) | \(kind.repair.rawValue) | \(escape(kind.template)) | \(kind.fixDescription.isEmpty ? "—" : escape(kind.fixDescription)) |\n")
+        }
     case "time-check" where arguments.count >= 3:
         guard let runs = Int(arguments[2]), runs > 0 else { fail("RUNS must be a positive number") }
         let image = try MappedImage(path: arguments[1], mode: .readOnly)
