@@ -145,7 +145,9 @@ extension Checker {
             rewrite.insert(subpage)
         }
         dataPageTotal += pagesClaimed
-        dataByteTotal += plan.finalLength
+        // Lengths come from disk: a sum of hostile ones must saturate, not trap.
+        let (sum, overflow) = dataByteTotal.addingReportingOverflow(plan.finalLength)
+        dataByteTotal = overflow ? .max : sum
     }
 }
 

@@ -38,7 +38,9 @@ final class Repairer {
     init(checker: Checker) {
         self.checker = checker
         store = checker.store
-        generation = checker.system.generation + 1
+        // A generation read from disk may already be the largest there is: the commit then
+        // keeps it (every record stays at or below it, so none looks uncommitted).
+        generation = checker.system.generation == .max ? .max : checker.system.generation + 1
         system = checker.system
         sharedFirstUse = Bitmap(count: checker.pageCount)
         nextFileID = max(checker.system.nextFileID, checker.maxFileID &+ 1)
@@ -261,7 +263,7 @@ final class Repairer {
         var fileID = old.fileID
         if checker.newIDNeeded.contains(subpage) {
             fileID = nextFileID
-            nextFileID += 1
+            nextFileID &+= 1
             note(subpage, "(file id \(fileID))")
         }
         let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: old.tags.count)
