@@ -53,6 +53,11 @@ struct FsckTool {
         renderer.verbose = command.verbose
         renderer.asksLater = interactive
         var report = check(image, options: options, renderer: renderer, printText: !command.json)
+        if report.fatalFinding?.code.rawValue == "A1901", !options.nestedCheckers.isEmpty,
+           let standalone = checkStandalone(device, options: options, renderer: renderer) {
+            // Not an Ardaku volume, but a ZEST or CAS volume on its own.
+            report = standalone
+        }
 
         if interactive, report.fatal == nil, !report.cancelled,
            report.findings.contains(where: { $0.severity >= .warning && $0.finding.kind.repair != .reportOnly }) {
@@ -75,6 +80,14 @@ struct FsckTool {
             if command.verbose && report.fatal == nil { for line in renderer.statisticsLines(report) { Console.out(line) } }
         }
         return report.exitStatus
+    }
+
+    /// A standalone ZEST or CAS file, when a registered checker recognizes it.
+    private func checkStandalone(_ device: String, options: CheckOptions, renderer: TextRenderer) -> CheckReport? {
+        guard let content = try? HostFileByteStore(path: device, readOnly: options.repair == .none) else { return nil }
+        let observer = ConsoleObserver(renderer: renderer, printText: !command.json, timing: command.timing,
+                                       progressFD: nil, progressBar: false)
+        return Checker.checkStandalone(content, name: device, options: options, observer: observer)
     }
 
     private func check(_ image: MappedImage, options: CheckOptions, renderer: TextRenderer, printText: Bool) -> CheckReport {

@@ -82,6 +82,23 @@ struct FirstByteChecker: NestedVolumeChecker {
         #expect(Checker(store: store, options: Self.options(.none)).run().exitStatus == .clean)
     }
 
+    @Test func standaloneVolumeIsCheckedAndRepairedInPlace() throws {
+        let content = MemoryByteStore(Array("Xile of a standalone volume\n".utf8))
+        #expect(Checker.checkStandalone(content, name: "v.zest", options: Self.options(.none)) == nil)   // not recognized
+        let recognized = MemoryByteStore(Array("file of a standalone volume\n".utf8))
+        let clean = try #require(Checker.checkStandalone(recognized, name: "v.zest", options: Self.options(.none)))
+        #expect(clean.exitStatus == .clean)
+        #expect(clean.passes.map(\.pass) == [.nested])
+        let damaged = MemoryByteStore(Array("file of a standalone volume\n".utf8))
+        let always = StandaloneChecker()
+        var options = Self.options(.all)
+        options.nestedCheckers = [always]
+        let repaired = try #require(Checker.checkStandalone(damaged, name: "v.zest", options: options))
+        #expect(repaired.exitStatus == .errorsCorrected)
+        #expect(repaired.findings.first?.finding.context.volume == "v.zest")
+        #expect(damaged.bytes.last == UInt8(ascii: "!"))
+    }
+
     @Test func withoutACheckerNestedVolumesAreCountedAsSkipped() {
         let report = Checker(store: FixtureVolume.fresh(), options: CheckOptions(force: true)).run()
         #expect(report.nestedSkipped == ["zest": 1])
@@ -114,5 +131,23 @@ struct RecordingNested: NestedVolumeChecker {
         box.sawReadOnly = content.isReadOnly && (try? content.write(at: 0, [1])) == nil
         box.firstBytes = (try? content.read(at: 0, count: 16)) ?? []
         return NestedCheckResult(itemsChecked: 1)
+    }
+}
+
+/// Recognizes anything starting with "f"; its repair appends "!" when the last byte is not one.
+struct StandaloneChecker: NestedVolumeChecker {
+    static let kind = FindingKind("Z9902", .warning, .needsConfirmation, "{volume}: no final !.", fix: "appended")
+    var fileType: FileType { .zest }
+    var displayName: String { "TEST" }
+    func recognizes(_ content: ByteStore) -> Bool { (try? content.read(at: 0, count: 1)) == [UInt8(ascii: "f")] }
+    func check(_ content: ByteStore, request: NestedCheckRequest) -> NestedCheckResult {
+        guard let last = try? content.read(at: content.length - 1, count: 1), last != [UInt8(ascii: "!")] else {
+            return NestedCheckResult(itemsChecked: 1)
+        }
+        let finding = Finding(Self.kind, FindingContext())
+        guard request.mode == .all, (try? content.write(at: content.length, [UInt8(ascii: "!")])) != nil else {
+            return NestedCheckResult(items: [.init(finding)], itemsChecked: 1)
+        }
+        return NestedCheckResult(items: [.init(finding, fixed: true)], itemsChecked: 1)
     }
 }

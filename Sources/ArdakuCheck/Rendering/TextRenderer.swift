@@ -95,7 +95,9 @@ public struct TextRenderer: Sendable {
             lines.append("\(device): \(count) nested \(type) volume\(count == 1 ? "" : "s") not checked (no \(type) checker in this build).")
         }
         let summary = report.summary
-        let counts = "\(summary.files) file\(summary.files == 1 ? "" : "s"), \(summary.usedPages)/\(summary.totalPages) pages"
+        // A standalone nested volume has no pages of its own: the summary names it instead.
+        let counts = summary.totalPages == 0 ? summary.label
+            : "\(summary.files) file\(summary.files == 1 ? "" : "s"), \(summary.usedPages)/\(summary.totalPages) pages"
         if report.skippedAsClean {
             lines.append("\(device): clean, \(counts)")
             return lines
