@@ -29,9 +29,14 @@ import CheckFixtures
             #expect(actual.report.exitStatus.rawValue == expected.exitStatus, "\(name) \(file)")
         }
         let second = Transcript.parse(try #require(Files.text("\(path)/expect.2")))
-        let fatal = Recipes.named(name)?.fatal ?? false
+        let recipe = Recipes.named(name)
+        let fatal = recipe?.fatal ?? false
         #expect(second.exitStatus == (fatal ? 8 : 0))
-        if !fatal { #expect(second.codes.isEmpty) }
+        if !fatal {
+            #expect(second.codes.isEmpty)
+            // What the repair kept, moved or lost is what the recipe says.
+            if let effects = recipe?.effects { try FileExpectations.verify(store, effects: effects, recipe: name) }
+        }
     }
 
     @Test(arguments: Recipes.all.map(\.name))

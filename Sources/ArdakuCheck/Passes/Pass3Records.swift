@@ -18,6 +18,7 @@ extension Checker {
         let buffered = heldRecordFindings
         heldRecordFindings = []
         let conflict = dataPages.intersects(recordPages) || dataPages.intersects(extensionPages)
+            || extensionPages.intersects(recordPages)
         if !recordsNeedOrderedPass && !conflict {
             for (kind, context) in buffered { emit(kind, context) }
             progress(total, of: total)

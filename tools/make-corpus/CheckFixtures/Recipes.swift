@@ -286,6 +286,16 @@ public enum Recipes {
             let trie = d.system.triePages[0]
             try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[2].page = trie }
         },
+        Recipe("data-on-record-page", "/docs/a.txt's data page reference set to the record page of /readme.txt, checksum valid",
+               targets: ["A3011"], effects: ["/docs/a.txt": .changed]) { d in
+            let recordPage = try d.recordSubpage("/readme.txt") >> 2
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.inlineEntries[0].page = PageIndex(recordPage) }
+        },
+        Recipe("extension-on-data-page", "/sparse.img's extension page index set to /docs/b.bin's first data page, checksum valid",
+               targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
+            let page = try d.dataPages("/docs/b.bin")[0]
+            try d.editRecord(try d.recordSubpage("/sparse.img")) { $0.extensionPages[0] = PageIndex(page) }
+        },
         Recipe("extension-reserved", "the reserved field of /sparse.img's extension page set, checksum valid", targets: ["A3012"]) { d in
             let page = try d.status("/sparse.img").extensionPages[0].rawValue
             d.setUInt64(1, page: page, offset: 0x18)
