@@ -35,7 +35,8 @@ extension Checker {
         }
         mismatchTargets.forEach { subpage in
             let page = subpage >> 2
-            if !metadataPages.contains(page) && !extensionPages.contains(page) && !dataPages.contains(page) { candidates.insert(subpage) }
+            // A record one name leads to under another name may also be reached by its own.
+            if !reached.contains(subpage) && !metadataPages.contains(page) && !extensionPages.contains(page) && !dataPages.contains(page) { candidates.insert(subpage) }
             return true
         }
 
