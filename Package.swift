@@ -11,6 +11,10 @@ let package = Package(
         .library(name: "ArdakuCAS", targets: ["ArdakuCAS"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
+        .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
+        .executable(name: "dumpfs", targets: ["Dumpfs"]),
+        .library(name: "ArdakuCheck", targets: ["ArdakuCheck"]),
+        .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +52,28 @@ let package = Package(
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
         .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI"]),
+        // dumpfs views: every structure field by field, owners, raw hex as `hexdump -C`. Renders
+        // into an output buffer over the image's bytes; never prints, never trusts a count.
+        .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
+        .executableTarget(name: "Dumpfs", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // fsck.zest: the check engine (passes, findings, repair) over a PageStore; no I/O, never prints.
+        .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"]),
+        // The thin fsck.zest executable: options, opening the image, rendering, exit status.
+        .executableTarget(name: "FsckZest", dependencies: [
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CZlib"],
+                path: "tools/make-corpus/CheckFixtures"),
+        .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
+                          path: "tools/make-corpus/MakeCorpus"),
+        // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
+        .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
@@ -55,9 +81,18 @@ let package = Package(
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuDumpTests", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
+        ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             "MkfsArdaku", "ArdakuTool",
+        ]),
+        .testTarget(name: "ArdakuCheckTests", dependencies: [
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
+        ]),
+        .testTarget(name: "FsckEndToEndTests", dependencies: [
+            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
         ]),
     ]
 )
