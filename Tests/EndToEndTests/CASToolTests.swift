@@ -261,6 +261,78 @@ import TestSupport
         }
     }
 
+    /// Flips one byte of `content` where it is stored verbatim in the file at `path`
+    /// (an uncompressible object); returns the byte's offset in the file.
+    static func damageStoredCopy(of content: [UInt8], in path: String) throws -> Int {
+        var bytes = try #require(FileManager.default.contents(atPath: path).map { [UInt8]($0) })
+        let probe = Array(content[content.count / 2..<content.count / 2 + 64])
+        let start = try #require((0...(bytes.count - probe.count)).first { bytes[$0] == probe[0] && Array(bytes[$0..<$0 + probe.count]) == probe })
+        bytes[start + 7] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return start + 7
+    }
+
+    /// True when `text` is exactly one line (the error), naming `word`.
+    static func oneLineError(_ result: Tools.Result, naming word: String) -> Bool {
+        result.status != 0 && result.stderr.hasSuffix("\n") && result.stderr.dropLast().split(separator: "\n").count == 1
+            && result.stderr.contains(word)
+    }
+
+    /// Bad input: a missing volume, an unknown tag, a damaged object and a damaged header
+    /// each give one line naming the file and a non-zero exit; nothing traps.
+    @Test func badInputGivesOneLineErrors() throws {
+        try Tools.withTemporaryDirectory { dir in
+            let cas = "\(dir)/x.cas"
+            try Self.makeTree("\(dir)/src", seed: 9)
+            #expect(try Tools.run("ardaku", ["cas", "put", "-r", "-q", cas, "\(dir)/src", "--tag", "t"]).status == 0)
+            var rng = SeededGenerator(seed: 10)
+            let content = rng.bytes(16 << 10)   // one blob in its own object record, stored raw
+            try Data(content).write(to: URL(fileURLWithPath: "\(dir)/blob.bin"))
+            let put = try Tools.run("ardaku", ["cas", "put", cas, "\(dir)/blob.bin", "--tag", "blob"])
+            #expect(put.status == 0, "\(put.stderr)")
+
+            for arguments in [["tags", "\(dir)/missing.cas"], ["get", "\(dir)/missing.cas", "t"], ["info", "\(dir)/missing.cas"],
+                              ["gc", "\(dir)/missing.cas"], ["get", "-r", "\(dir)/missing.cas", "t", "\(dir)/o"]] {
+                let missing = try Tools.run("ardaku", ["cas"] + arguments)
+                #expect(Self.oneLineError(missing, naming: "missing.cas"), "\(arguments): \(missing.status) \(missing.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/missing.cas"), "reading commands never create a volume")
+            for arguments in [["get", cas, "nope"], ["get", "-r", cas, "nope", "\(dir)/o"], ["info", cas, "nope"], ["tag", cas, "new", "nope"],
+                              ["get", cas, String(repeating: "ab", count: 32)]] {
+                let unknown = try Tools.run("ardaku", ["cas"] + arguments)
+                #expect(Self.oneLineError(unknown, naming: "x.cas"), "\(arguments): \(unknown.status) \(unknown.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/o"))
+
+            // One damaged byte in the blob: reading it fails on its id, the rest still reads.
+            _ = try Self.damageStoredCopy(of: content, in: cas)
+            let damaged = try Tools.run("ardaku", ["cas", "get", cas, "blob"])
+            #expect(Self.oneLineError(damaged, naming: "x.cas"), "\(damaged.status) \(damaged.stderr)")
+            #expect(damaged.stdoutBytes.count < content.count, "no complete copy of damaged content is written")
+            let copy = try Tools.run("ardaku", ["cas", "get", cas, "blob", "\(dir)/blob.out"])
+            #expect(Self.oneLineError(copy, naming: "x.cas"), "\(copy.status) \(copy.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/blob.out"), "no partial file is left")
+            #expect(try Tools.run("ardaku", ["cas", "get", "-r", cas, "t", "\(dir)/restored"]).status == 0)
+            #expect(try Tools.run("/usr/bin/diff", ["-r", "\(dir)/src", "\(dir)/restored"]).status == 0)
+
+            // Both header slots damaged: not a volume any more, said in one line.
+            var bytes = try #require(FileManager.default.contents(atPath: cas).map { [UInt8]($0) })
+            for slot in [0, 4096] { bytes[slot + 20] ^= 0x55 }
+            try Data(bytes).write(to: URL(fileURLWithPath: cas))
+            let header = try Tools.run("ardaku", ["cas", "tags", cas])
+            #expect(Self.oneLineError(header, naming: "x.cas"), "\(header.status) \(header.stderr)")
+            // Random bytes after a CAS magic, and a truncated file, do not trap either.
+            var junk = Array("ACAS".utf8) + rng.bytes(20_000)
+            try Data(junk).write(to: URL(fileURLWithPath: "\(dir)/junk.cas"))
+            let random = try Tools.run("ardaku", ["cas", "info", "\(dir)/junk.cas"])
+            #expect(Self.oneLineError(random, naming: "junk.cas"), "\(random.status) \(random.stderr)")
+            junk = Array(bytes.prefix(100))
+            try Data(junk).write(to: URL(fileURLWithPath: "\(dir)/short.cas"))
+            let short = try Tools.run("ardaku", ["cas", "tags", "\(dir)/short.cas"])
+            #expect(Self.oneLineError(short, naming: "short.cas"), "\(short.status) \(short.stderr)")
+        }
+    }
+
     /// Single files: put prints the id, get writes the content (stdout or DEST), hash
     /// matches sha256sum and --object matches the id put printed.
     @Test func singleFilesAndHashes() throws {
