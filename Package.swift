@@ -62,9 +62,11 @@ let package = Package(
 
         // fsck.zest: the check engine (passes, findings, repair) over a PageStore; no I/O, never prints.
         .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"]),
+        // fsck.zest's CAS checker: CASChecker behind ArdakuCheck's NestedVolumeChecker (no I/O).
+        .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCASCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
@@ -86,7 +88,7 @@ let package = Package(
         ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
-            "MkfsArdaku", "ArdakuTool",
+            "MkfsArdaku", "ArdakuTool", "FsckZest",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",

@@ -1,3 +1,4 @@
+import ArdakuCASCheck
 import ArdakuCheck
 
 /// The nested-volume checkers this build runs in pass 7.
@@ -6,5 +7,5 @@ import ArdakuCheck
 /// each, for files of type `zest` and `cas`); until then pass 7 does not run and the
 /// summary says how many nested volumes were left unchecked.
 enum NestedCheckers {
-    static let all: [any NestedVolumeChecker] = []
+    static let all: [any NestedVolumeChecker] = [CASNestedChecker()]
 }
