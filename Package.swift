@@ -56,7 +56,7 @@ let package = Package(
         // into an output buffer over the image's bytes; never prints, never trusts a count.
         .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
         .executableTarget(name: "Dumpfs", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuIO",
+            "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -88,7 +88,7 @@ let package = Package(
         ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
-            "MkfsArdaku", "ArdakuTool", "FsckZest",
+            "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
