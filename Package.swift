@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
+            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
         ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
