@@ -19,7 +19,7 @@ extension ZestVolume {
     /// Number of files.
     public var fileCount: Int { nameIndex.count }
 
-    public func contains(_ name: FileName) -> Bool { nameIndex[name.bytes] != nil }
+    public func contains(_ name: FileName) -> Bool { nameIndex[NameKey(name.bytes)] != nil }
 
     func info(_ record: Record) -> ZestFileInfo? {
         guard let name = try? FileName(bytes: record.entry.name) else { return nil }
@@ -30,7 +30,7 @@ extension ZestVolume {
 
     /// What the table says about `name`.
     public func stat(_ name: FileName) throws(ZestError) -> ZestFileInfo {
-        guard let id = nameIndex[name.bytes], let record = records[id], let info = info(record) else {
+        guard let id = nameIndex[NameKey(name.bytes)], let record = records[id], let info = info(record) else {
             throw ZestError(.fileNotFound(name.string))
         }
         return info
@@ -43,7 +43,7 @@ extension ZestVolume {
     public func list(prefix: String = "/") -> [ZestFileInfo] {
         let prefixBytes = Array(prefix.utf8)
         var result: [ZestFileInfo] = []
-        for (name, id) in nameIndex where name.starts(with: prefixBytes) {
+        for (name, id) in nameIndex where name.bytes.starts(with: prefixBytes) {
             if let record = records[id], let info = info(record) { result.append(info) }
         }
         result.sort { $0.name < $1.name }
@@ -55,7 +55,7 @@ extension ZestVolume {
     /// - Throws: `.fileNotFound`; `.contentChecksumMismatch`, `.decompressionFailed`,
     ///   `.missingDictionary` or `.unsupportedEntry` when the stored content is damaged.
     public func read(_ name: FileName) throws(ZestError) -> [UInt8] {
-        guard let id = nameIndex[name.bytes], let record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
+        guard let id = nameIndex[NameKey(name.bytes)], let record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
         let stored = try readStored(record.entry)
         return try decode(record.entry, stored: stored)
     }
@@ -65,7 +65,7 @@ extension ZestVolume {
     public func forEachFile(prefix: String = "/", _ body: (FileName, [UInt8]) throws -> Void) throws {
         let prefixBytes = Array(prefix.utf8)
         var matches: [Record] = []
-        for (name, id) in nameIndex where name.starts(with: prefixBytes) {
+        for (name, id) in nameIndex where name.bytes.starts(with: prefixBytes) {
             if let record = records[id] { matches.append(record) }
         }
         matches.sort { $0.run.start < $1.run.start }

@@ -49,7 +49,7 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileExists`, `.pathConflict`, `.fileTooLarge`, store errors.
     public func insert(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        guard nameIndex[name.bytes] == nil else { throw ZestError(.fileExists(name.string)) }
+        guard nameIndex[NameKey(name.bytes)] == nil else { throw ZestError(.fileExists(name.string)) }
         try checkPathConflict(name.bytes, ignoring: nil)
         let prepared = try prepare(contents)
         let run = try writeContent(prepared.stored)
@@ -57,7 +57,7 @@ extension ZestVolume {
                               originalLength: prepared.originalLength, contentCRC: prepared.contentCRC,
                               codec: prepared.codec, kind: .file, dictionaryID: prepared.dictionaryID)
         let id = try addRecord(entry, run: run)
-        nameIndex[name.bytes] = id
+        nameIndex[NameKey(name.bytes)] = id
         adjustDirectoryCounts(name.bytes, by: 1)
     }
 
@@ -66,7 +66,7 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileTooLarge`, store errors.
     public func update(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        guard let id = nameIndex[name.bytes], var record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
+        guard let id = nameIndex[NameKey(name.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
         let prepared = try prepare(contents)
         let run = try writeContent(prepared.stored)
         release(record.run)
@@ -83,14 +83,14 @@ extension ZestVolume {
 
     /// Inserts or updates.
     public func write(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        if nameIndex[name.bytes] != nil { try update(name, contents) } else { try insert(name, contents) }
+        if nameIndex[NameKey(name.bytes)] != nil { try update(name, contents) } else { try insert(name, contents) }
     }
 
     /// Removes a file; its segments become free after the next commit.
     public func delete(_ name: FileName) throws(ZestError) {
-        guard let id = nameIndex[name.bytes] else { throw ZestError(.fileNotFound(name.string)) }
+        guard let id = nameIndex[NameKey(name.bytes)] else { throw ZestError(.fileNotFound(name.string)) }
         removeRecord(id)
-        nameIndex[name.bytes] = nil
+        nameIndex[NameKey(name.bytes)] = nil
         adjustDirectoryCounts(name.bytes, by: -1)
     }
 
@@ -100,12 +100,12 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileExists`, `.pathConflict`, store errors.
     public func rename(_ source: FileName, to target: FileName) throws(ZestError) {
-        guard let id = nameIndex[source.bytes], var record = records[id] else { throw ZestError(.fileNotFound(source.string)) }
+        guard let id = nameIndex[NameKey(source.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(source.string)) }
         guard source != target else { return }
-        guard nameIndex[target.bytes] == nil else { throw ZestError(.fileExists(target.string)) }
+        guard nameIndex[NameKey(target.bytes)] == nil else { throw ZestError(.fileExists(target.string)) }
         try checkPathConflict(target.bytes, ignoring: source.bytes)
         // A name removed in this batch may come back only in the fragment it left.
-        if let left = pendingRemovals[target.bytes], left !== record.fragment { try flush() }
+        if let left = pendingRemovals[NameKey(target.bytes)], left !== record.fragment { try flush() }
         let fragment = record.fragment
         let growth = target.bytes.count - source.bytes.count
         if growth <= fragment.room {
@@ -113,9 +113,9 @@ extension ZestVolume {
             records[id] = record
             fragment.entryBytes += growth
             fragment.isDirty = true
-            if pendingRemovals[source.bytes] == nil { pendingRemovals[source.bytes] = fragment }
-            nameIndex[source.bytes] = nil
-            nameIndex[target.bytes] = id
+            if pendingRemovals[NameKey(source.bytes)] == nil { pendingRemovals[NameKey(source.bytes)] = fragment }
+            nameIndex[NameKey(source.bytes)] = nil
+            nameIndex[NameKey(target.bytes)] = id
             adjustDirectoryCounts(source.bytes, by: -1)
             adjustDirectoryCounts(target.bytes, by: 1)
             return
@@ -128,11 +128,11 @@ extension ZestVolume {
         entry.name = target.bytes
         entry.segmentStart = run.start
         let newID = try addRecord(entry, run: run, avoiding: fragment)
-        nameIndex[target.bytes] = newID
+        nameIndex[NameKey(target.bytes)] = newID
         adjustDirectoryCounts(target.bytes, by: 1)
         try flush()
         removeRecord(id)
-        nameIndex[source.bytes] = nil
+        nameIndex[NameKey(source.bytes)] = nil
         adjustDirectoryCounts(source.bytes, by: -1)
     }
 
@@ -157,7 +157,7 @@ extension ZestVolume {
         if let position = fragment.recordIDs.firstIndex(of: id) { fragment.recordIDs.remove(at: position) }
         fragment.entryBytes -= record.entry.encodedSize
         fragment.isDirty = true
-        if pendingRemovals[record.entry.name] == nil { pendingRemovals[record.entry.name] = fragment }
+        if pendingRemovals[NameKey(record.entry.name)] == nil { pendingRemovals[NameKey(record.entry.name)] = fragment }
         release(record.run)
         records[id] = nil
         freeRecordIDs.append(id)
@@ -166,7 +166,7 @@ extension ZestVolume {
     /// The fragment a new entry goes to: the one its name left in this batch if any (§6),
     /// else the last one used, else the first with room, else a new pair at the chain's end.
     func fragmentForNewEntry(name: [UInt8], size: Int, avoiding: FragmentState?) throws(ZestError) -> FragmentState {
-        if let left = pendingRemovals[name] {
+        if let left = pendingRemovals[NameKey(name)] {
             if left.room >= size && left !== avoiding { return left }
             try flush()
         }
@@ -190,12 +190,12 @@ extension ZestVolume {
     func checkPathConflict(_ name: [UInt8], ignoring: [UInt8]?) throws(ZestError) {
         for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
             let prefix = Array(name[..<index])
-            if prefix != ignoring, nameIndex[prefix] != nil {
+            if prefix != ignoring, nameIndex[NameKey(prefix)] != nil {
                 throw ZestError(.pathConflict(name: String(decoding: name, as: UTF8.self), existing: String(decoding: prefix, as: UTF8.self)))
             }
         }
         if directoryCounts == nil { buildDirectoryCounts() }
-        var below = directoryCounts?[name] ?? 0
+        var below = directoryCounts?[NameKey(name)] ?? 0
         if let ignoring, ignoring.starts(with: name), ignoring.count > name.count, ignoring[name.count] == UInt8(ascii: "/") { below -= 1 }
         if below > 0 {
             throw ZestError(.pathConflict(name: String(decoding: name, as: UTF8.self), existing: String(decoding: name, as: UTF8.self) + "/…"))
@@ -203,10 +203,11 @@ extension ZestVolume {
     }
 
     func buildDirectoryCounts() {
-        var counts: [[UInt8]: Int] = [:]
-        for name in nameIndex.keys {
+        var counts: [NameKey: Int] = [:]
+        for key in nameIndex.keys {
+            let name = key.bytes
             for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
-                counts[Array(name[..<index]), default: 0] += 1
+                counts[NameKey(Array(name[..<index])), default: 0] += 1
             }
         }
         directoryCounts = counts
@@ -215,7 +216,7 @@ extension ZestVolume {
     func adjustDirectoryCounts(_ name: [UInt8], by delta: Int) {
         guard directoryCounts != nil else { return }
         for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
-            let prefix = Array(name[..<index])
+            let prefix = NameKey(Array(name[..<index]))
             let count = (directoryCounts![prefix] ?? 0) + delta
             directoryCounts![prefix] = count > 0 ? count : nil
         }

@@ -74,7 +74,7 @@ public final class ZestVolume {
     var records: [Record?] = []
     var freeRecordIDs: [Int] = []
     /// File name bytes → record id (dictionaries are not in here).
-    var nameIndex: [[UInt8]: Int] = [:]
+    var nameIndex: [NameKey: Int] = [:]
     /// Dictionary id → record id.
     var dictionaryRecords: [UInt16: Int] = [:]
     /// Dictionary bytes already read and verified.
@@ -88,13 +88,13 @@ public final class ZestVolume {
     var uncommittedRuns: Set<UInt32> = []
     /// Names removed since the last commit, with the fragment they were removed from: a
     /// name may come back before the next commit only in that fragment (§6).
-    var pendingRemovals: [[UInt8]: FragmentState] = [:]
+    var pendingRemovals: [NameKey: FragmentState] = [:]
     /// Content or new fragment pairs were written since the last commit.
     var needsBarrier = false
     /// Where the last entry went: bulk inserts fill one fragment after another.
     var lastPlacement: FragmentState?
     /// Directory prefix → files below it; built on the first change that needs it.
-    var directoryCounts: [[UInt8]: Int]?
+    var directoryCounts: [NameKey: Int]?
     var deflater: ZlibDeflater?
     var contentDecoder = ZestContentDecoder()
 
@@ -161,7 +161,10 @@ public final class ZestVolume {
         let volume = ZestVolume(store: store, header: header, compressionLevel: compressionLevel,
                                 allocator: SegmentAllocator(firstDataSegment: header.firstDataSegment, used: []))
         var used: [SegmentRun] = []
-        used.reserveCapacity(walk.fragments.count + walk.fragments.reduce(0) { $0 + $1.entries.count })
+        let entryCount = walk.fragments.reduce(0) { $0 + $1.entries.count }
+        used.reserveCapacity(walk.fragments.count + entryCount)
+        volume.records.reserveCapacity(entryCount)
+        volume.nameIndex.reserveCapacity(entryCount)
         for fragment in walk.fragments {
             guard let current = fragment.currentSlot, let trailer = fragment.slots[current].trailer else {
                 let slot = fragment.slots[0]
@@ -191,10 +194,10 @@ public final class ZestVolume {
                 let id = volume.records.count
                 switch entry.kind {
                 case .file:
-                    do throws(NameError) { try FileName.validate(entry.name) } catch {
+                    do throws(NameError) { try Self.validateName(entry.name) } catch {
                         throw ZestError(format: FormatError(structure: "ZAT entry", kind: .invalidName(error), address: ByteAddress(found.offset + 2)))
                     }
-                    guard volume.nameIndex.updateValue(id, forKey: entry.name) == nil else {
+                    guard volume.nameIndex.updateValue(id, forKey: NameKey(entry.name)) == nil else {
                         throw ZestError(.corrupt("duplicate name \(String(decoding: entry.name, as: UTF8.self))"), offset: found.offset)
                     }
                 case .dictionary:
@@ -220,8 +223,25 @@ public final class ZestVolume {
         for index in used.indices.dropFirst() where used[index - 1].end > UInt64(used[index].start) {
             throw ZestError(.corrupt("\(used[index - 1]) and \(used[index]) overlap"), offset: UInt64(used[index].start) * segmentSize)
         }
-        volume.allocator = SegmentAllocator(firstDataSegment: header.firstDataSegment, used: used)
+        volume.allocator = SegmentAllocator(firstDataSegment: header.firstDataSegment, sortedUsed: used)
         return volume
+    }
+
+    /// `FileName.validate`, with a fast path for the common case: printable ASCII, no
+    /// component that starts with "." and no empty component, which the full rules accept.
+    static func validateName(_ name: [UInt8]) throws(NameError) {
+        let plain: Bool = name.withUnsafeBufferPointer { bytes in
+            guard bytes.count >= 2, bytes.count <= ZestLimits.maxNameBytes, bytes[0] == UInt8(ascii: "/"),
+                  bytes[bytes.count - 1] != UInt8(ascii: "/") else { return false }
+            var previousSlash = false
+            for byte in bytes {
+                guard byte >= 0x20 && byte < 0x7F else { return false }
+                if previousSlash && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return false }
+                previousSlash = byte == UInt8(ascii: "/")
+            }
+            return true
+        }
+        if !plain { try FileName.validate(name) }
     }
 
     // MARK: Small helpers
