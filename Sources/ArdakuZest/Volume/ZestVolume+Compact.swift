@@ -33,7 +33,7 @@ extension ZestVolume {
     public func compact(recompress: Bool = false) throws(ZestError) -> ZestCompactionReport {
         try flush()
         var report = ZestCompactionReport()
-        report.bytesBefore = store.length
+        report.bytesBefore = try storeLength()
         report.fragmentsBefore = fragments.count
         if recompress, let active = activeDictionaryID {
             for (_, id) in nameIndex {
@@ -90,7 +90,7 @@ extension ZestVolume {
             if !moved { break }
         }
         report.fragmentsAfter = fragments.count
-        report.bytesAfter = store.length
+        report.bytesAfter = try storeLength()
         return report
     }
 }

@@ -13,19 +13,26 @@ extension ZestVolume {
     /// Compresses `contents` with the active dictionary, or keeps it as it is when
     /// compression does not make it smaller.
     func prepare(_ contents: [UInt8], useDictionary: Bool = true) throws(ZestError) -> PreparedContent {
+        if deflater == nil { deflater = try ZlibDeflater(level: compressionLevel) }
+        let dictionaryID = useDictionary ? activeDictionaryID : nil
+        let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
+        return try Self.encode(contents, deflater: deflater!, dictionary: dictionary, dictionaryID: dictionaryID ?? 0)
+    }
+
+    /// The stored form of `contents`: DEFLATE with `dictionary` (whose id is
+    /// `dictionaryID`) when that is smaller, else the bytes as they are. Touches nothing
+    /// but `deflater`, so workers can run it side by side, each with its own deflater.
+    static func encode(_ contents: [UInt8], deflater: ZlibDeflater, dictionary: [UInt8]?, dictionaryID: UInt16) throws(ZestError) -> PreparedContent {
         guard contents.count <= Int(ZestLimits.maxFileBytes) else {
             throw ZestError(.fileTooLarge(bytes: contents.count, limit: ZestLimits.maxFileBytes))
         }
         let crc = CRC32.checksum(contents)
-        if deflater == nil { deflater = try ZlibDeflater(level: compressionLevel) }
-        let dictionaryID = useDictionary ? activeDictionaryID : nil
-        let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
         let compressed = try contents.withZestBytes { raw throws(ZestError) in
-            try deflater!.compressIfSmaller(raw, dictionary: dictionary)
+            try deflater.compressIfSmaller(raw, dictionary: dictionary)
         }
         if let compressed {
             return PreparedContent(stored: compressed, originalLength: UInt32(contents.count), contentCRC: crc,
-                                   codec: .deflate, dictionaryID: dictionaryID ?? 0)
+                                   codec: .deflate, dictionaryID: dictionary == nil ? 0 : dictionaryID)
         }
         return PreparedContent(stored: contents, originalLength: UInt32(contents.count), contentCRC: crc,
                                codec: .stored, dictionaryID: 0)
@@ -51,7 +58,11 @@ extension ZestVolume {
     public func insert(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
         guard nameIndex[NameKey(name.bytes)] == nil else { throw ZestError(.fileExists(name.string)) }
         try checkPathConflict(name.bytes, ignoring: nil)
-        let prepared = try prepare(contents)
+        try insert(name, prepared: try prepare(contents))
+    }
+
+    /// Adds a new file whose name was checked and whose content is prepared.
+    func insert(_ name: FileName, prepared: PreparedContent) throws(ZestError) {
         let run = try writeContent(prepared.stored)
         let entry = ZestEntry(name: name.bytes, segmentStart: run.start, storedLength: UInt32(prepared.stored.count),
                               originalLength: prepared.originalLength, contentCRC: prepared.contentCRC,
@@ -66,8 +77,13 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileTooLarge`, store errors.
     public func update(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
+        guard nameIndex[NameKey(name.bytes)] != nil else { throw ZestError(.fileNotFound(name.string)) }
+        try update(name, prepared: try prepare(contents))
+    }
+
+    /// Replaces the content of an existing file with prepared content.
+    func update(_ name: FileName, prepared: PreparedContent) throws(ZestError) {
         guard let id = nameIndex[NameKey(name.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
-        let prepared = try prepare(contents)
         let run = try writeContent(prepared.stored)
         release(record.run)
         record.entry.segmentStart = run.start

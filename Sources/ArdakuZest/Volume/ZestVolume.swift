@@ -96,6 +96,9 @@ public final class ZestVolume {
     /// Directory prefix → files below it; built on the first change that needs it.
     var directoryCounts: [NameKey: Int]?
     var deflater: ZlibDeflater?
+    /// Writes that continue one another, gathered into one store write (see `storeWrite`).
+    var pendingWrite: [UInt8] = []
+    var pendingWriteOffset: UInt64 = 0
     var contentDecoder = ZestContentDecoder()
 
     init(store: ByteStore, header: ZestHeader, compressionLevel: Int32, allocator: SegmentAllocator) {
@@ -248,16 +251,54 @@ public final class ZestVolume {
 
     func byteOffset(ofSegment segment: UInt32) -> UInt64 { UInt64(segment) * UInt64(header.segmentSize) }
 
+    /// Most bytes gathered before they go to the store.
+    static let writeGatherLimit = 1 << 20
+
+    /// Writes `bytes` at `offset`. A write that continues the previous one is gathered with
+    /// it and reaches the store later, in one call, before any read, flush or length
+    /// change: a bulk import writes thousands of small runs one after another, and in a
+    /// nested volume each store write rewrites whole 64 KiB Ardaku pages. Nothing is
+    /// durable before a flush either way, so gathering changes no crash outcome.
     func storeWrite(_ bytes: [UInt8], at offset: UInt64) throws(ZestError) {
-        do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(store: error) }
+        if !pendingWrite.isEmpty, offset == pendingWriteOffset + UInt64(pendingWrite.count),
+           pendingWrite.count + bytes.count <= Self.writeGatherLimit {
+            pendingWrite.append(contentsOf: bytes)
+            return
+        }
+        try writePending()
+        if bytes.count >= Self.writeGatherLimit {
+            do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(store: error) }
+            return
+        }
+        pendingWriteOffset = offset
+        pendingWrite.reserveCapacity(Self.writeGatherLimit)
+        pendingWrite.append(contentsOf: bytes)
+    }
+
+    /// Sends the gathered writes to the store.
+    func writePending() throws(ZestError) {
+        guard !pendingWrite.isEmpty else { return }
+        do throws(StoreError) { try store.write(at: pendingWriteOffset, pendingWrite) } catch {
+            pendingWrite.removeAll(keepingCapacity: true)
+            throw ZestError(store: error)
+        }
+        pendingWrite.removeAll(keepingCapacity: true)
     }
 
     func storeRead(at offset: UInt64, count: Int) throws(ZestError) -> [UInt8] {
+        try writePending()
         do throws(StoreError) { return try store.read(at: offset, count: count) } catch { throw ZestError(store: error) }
     }
 
     func storeFlush() throws(ZestError) {
+        try writePending()
         do throws(StoreError) { try store.flush() } catch { throw ZestError(store: error) }
+    }
+
+    /// The store's length, gathered writes included.
+    func storeLength() throws(ZestError) -> UInt64 {
+        try writePending()
+        return store.length
     }
 
     func newRecordID() -> Int {
