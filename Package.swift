@@ -37,7 +37,7 @@ let package = Package(
         ]),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuZest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
