@@ -9,8 +9,8 @@ import ArdakuFormat
 public struct ZestImport {
     /// When to train a dictionary from the files being imported.
     public enum DictionaryPolicy: Sendable {
-        /// When the volume has no dictionary yet and a sample shows the dictionary pays
-        /// for itself several times over.
+        /// When the volume has no dictionary yet and, judged on a sample, the dictionary
+        /// saves at least twice the space it takes.
         case automatic
         /// Always train a new one (it becomes the active dictionary), however small the gain.
         case always
@@ -120,16 +120,17 @@ public struct ZestImport {
         let dictionary = ZestDictionaryTrainer.train(samples: samples)
         guard !dictionary.isEmpty else { return (nil, "the files are too few or too small to train one") }
         if always { return (dictionary, "") }
-        // Worth it when the saving, scaled to the whole import, is several times the
-        // dictionary's own size (it is stored once, compressed).
+        // Worth it when the saving, scaled to the whole import, is at least twice what
+        // the dictionary itself takes (it is stored once, compressed).
         if judges.isEmpty { judges = samples }
         let judged = judges.reduce(0) { $0 + $1.count }
         let without = ZestDictionaryTrainer.compressedSize(judges, dictionary: [])
         let with = ZestDictionaryTrainer.compressedSize(judges, dictionary: dictionary)
         guard judged > 0, with < without else { return (nil, "a dictionary would not make the files smaller") }
         let estimatedSaving = Double(without - with) / Double(judged) * Double(total)
-        guard estimatedSaving >= Double(4 * dictionary.count) else {
-            return (nil, "a dictionary would save about \(Int(estimatedSaving)) bytes, too little for its \(dictionary.count)")
+        let cost = ZestDictionaryTrainer.compressedSize([dictionary], dictionary: [])
+        guard estimatedSaving >= Double(2 * cost) else {
+            return (nil, "a dictionary would save about \(Int(estimatedSaving)) bytes, too little for the \(cost) it takes")
         }
         return (dictionary, "")
     }

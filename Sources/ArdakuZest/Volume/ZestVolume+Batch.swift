@@ -200,6 +200,7 @@ extension ZestVolume {
     /// - Throws: `.fileExists`, `.pathConflict`, `.fileTooLarge`, store errors.
     public func write(_ files: [(name: FileName, contents: [UInt8])], replaceExisting: Bool = false,
                       threads: Int = ZestParallel.defaultThreads) throws(ZestError) {
+        try requireComplete()
         try checkBatch(files.map(\.name), replaceExisting: replaceExisting)
         let dictionaryID = activeDictionaryID
         let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }

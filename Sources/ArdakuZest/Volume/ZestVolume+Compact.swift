@@ -31,6 +31,7 @@ extension ZestVolume {
     ///   the active one (or with none while one exists), so old dictionaries can go.
     @discardableResult
     public func compact(recompress: Bool = false) throws(ZestError) -> ZestCompactionReport {
+        try requireComplete()
         try flush()
         var report = ZestCompactionReport()
         report.bytesBefore = try storeLength()

@@ -56,6 +56,7 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileExists`, `.pathConflict`, `.fileTooLarge`, store errors.
     public func insert(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
+        try requireComplete()
         guard nameIndex[NameKey(name.bytes)] == nil else { throw ZestError(.fileExists(name.string)) }
         try checkPathConflict(name.bytes, ignoring: nil)
         try insert(name, prepared: try prepare(contents))
@@ -77,6 +78,7 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileTooLarge`, store errors.
     public func update(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
+        try requireComplete()
         guard nameIndex[NameKey(name.bytes)] != nil else { throw ZestError(.fileNotFound(name.string)) }
         try update(name, prepared: try prepare(contents))
     }
@@ -104,6 +106,7 @@ extension ZestVolume {
 
     /// Removes a file; its segments become free after the next commit.
     public func delete(_ name: FileName) throws(ZestError) {
+        try requireComplete()
         guard let id = nameIndex[NameKey(name.bytes)] else { throw ZestError(.fileNotFound(name.string)) }
         removeRecord(id)
         nameIndex[NameKey(name.bytes)] = nil
@@ -116,6 +119,7 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileExists`, `.pathConflict`, store errors.
     public func rename(_ source: FileName, to target: FileName) throws(ZestError) {
+        try requireComplete()
         guard let id = nameIndex[NameKey(source.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(source.string)) }
         guard source != target else { return }
         guard nameIndex[NameKey(target.bytes)] == nil else { throw ZestError(.fileExists(target.string)) }

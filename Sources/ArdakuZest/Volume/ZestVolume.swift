@@ -96,6 +96,8 @@ public final class ZestVolume {
     /// Directory prefix → files below it; built on the first change that needs it.
     var directoryCounts: [NameKey: Int]?
     var deflater: ZlibDeflater?
+    /// Opened with `open(_:only:)`: only some entries are known, so nothing may change.
+    public private(set) var isPartial = false
     /// Writes that continue one another, gathered into one store write (see `storeWrite`).
     var pendingWrite: [UInt8] = []
     var pendingWriteOffset: UInt64 = 0
@@ -130,6 +132,19 @@ public final class ZestVolume {
         let volume = ZestVolume(store: store, header: header, compressionLevel: options.compressionLevel,
                                 allocator: SegmentAllocator(firstDataSegment: header.firstDataSegment, used: []))
         volume.fragments = [FragmentState(pairSegment: header.zatHead, generation: 1, currentSlot: 0, recordIDs: [], entryBytes: 0)]
+        return volume
+    }
+
+    /// Opens only the files `names` of the volume in `store`, for reading them: the table
+    /// is walked and checked as `open` does, but only those entries (and the dictionaries)
+    /// are decoded and kept. The result is read-only (`isPartial`): `fileCount`, `list` and
+    /// `read(prefix:)` see only the files asked for. Reading 1,000 names of a 20,000-file
+    /// volume this way costs a fraction of a full open.
+    public static func open(_ store: ByteStore, only names: [FileName], compressionLevel: Int32 = 6) throws(ZestError) -> ZestVolume {
+        let walk: ZestWalk
+        do throws(StoreError) { walk = try ZestWalk.walk(store, keeping: ZestNameFilter(names)) } catch { throw ZestError(store: error) }
+        let volume = try open(walk: walk, store: store, compressionLevel: compressionLevel)
+        volume.isPartial = true
         return volume
     }
 
@@ -311,6 +326,11 @@ public final class ZestVolume {
     func segmentCount(forBytes count: Int) -> UInt32 {
         let size = Int(header.segmentSize)
         return UInt32(count / size + (count % size == 0 ? 0 : 1))
+    }
+
+    /// Throws when the volume must not change: it was opened partially.
+    func requireComplete() throws(ZestError) {
+        if isPartial { throw ZestError(.readOnly) }
     }
 
     /// Takes `count` free segments.
