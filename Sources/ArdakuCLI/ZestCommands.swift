@@ -78,6 +78,11 @@ final class ZestSession {
         }
     }
 
+    /// Sessions of read-only commands: the process exits right after them, and tearing
+    /// down a table of many thousand entries is work nobody needs.
+    nonisolated(unsafe) private static var kept: [ZestSession] = []
+    static func keepUntilExit(_ session: ZestSession) { kept.append(session) }
+
     /// True when `path` starts with a ZEST header (or has its backup copy at byte 2048).
     static func isZestFile(_ path: String) -> Bool {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
@@ -91,41 +96,75 @@ final class ZestSession {
         return count >= backup + 4 && Array(bytes[backup..<(backup + 4)]) == magic
     }
 
-    /// Opens the volume the leading `arguments` name and removes them from `arguments`.
-    static func open(_ arguments: inout [String], writable: Bool, usage: String) throws -> ZestSession {
+    /// Where a volume named on the command line lives.
+    enum Location {
+        case standalone(path: String)
+        case nested(image: String, volume: FileName)
+
+        var display: String {
+            switch self {
+            case let .standalone(path): return path
+            case let .nested(image, volume): return "\(image):\(volume.string)"
+            }
+        }
+    }
+
+    /// Takes the leading `arguments` that name a volume (FILE.zest, or IMAGE VOLUME).
+    static func locate(_ arguments: inout [String], usage: String) throws -> Location {
         guard let first = arguments.first else { throw ToolError("name a ZEST volume: \(usage)") }
         if isZestFile(first) {
             arguments.removeFirst()
-            let store: HostFileByteStore
-            do { store = try HostFileByteStore(path: first, readOnly: !writable) } catch { throw ToolError("\(first): \(error)") }
-            return ZestSession(volume: try openVolume(store, display: first), display: first, image: nil, ardaku: nil, nestedStore: nil)
+            return .standalone(path: first)
         }
         guard FileManager.default.fileExists(atPath: first) else { throw ToolError("\(first): no such file") }
-        let (image, ardaku): (MappedImage, Volume)
-        do { (image, ardaku) = try ImageAccess.openVolume(first, writable: writable) } catch let error as ToolError {
-            throw ToolError("\(error.message) (and not a ZEST volume either: no ZEST header at byte 0 or 2048)")
-        }
         guard arguments.count >= 2 else {
+            let (_, ardaku) = try openImage(first, writable: false)
             let volumes = (try? ardaku.list().filter { $0.type == .zest }.map(\.name)) ?? []
             throw ToolError("\(first) is an Ardaku image: name the ZEST volume in it (\(usage))"
                             + (volumes.isEmpty ? "; it holds none" : "; it holds " + volumes.joined(separator: ", ")))
         }
-        let volumeName = try ImageAccess.fileName(arguments[1])
+        let volume = try ImageAccess.fileName(arguments[1])
         arguments.removeFirst(2)
-        let display = "\(first):\(volumeName.string)"
-        let status: FileStatus
-        do { status = try ardaku.stat(volumeName) } catch { throw ToolError("\(display): no such ZEST volume in the image") }
-        guard status.type == .zest else {
-            throw ToolError("\(display): not a ZEST volume (its type is \(status.type)); create one with ardaku zest create")
-        }
-        let store: VolumeFileByteStore
-        do { store = try VolumeFileByteStore(volume: ardaku, name: volumeName) } catch { throw ToolError("\(display): \(error)") }
-        return ZestSession(volume: try openVolume(store, display: display), display: display, image: image, ardaku: ardaku,
-                           nestedStore: store)
+        return .nested(image: first, volume: volume)
     }
 
-    private static func openVolume(_ store: ByteStore, display: String) throws -> ZestVolume {
-        do { return try ZestVolume.open(store) } catch {
+    private static func openImage(_ path: String, writable: Bool) throws -> (MappedImage, Volume) {
+        do { return try ImageAccess.openVolume(path, writable: writable) } catch let error as ToolError {
+            throw ToolError("\(error.message) (and not a ZEST volume either: no ZEST header at byte 0 or 2048)")
+        }
+    }
+
+    /// Opens the volume the leading `arguments` name and removes them from `arguments`.
+    static func open(_ arguments: inout [String], writable: Bool, usage: String) throws -> ZestSession {
+        try open(try locate(&arguments, usage: usage), writable: writable)
+    }
+
+    /// Opens the volume at `location`; with `only`, just those files, read-only
+    /// (`ZestVolume.open(_:only:)`).
+    static func open(_ location: Location, writable: Bool, only names: [FileName]? = nil) throws -> ZestSession {
+        let display = location.display
+        switch location {
+        case let .standalone(path):
+            let store: HostFileByteStore
+            do { store = try HostFileByteStore(path: path, readOnly: !writable) } catch { throw ToolError("\(path): \(error)") }
+            return ZestSession(volume: try openVolume(store, display: display, only: names), display: display, image: nil,
+                               ardaku: nil, nestedStore: nil)
+        case let .nested(imagePath, volumeName):
+            let (image, ardaku) = try openImage(imagePath, writable: writable)
+            let status: FileStatus
+            do { status = try ardaku.stat(volumeName) } catch { throw ToolError("\(display): no such ZEST volume in the image") }
+            guard status.type == .zest else {
+                throw ToolError("\(display): not a ZEST volume (its type is \(status.type)); create one with ardaku zest create")
+            }
+            let store: VolumeFileByteStore
+            do { store = try VolumeFileByteStore(volume: ardaku, name: volumeName) } catch { throw ToolError("\(display): \(error)") }
+            return ZestSession(volume: try openVolume(store, display: display, only: names), display: display, image: image,
+                               ardaku: ardaku, nestedStore: store)
+        }
+    }
+
+    private static func openVolume(_ store: ByteStore, display: String, only names: [FileName]?) throws -> ZestVolume {
+        do { return try names.map { names throws(ZestError) in try ZestVolume.open(store, only: names) } ?? ZestVolume.open(store) } catch {
             throw ToolError("\(display): \(error) (run fsck.zest on it)")
         }
     }
@@ -260,6 +299,21 @@ enum ZestCLI {
         return summary
     }
 
+    /// Names listed one per line in `path` ('-': standard input); empty lines are skipped.
+    static func readNameList(_ path: String) throws -> [String] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else { throw ToolError("\(path): cannot read the list of names") }
+            data = contents
+        }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+            return trimmed.isEmpty ? nil : String(decoding: trimmed, as: UTF8.self)
+        }
+    }
+
     /// "/" or a directory prefix ending in "/", for listing and recursive commands.
     static func directoryPrefix(_ text: String) throws -> String {
         let bytes = try ArdakuCommand.directoryPrefix(text)
@@ -387,7 +441,7 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write files of a ZEST volume to standard output, or (with -o) copy them out.",
-            usage: "ardaku zest get [-r] [-o DEST] [-f] (FILE.zest | IMAGE VOLUME) NAME...",
+            usage: "ardaku zest get [-r] [-o DEST] [-f] [-T LIST] (FILE.zest | IMAGE VOLUME) NAME...",
             discussion: """
             Without -o, the contents of the NAMEs go to standard output one after another, in \
             the order given (with -r: every file under each directory NAME, in name order), as \
@@ -395,20 +449,27 @@ extension ZestCommand {
             (or into DEST when it is a directory), several into the directory DEST, and with -r \
             the files under NAME to DEST/<path below NAME>. Extraction never writes outside DEST \
             and leaves no partial file. Every file's CRC-32 is verified; a damaged or missing \
-            file is reported and the others are still written (exit status 1).
+            file is reported and the others are still written (exit status 1). With -T, the             names are read from the file LIST (one per line; '-' is standard input) after any             given as arguments: the way to read thousands of names in one process.
             """)
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "The NAMEs are directories: every file under them.") var recursive = false
         @Option(name: .customShort("o"), help: "Write host files here instead of to standard output.") var output: String?
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
+        @Option(name: [.customShort("T"), .customLong("files-from")], help: "Also read names from this file, one per line ('-': standard input).")
+        var list: String?
 
         func run() {
             ZestCommand.perform {
                 var names = arguments
                 let usage = "ardaku zest get (FILE.zest | IMAGE VOLUME) NAME..."
-                let session = try ZestSession.open(&names, writable: false, usage: usage)
+                let location = try ZestSession.locate(&names, usage: usage)
+                if let list { names += try ZestCLI.readNameList(list) }
                 guard !names.isEmpty else { throw ToolError("get needs at least one name: \(usage)") }
+                // Single files: only their entries are decoded (the table is still checked).
+                let session = try ZestSession.open(location, writable: false,
+                                                   only: recursive ? nil : try names.map(ZestCLI.fileName))
+                defer { ZestSession.keepUntilExit(session) }
                 var failures = 0
                 func report(_ error: ZestError) {
                     failures += 1
