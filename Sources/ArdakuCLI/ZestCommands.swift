@@ -203,12 +203,14 @@ final class ZestSession {
     /// its store, open.
     @discardableResult
     static func createNested(in ardaku: Volume, name: FileName, options: ZestVolume.Options, replace: Bool,
-                             display: String) throws -> (VolumeFileByteStore, ZestVolume) {
+                             display: String, offerReplace: Bool = true) throws -> (VolumeFileByteStore, ZestVolume) {
         var put = PutOptions()
         put.type = .zest
         put.replaceExisting = replace
         do { try ardaku.put(name, bytes: [], options: put) }
-        catch VolumeError.alreadyExists { throw ToolError("\(display): exists (use -f to replace it with an empty volume)") }
+        catch VolumeError.alreadyExists {
+            throw ToolError("\(display): a file of that name exists" + (offerReplace ? " (use -f to replace it with an empty volume)" : ""))
+        }
         catch { throw ToolError("\(display): \(error)") }
         do {
             let store = try VolumeFileByteStore(volume: ardaku, name: name)
@@ -476,7 +478,7 @@ extension ZestCommand {
                     Console.error(ZestCommand.tool, "\(session.display): \(ZestCLI.describe(error))")
                 }
                 if let output {
-                    failures += try extract(session, names: names, destination: output, report: report)
+                    try extract(session, names: names, destination: output, report: report)
                 } else {
                     let out = StandardOutput()
                     if recursive {
@@ -507,9 +509,8 @@ extension ZestCommand {
             }
         }
 
-        /// Copies the files out under `destination`; returns how many failed (already reported).
-        private func extract(_ session: ZestSession, names: [String], destination: String, report: (ZestError) -> Void) throws -> Int {
-            var failures = 0
+        /// Copies the files out under `destination`; files that cannot be read go to `report`.
+        private func extract(_ session: ZestSession, names: [String], destination: String, report: (ZestError) -> Void) throws {
             let volume = session.volume
             if recursive {
                 let root = try SafeOutput(root: destination)
@@ -529,12 +530,11 @@ extension ZestCommand {
                                 try bytes.withUnsafeBytes { try write($0) }
                             }
                         case let .failure(error):
-                            failures += 1
                             report(error)
                         }
                     }
                 }
-                return failures
+                return
             }
             let fileNames = try names.map(ZestCLI.fileName)
             var isDirectory: ObjCBool = false
@@ -552,11 +552,9 @@ extension ZestCommand {
                     let target = intoDirectory ? fileNames[position].lastComponent : (destination as NSString).lastPathComponent
                     try root.write(relative: [target], overwrite: force) { write in try bytes.withUnsafeBytes { try write($0) } }
                 case let .failure(error):
-                    failures += 1
                     report(error)
                 }
             }
-            return failures
         }
     }
 
@@ -790,7 +788,7 @@ extension ZestCLI {
                      quiet: Bool, verbose: Bool, tool: String) throws -> ZestImport.Summary {
         let (store, volume) = try ZestSession.createNested(in: ardaku, name: name,
                                                            options: try options(segmentSize: nil, level: 6),
-                                                           replace: false, display: display)
+                                                           replace: false, display: display, offerReplace: false)
         let summary = try importTree(directory, prefix: [UInt8(ascii: "/")], into: volume, replace: false,
                                      dictionary: .automatic, quiet: quiet, verbose: verbose, tool: tool)
         do {
