@@ -59,6 +59,8 @@ final class ZestSession {
     let display: String
     private let image: MappedImage?
     private let ardaku: Volume?
+    /// Where the volume is (set by `open(_:writable:only:)`).
+    var location: Location = .standalone(path: "")
     private let nestedStore: VolumeFileByteStore?
 
     private init(volume: ZestVolume, display: String, image: MappedImage?, ardaku: Volume?, nestedStore: VolumeFileByteStore?) {
@@ -75,6 +77,38 @@ final class ZestSession {
         if let nestedStore, let ardaku {
             do { try nestedStore.close() } catch { throw ToolError("\(display): \(error)") }
             do { try ardaku.close() } catch { throw ToolError("\(display): \(error)") }
+        }
+    }
+
+    /// Asks the kernel to start reading the whole volume into the page cache, so that
+    /// the disk streams while the files are decoded (reading every file of a volume).
+    func prefetch() {
+        switch location {
+        case let .standalone(path):
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return }
+            posix_fadvise(descriptor, 0, 0, POSIX_FADV_WILLNEED)
+            Glibc.close(descriptor)
+        case let .nested(imagePath, volumeName):
+            guard let ardaku, let entries = try? ardaku.pageEntries(volumeName) else { return }
+            let descriptor = Glibc.open(imagePath, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return }
+            defer { Glibc.close(descriptor) }
+            // Runs of consecutive pages, one hint each.
+            var runStart: UInt32?, runEnd: UInt32 = 0
+            func hint() {
+                if let start = runStart {
+                    posix_fadvise(descriptor, off_t(start) << 16, off_t(runEnd - start) << 16, POSIX_FADV_WILLNEED)
+                }
+            }
+            for entry in entries where !entry.isHole {
+                let page = entry.page.rawValue
+                if runStart != nil && page == runEnd { runEnd += 1; continue }
+                hint()
+                runStart = page
+                runEnd = page + 1
+            }
+            hint()
         }
     }
 
@@ -142,6 +176,12 @@ final class ZestSession {
     /// Opens the volume at `location`; with `only`, just those files, read-only
     /// (`ZestVolume.open(_:only:)`).
     static func open(_ location: Location, writable: Bool, only names: [FileName]? = nil) throws -> ZestSession {
+        let session = try openSession(location, writable: writable, only: names)
+        session.location = location
+        return session
+    }
+
+    private static func openSession(_ location: Location, writable: Bool, only names: [FileName]?) throws -> ZestSession {
         let display = location.display
         switch location {
         case let .standalone(path):
@@ -472,6 +512,7 @@ extension ZestCommand {
                 let session = try ZestSession.open(location, writable: false,
                                                    only: recursive ? nil : try names.map(ZestCLI.fileName))
                 defer { ZestSession.keepUntilExit(session) }
+                if recursive { session.prefetch() }
                 var failures = 0
                 func report(_ error: ZestError) {
                     failures += 1
