@@ -19,6 +19,7 @@ public struct ZestImport {
     }
 
     /// A file to import: its name in the volume, its size as listed, and how to read it.
+    /// `load` may be called on several threads at once (for different files).
     public struct Source {
         public var name: FileName
         public var size: UInt64
@@ -78,22 +79,40 @@ public struct ZestImport {
                 summary.dictionaryNote = note
             }
         }
-        var batch: [(name: FileName, contents: [UInt8])] = []
-        var batchSize = 0
-        for (index, source) in sorted.enumerated() {
-            let contents = try source.load()
-            batchSize += contents.count
-            summary.bytes += UInt64(contents.count)
-            batch.append((source.name, contents))
-            if batchSize >= batchBytes || index == sorted.count - 1 {
-                try volume.write(batch, replaceExisting: replaceExisting, threads: threads)
-                summary.files += batch.count
-                progress?(summary.files, summary.bytes)
-                batch.removeAll(keepingCapacity: true)
-                batchSize = 0
+        // Batches of about `batchBytes` (by listed size), loaded and compressed in parallel.
+        var start = 0
+        while start < sorted.count {
+            var end = start
+            var listed: UInt64 = 0
+            while end < sorted.count && (end == start || listed < UInt64(batchBytes)) {
+                listed += sorted[end].size
+                end += 1
             }
+            let batch = try load(sorted[start..<end])
+            try volume.write(batch, replaceExisting: replaceExisting, threads: threads)
+            summary.files += batch.count
+            summary.bytes += batch.reduce(UInt64(0)) { $0 + UInt64($1.contents.count) }
+            progress?(summary.files, summary.bytes)
+            start = end
         }
         return summary
+    }
+
+    /// The contents of `sources`, read on up to `threads` threads.
+    func load(_ sources: ArraySlice<Source>) throws -> [(name: FileName, contents: [UInt8])] {
+        let loaded = UnsafeMutableBufferPointer<Result<[UInt8], any Error>>.allocate(capacity: sources.count)
+        defer { loaded.deallocate() }
+        let base = sources.startIndex
+        ZestParallel.run(count: sources.count, threads: threads, chunk: 8) { _, index in
+            let result: Result<[UInt8], any Error>
+            do { result = .success(try sources[base + index].load()) } catch { result = .failure(error) }
+            (loaded.baseAddress! + index).initialize(to: result)
+        }
+        defer { loaded.baseAddress!.deinitialize(count: sources.count) }
+        var batch: [(name: FileName, contents: [UInt8])] = []
+        batch.reserveCapacity(sources.count)
+        for index in 0..<sources.count { batch.append((sources[base + index].name, try loaded[index].get())) }
+        return batch
     }
 
     /// A dictionary trained on a sample of `sources`, or nil and why not.
