@@ -491,14 +491,17 @@ extension ZestCommand {
             (or into DEST when it is a directory), several into the directory DEST, and with -r \
             the files under NAME to DEST/<path below NAME>. Extraction never writes outside DEST \
             and leaves no partial file. Every file's CRC-32 is verified; a damaged or missing \
-            file is reported and the others are still written (exit status 1). With -T, the             names are read from the file LIST (one per line; '-' is standard input) after any             given as arguments: the way to read thousands of names in one process.
+            file is reported and the others are still written (exit status 1). With -T, the \
+            names are read from the file LIST (one per line; '-' is standard input) after any \
+            given as arguments: the way to read thousands of names in one process.
             """)
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "The NAMEs are directories: every file under them.") var recursive = false
-        @Option(name: .customShort("o"), help: "Write host files here instead of to standard output.") var output: String?
+        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output.", valueName: "DEST"))
+        var output: String?
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
-        @Option(name: [.customShort("T"), .customLong("files-from")], help: "Also read names from this file, one per line ('-': standard input).")
+        @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
         var list: String?
 
         func run() {
