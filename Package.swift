@@ -8,12 +8,18 @@ let package = Package(
         .library(name: "ArdakuVolume", targets: ["ArdakuVolume"]),
         .library(name: "ArdakuIO", targets: ["ArdakuIO"]),
         .library(name: "ArdakuZest", targets: ["ArdakuZest"]),
+        .library(name: "ArdakuCAS", targets: ["ArdakuCAS"]),
         .executable(name: "mkfs.ardaku", targets: ["MkfsArdaku"]),
         .executable(name: "ardaku", targets: ["ArdakuTool"]),
+        .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
+        .executable(name: "dumpfs", targets: ["Dumpfs"]),
+        .library(name: "ArdakuCheck", targets: ["ArdakuCheck"]),
+        .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries we build on.
@@ -30,6 +36,10 @@ let package = Package(
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
         // ZEST volumes: a FAT-style table of linked 4 KiB fragments over segments of compressed content.
         .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "CZlib"]),
+        // CAS volume: content-addressed objects, chunking, tags, verify/repair, over any ByteStore.
+        .target(name: "ArdakuCAS", dependencies: [
+            "ArdakuFormat", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
@@ -42,15 +52,47 @@ let package = Package(
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
         .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI"]),
+        // dumpfs views: every structure field by field, owners, raw hex as `hexdump -C`. Renders
+        // into an output buffer over the image's bytes; never prints, never trusts a count.
+        .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
+        .executableTarget(name: "Dumpfs", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // fsck.zest: the check engine (passes, findings, repair) over a PageStore; no I/O, never prints.
+        .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"]),
+        // The thin fsck.zest executable: options, opening the image, rendering, exit status.
+        .executableTarget(name: "FsckZest", dependencies: [
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CZlib"],
+                path: "tools/make-corpus/CheckFixtures"),
+        .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
+                          path: "tools/make-corpus/MakeCorpus"),
+        // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
+        .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
+        .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuDumpTests", dependencies: [
+            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
+        ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             "MkfsArdaku", "ArdakuTool",
+        ]),
+        .testTarget(name: "ArdakuCheckTests", dependencies: [
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
+        ]),
+        .testTarget(name: "FsckEndToEndTests", dependencies: [
+            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
         ]),
     ]
 )

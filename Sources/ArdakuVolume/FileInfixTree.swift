@@ -14,7 +14,7 @@ public final class FileInfixTree {
     /// Page index of each trie page, by ordinal; 0 for a page created in this transaction.
     public private(set) var pageIndices: [PageIndex]
     public private(set) var root: NodeReference
-    private var cache: [Int: TriePage] = [:]
+    private var cache: [Int: EditablePage] = [:]
     private(set) var dirtyOrdinals: Set<Int> = []
     private var committedPageIndices: [PageIndex]
     private var committedRoot: NodeReference
@@ -36,7 +36,7 @@ public final class FileInfixTree {
     public static func empty(store: PageStore, validPages: Range<UInt32>) -> FileInfixTree {
         let tree = FileInfixTree(store: store, pageIndices: [PageIndex(0)], root: NodeReference(ordinal: 0, slot: 0),
                                  validPages: validPages)
-        tree.cache[0] = TriePage(ordinal: 0, generation: 0, slots: [TrieNode(label: [])])
+        tree.cache[0] = EditablePage(TriePage(ordinal: 0, generation: 0, slots: [TrieNode(label: [])]))
         tree.dirtyOrdinals = [0]
         return tree
     }
@@ -45,7 +45,49 @@ public final class FileInfixTree {
 
     // MARK: Pages and nodes
 
-    private func page(_ ordinal: Int) throws(VolumeError) -> TriePage {
+    /// A trie page being edited: changed in place, with its encoded size and free slots
+    /// kept up to date, so that adding a node costs O(1) instead of a copy of the page.
+    final class EditablePage {
+        var ordinal: UInt16
+        var slots: [TrieNode?]
+        private(set) var encodedSize: Int
+        /// Free slots below `slots.count`, in descending order (the lowest is taken first).
+        private var freeSlots: [Int]
+
+        init(_ page: TriePage) {
+            ordinal = page.ordinal
+            slots = page.slots
+            encodedSize = page.encodedSize
+            freeSlots = page.slots.indices.filter { page.slots[$0] == nil }.reversed()
+        }
+
+        var lowestFreeSlot: Int? { freeSlots.last }
+
+        func set(_ slot: Int, _ node: TrieNode?) {
+            if slot == slots.count {
+                slots.append(nil)
+                encodedSize += 2
+            }
+            let old = slots[slot]
+            encodedSize += (node?.encodedSize ?? 0) - (old?.encodedSize ?? 0)
+            slots[slot] = node
+            if old == nil, node != nil { freeSlots.removeAll { $0 == slot } }
+            if old != nil, node == nil {
+                let index = freeSlots.firstIndex { $0 < slot } ?? freeSlots.count
+                freeSlots.insert(slot, at: index)
+            }
+            // Trailing free slots are dropped from the slot table.
+            while let last = slots.last, last == nil {
+                slots.removeLast()
+                encodedSize -= 2
+                freeSlots.removeAll { $0 == slots.count }
+            }
+        }
+
+        func snapshot(generation: UInt64) -> TriePage { TriePage(ordinal: ordinal, generation: generation, slots: slots) }
+    }
+
+    private func page(_ ordinal: Int) throws(VolumeError) -> EditablePage {
         if let cached = cache[ordinal] { return cached }
         guard ordinal < pageIndices.count else {
             throw .corrupt("trie node reference names trie page ordinal \(ordinal), but page 0 lists \(pageIndices.count)", address: nil)
@@ -62,8 +104,9 @@ public final class FileInfixTree {
         guard Int(decoded.ordinal) == ordinal else {
             throw .corrupt("trie page at page \(index.rawValue) says ordinal \(decoded.ordinal), page 0 lists it as \(ordinal)", address: index.firstByte.advanced(by: 8))
         }
-        cache[ordinal] = decoded
-        return decoded
+        let editable = EditablePage(decoded)
+        cache[ordinal] = editable
+        return editable
     }
 
     public func node(_ reference: NodeReference) throws(VolumeError) -> TrieNode {
@@ -77,11 +120,11 @@ public final class FileInfixTree {
     /// Replaces the node at `reference`; when it no longer fits its page it moves, and the
     /// new reference is returned (the caller must update the parent).
     private func update(_ reference: NodeReference, _ node: TrieNode) throws(VolumeError) -> NodeReference {
-        var page = try page(reference.ordinal)
+        let page = try page(reference.ordinal)
         let old = page.slots[reference.slot]
         if page.encodedSize - (old?.encodedSize ?? 0) + node.encodedSize <= Geometry.pageSize {
-            page.slots[reference.slot] = node
-            store(page, reference.ordinal)
+            page.set(reference.slot, node)
+            dirtyOrdinals.insert(reference.ordinal)
             return reference
         }
         release(reference)
@@ -97,35 +140,29 @@ public final class FileInfixTree {
         guard pageIndices.count < Limits.maxTriePages else { throw .trieFull }
         let ordinal = pageIndices.count
         pageIndices.append(PageIndex(0))
-        cache[ordinal] = TriePage(ordinal: UInt16(ordinal), generation: 0)
+        cache[ordinal] = EditablePage(TriePage(ordinal: UInt16(ordinal), generation: 0))
         dirtyOrdinals.insert(ordinal)
         guard let reference = try place(node, in: ordinal) else { preconditionFailure("a node always fits an empty page") }
         return reference
     }
 
     private func place(_ node: TrieNode, in ordinal: Int) throws(VolumeError) -> NodeReference? {
-        var page = try page(ordinal)
-        let freeSlot = page.slots.firstIndex(where: { $0 == nil })
+        let page = try page(ordinal)
+        let freeSlot = page.lowestFreeSlot
         let slotCost = freeSlot == nil ? 2 : 0
         guard page.encodedSize + slotCost + node.encodedSize <= Geometry.pageSize,
               freeSlot != nil || page.slots.count < Limits.maxSlotsPerTriePage else { return nil }
-        let slot: Int
-        if let freeSlot { slot = freeSlot; page.slots[slot] = node } else { slot = page.slots.count; page.slots.append(node) }
-        store(page, ordinal)
+        let slot = freeSlot ?? page.slots.count
+        page.set(slot, node)
+        dirtyOrdinals.insert(ordinal)
         lastAddOrdinal = ordinal
         return NodeReference(ordinal: ordinal, slot: slot)
     }
 
     private func release(_ reference: NodeReference) {
-        guard var page = cache[reference.ordinal], reference.slot < page.slots.count else { return }
-        page.slots[reference.slot] = nil
-        while let last = page.slots.last, last == nil { page.slots.removeLast() }
-        store(page, reference.ordinal)
-    }
-
-    private func store(_ page: TriePage, _ ordinal: Int) {
-        cache[ordinal] = page
-        dirtyOrdinals.insert(ordinal)
+        guard let page = cache[reference.ordinal], reference.slot < page.slots.count else { return }
+        page.set(reference.slot, nil)
+        dirtyOrdinals.insert(reference.ordinal)
     }
 
     // MARK: Queries
@@ -337,13 +374,11 @@ public final class FileInfixTree {
         }
         lastAddOrdinal = min(lastAddOrdinal, pageIndices.count - 1)
         for ordinal in dirtyOrdinals.sorted() {
-            guard var page = cache[ordinal] else { continue }
-            page.generation = generation
+            guard let page = cache[ordinal] else { continue }
             let target = try allocate()
-            do { try store.write(page.encode(), to: target) } catch { throw .store(error) }
+            do { try store.write(page.snapshot(generation: generation).encode(), to: target) } catch { throw .store(error) }
             if pageIndices[ordinal].rawValue != 0 { replaced.append(pageIndices[ordinal]) }
             pageIndices[ordinal] = target
-            cache[ordinal] = page
         }
         dirtyOrdinals.removeAll()
         return replaced

@@ -38,16 +38,6 @@ public struct NodeReference: RawRepresentable, Hashable, Sendable, CustomStringC
 public struct TrieNode: Equatable, Sendable {
     public static let headerSize = 12
 
-    public static let layout: [FieldLayout] = [
-        FieldLayout("flags", 0, 1, "bit 0: holds a value"),
-        FieldLayout("reserved", 1, 1, "zero"),
-        FieldLayout("label_length", 2, 2, "bytes of the edge label"),
-        FieldLayout("child_count", 4, 2, "children"),
-        FieldLayout("reserved", 6, 2, "zero"),
-        FieldLayout("value", 8, 4, "subpage of the file's record"),
-        FieldLayout("child_bytes", 12, 0, "first label byte of each child; then u32 child references; then the label"),
-    ]
-
     public struct Child: Equatable, Sendable {
         public var firstByte: UInt8
         public var reference: NodeReference

@@ -1,0 +1,567 @@
+import ArdakuFormat
+
+/// The damage-tolerant checker of a CAS volume (docs/cas-format.md §6).
+///
+/// `verify` reads the store as it is, never trusting a length or count it has not checked,
+/// and reports every problem it finds as a `Finding` from `CASFindings`; it carries on
+/// after each one. `repair` acts on the same analysis: it rebuilds the index and tag table
+/// from what verifies, reseals records whose only fault is their CRC, frees bytes that
+/// belong to no committed record, and writes a new header into both slots. It never
+/// removes an object that still matches its id; collecting unreachable objects stays the
+/// job of `CASVolume.collectGarbage`.
+public enum CASChecker {
+    /// Every finding about the volume in `store`. `volume` names it in each finding's context.
+    public static func verify(_ store: ByteStore, volume: String = "") -> [Finding] {
+        Analysis(store, volume: volume).findings
+    }
+
+    /// Repairs what `verify` reports as repairable and returns those findings (all of
+    /// them, including the ones left as they are). Throws when the store cannot be
+    /// written, or when the volume has a version this code cannot judge.
+    @discardableResult
+    public static func repair(_ store: ByteStore, volume: String = "", options: CASOptions = CASOptions()) throws(CASError) -> [Finding] {
+        let analysis = Analysis(store, volume: volume)
+        if analysis.findings.contains(where: { $0.kind.code == CASFindings.unsupportedVersion.code }) {
+            throw CASError(.notAVolume("unsupported version or features; not repaired"))
+        }
+        guard analysis.findings.contains(where: { $0.kind.repair != .reportOnly }) else { return analysis.findings }
+        guard !store.isReadOnly else { throw CASError(.store(.readOnly)) }
+        for record in analysis.resealed {
+            do throws(StoreError) { try store.write(at: record.offset, record.bytes) } catch {
+                throw CASError(.store(error), offset: record.offset)
+            }
+        }
+        let volume = try CASVolume.assemble(store: store, options: options, generation: analysis.newestGeneration,
+                                            objects: analysis.good, tags: analysis.tags)
+        try volume.commit()
+        // The same header in the other slot too, so that both slots are valid.
+        let copy = volume.header.encoded()
+        let other = VolumeHeader.slotOffsets[1 - volume.header.slot]
+        do throws(StoreError) {
+            try store.write(at: other, copy)
+            try store.flush()
+        } catch { throw CASError(.store(error), offset: other) }
+        return analysis.findings
+    }
+}
+
+/// A verified object the analysis keeps.
+struct GoodObject {
+    var offset: UInt64
+    var recordLength: UInt32
+    var typeByte: UInt8
+    var references: [ObjectID]
+    var itemName: String?
+    /// The member number when the object is in a pack record.
+    var member: UInt16? = nil
+}
+
+/// Everything the checker learns from one pass over the store.
+struct Analysis {
+    let store: ByteStore
+    let window: StoreWindow
+    let volume: String
+    var findings: [Finding] = []
+    var good: [ObjectID: GoodObject] = [:]
+    var tags: [(name: String, id: ObjectID)] = []
+    /// Records whose only fault is their CRC, with the CRC corrected.
+    var resealed: [(offset: UInt64, bytes: [UInt8])] = []
+    /// Pack records read so far: the pack, or why it cannot be used.
+    var packs: [UInt64: Result<PackRecord, PackFailure>] = [:]
+
+    struct PackFailure: Error {
+        var finding: FindingKind
+        var detail: String
+    }
+    var newestGeneration: UInt64 = 0
+
+    init(_ store: ByteStore, volume: String) {
+        self.store = store
+        self.window = StoreWindow(store)
+        self.volume = volume
+        run()
+    }
+
+    mutating func report(_ kind: FindingKind, name: String? = nil, offset: UInt64? = nil, expected: String? = nil,
+                         actual: String? = nil, detail: String? = nil) {
+        findings.append(Finding(kind, FindingContext(volume: volume, name: name, offset: offset, expected: expected,
+                                                     actual: actual, detail: detail)))
+    }
+
+    private mutating func run() {
+        // Pass 1: header slots.
+        var header: VolumeHeader?
+        var slotHeaders: [VolumeHeader] = []
+        var unreadable = false
+        for slot in VolumeHeader.slotOffsets {
+            do throws(CASError) {
+                let decoded = try CASVolume.decodeHeader(store, slot: slot)
+                newestGeneration = max(newestGeneration, decoded.generation)
+                slotHeaders.append(decoded)
+                if header.map({ decoded.generation > $0.generation }) ?? true { header = decoded }
+            } catch {
+                if case let .format(format) = error.kind {
+                    switch format.kind {
+                    case .unsupportedVersion, .unknownFeatures:
+                        report(CASFindings.unsupportedVersion, offset: slot, detail: format.reason)
+                        unreadable = true
+                        continue
+                    default: break
+                    }
+                }
+                report(CASFindings.headerSlotInvalid, offset: slot, detail: error.description)
+            }
+        }
+        if unreadable { return }
+        let storeEnd = store.length & ~UInt64(CASLimits.recordAlignment - 1)
+        var dataEnd = storeEnd
+        if let header {
+            if store.length < header.dataEnd {
+                report(CASFindings.storeTruncated, expected: String(header.dataEnd), actual: String(store.length))
+            } else {
+                dataEnd = header.dataEnd
+            }
+        } else {
+            // Neither slot is valid: the slot findings become one error.
+            let reasons = findings.filter { $0.kind.code == CASFindings.headerSlotInvalid.code }.map(\.message)
+            findings.removeAll { $0.kind.code == CASFindings.headerSlotInvalid.code }
+            report(CASFindings.noValidHeader, detail: reasons.joined(separator: "; "))
+            if store.length < VolumeHeader.dataStart { return }
+        }
+
+        // Pass 2: a linear walk of the data area, then the index and the tag table.
+        let walk = CASScan.walk(window, from: VolumeHeader.dataStart, to: max(dataEnd, VolumeHeader.dataStart))
+        for record in walk {
+            if case let .index(index) = record.content { newestGeneration = max(newestGeneration, index.generation) }
+            if case let .tagTable(table) = record.content { newestGeneration = max(newestGeneration, table.generation) }
+        }
+        var indexRecord: IndexRecord?
+        var claimed: [(offset: UInt64, length: UInt64)] = []
+        // The previous generation's records, which the other slot names, are kept (§5).
+        var fallbackTags: (table: TagTableRecord, offset: UInt64, length: Int)?
+        if let header, let previous = slotHeaders.first(where: { $0.generation + 1 == header.generation }) {
+            if let index = try? CASVolume.readRecord(store, at: previous.indexOffset, length: previous.indexLength, IndexRecord.decode),
+               index.generation == previous.generation {
+                claimed.append((previous.indexOffset, previous.indexLength))
+            }
+            if let table = try? CASVolume.readRecord(store, at: previous.tagTableOffset, length: previous.tagTableLength, TagTableRecord.decode),
+               table.generation == previous.generation {
+                claimed.append((previous.tagTableOffset, previous.tagTableLength))
+                fallbackTags = (table, previous.tagTableOffset, Int(previous.tagTableLength))
+            }
+        }
+        if let header {
+            do throws(CASError) {
+                let index = try CASVolume.readRecord(store, at: header.indexOffset, length: header.indexLength, IndexRecord.decode)
+                if index.generation != header.generation {
+                    report(CASFindings.indexDamaged, offset: header.indexOffset,
+                           detail: "it is of generation \(index.generation), the header's is \(header.generation)")
+                } else {
+                    indexRecord = index
+                    claimed.append((header.indexOffset, header.indexLength))
+                }
+            } catch {
+                report(CASFindings.indexDamaged, offset: header.indexOffset, detail: error.description)
+            }
+            var problem: String?
+            do throws(CASError) {
+                let table = try CASVolume.readRecord(store, at: header.tagTableOffset, length: header.tagTableLength, TagTableRecord.decode)
+                if table.generation != header.generation {
+                    problem = "it is of generation \(table.generation), the header's is \(header.generation)"
+                } else {
+                    tags = table.entries.map { ($0.name, $0.id) }
+                    claimed.append((header.tagTableOffset, header.tagTableLength))
+                }
+            } catch {
+                problem = error.description
+            }
+            if let problem {
+                let recovered = fallbackTags ?? newestTagTable(walk)
+                tags = recovered?.table.entries.map { ($0.name, $0.id) } ?? []
+                let source = recovered.map { "generation \($0.table.generation) at \(Hex.format($0.offset, width: 8))" } ?? "none found, no tags kept"
+                report(CASFindings.tagTableDamaged, offset: header.tagTableOffset, detail: "\(problem); tags from: \(source)")
+                if let recovered, fallbackTags == nil { claimed.append((recovered.offset, UInt64(recovered.length))) }
+            }
+            if let indexRecord, indexRecord.entries.count != Int(header.objectCount) || tags.count != Int(header.tagCount) {
+                report(CASFindings.headerCountsWrong, expected: "\(indexRecord.entries.count)/\(tags.count)",
+                       actual: "\(header.objectCount)/\(header.tagCount)")
+            }
+        } else if let recovered = newestTagTable(walk) {
+            tags = recovered.table.entries.map { ($0.name, $0.id) }
+            claimed.append((recovered.offset, UInt64(recovered.length)))
+        }
+
+        // Pass 3: every object the index names, re-hashed.
+        var indexedOffsets = Set<UInt64>()
+        if let indexRecord {
+            checkIndexedObjects(indexRecord, dataEnd: dataEnd, indexedOffsets: &indexedOffsets)
+        }
+        // Objects the walk found that the index does not name.
+        var candidates: [ObjectID: GoodObject] = [:]
+        var unindexedPacks: [UInt64: Int] = [:]
+        for record in walk {
+            guard case let .pack(pack) = record.content else { continue }
+            let inUse = indexedOffsets.contains(record.offset)
+            if !inUse { unindexedPacks[record.offset] = pack.members.count }
+            for (k, member) in pack.members.enumerated() {
+                let id = member.id
+                guard good[id] == nil, candidates[id] == nil, let type = ObjectType(byte: member.typeByte) else { continue }
+                let object = CASObject(type, payload: member.payload)
+                let candidate = GoodObject(offset: record.offset, recordLength: UInt32(record.length), typeByte: type.byte,
+                                           references: (try? object.references()) ?? [],
+                                           itemName: type.kind == .item ? (try? object.itemFields().name) : nil, member: UInt16(k))
+                if indexRecord == nil { good[id] = candidate } else { candidates[id] = candidate }
+            }
+        }
+        for record in walk {
+            guard case let .object(object) = record.content, !indexedOffsets.contains(record.offset) else { continue }
+            guard let verified = verifiedObject(object, at: record.offset, reporting: indexRecord == nil) else { continue }
+            if indexRecord == nil {
+                if let first = good[object.id] {
+                    report(CASFindings.duplicateID, name: object.id.hex, offset: first.offset, detail: Hex.format(record.offset, width: 8))
+                } else {
+                    good[object.id] = verified
+                }
+            } else if good[object.id] != nil || candidates[object.id] != nil {
+                report(CASFindings.strayBytes, offset: record.offset, detail: "a stale copy of object \(object.id)")
+            } else {
+                candidates[object.id] = verified
+            }
+        }
+        if indexRecord != nil { adoptReferencedCandidates(&candidates) }
+        let adoptedPacks = Set(good.values.compactMap { $0.member == nil ? nil : $0.offset })
+        for (id, candidate) in candidates.sorted(by: { $0.value.offset < $1.value.offset }) where candidate.member == nil {
+            report(CASFindings.strayBytes, offset: candidate.offset, detail: "an unindexed, unreferenced object \(id)")
+        }
+        for (offset, count) in unindexedPacks.sorted(by: { $0.key < $1.key }) where indexRecord != nil && !adoptedPacks.contains(offset) {
+            report(CASFindings.strayBytes, offset: offset, detail: "an unindexed pack of \(count) objects")
+        }
+
+        // Bytes that no kept record covers and that are not free records.
+        var covered = good.values.map { ($0.offset, UInt64($0.recordLength)) } + claimed
+        covered.sort { $0.0 < $1.0 }
+        for record in walk {
+            switch record.content {
+            case .unparseable:
+                for gap in uncovered(record.offset, record.end, covered) {
+                    report(CASFindings.strayBytes, offset: gap.0, detail: "\(gap.1 - gap.0) bytes that are no valid record")
+                }
+            case let .index(index) where !claimed.contains(where: { $0.offset == record.offset }):
+                report(CASFindings.strayBytes, offset: record.offset, detail: "an index record of generation \(index.generation)")
+            case let .tagTable(table) where !claimed.contains(where: { $0.offset == record.offset }):
+                report(CASFindings.strayBytes, offset: record.offset, detail: "a tag table record of generation \(table.generation)")
+            default:
+                break
+            }
+        }
+
+        // Pass 4: references.
+        checkReferences()
+        // Pass 5: reachability.
+        checkReachability()
+    }
+
+    /// The newest tag table the walk found.
+    private func newestTagTable(_ walk: [ScannedRecord]) -> (table: TagTableRecord, offset: UInt64, length: Int)? {
+        var best: (TagTableRecord, UInt64, Int)?
+        for record in walk {
+            if case let .tagTable(table) = record.content, best.map({ table.generation > $0.0.generation }) ?? true {
+                best = (table, record.offset, Int(record.length))
+            }
+        }
+        return best
+    }
+
+    private mutating func checkIndexedObjects(_ index: IndexRecord, dataEnd: UInt64, indexedOffsets: inout Set<UInt64>) {
+        for n in index.entries.indices.dropFirst() where !(index.entries[n - 1].id < index.entries[n].id) {
+            if index.entries[n - 1].id == index.entries[n].id { continue }
+            report(CASFindings.indexUnsorted, detail: String(n))
+            break
+        }
+        var lastEnd = VolumeHeader.dataStart
+        var lastPack: UInt64?
+        for entry in index.entries.sorted(by: { $0.offset < $1.offset }) {
+            let name = entry.id.hex
+            guard entry.offset >= VolumeHeader.dataStart, entry.offset % UInt64(CASLimits.recordAlignment) == 0,
+                  entry.offset <= dataEnd, UInt64(entry.recordLength) <= dataEnd - entry.offset else {
+                report(CASFindings.indexEntryOutOfPlace, name: name, offset: entry.offset,
+                       detail: "record of \(entry.recordLength) bytes is not an aligned record inside the data area")
+                continue
+            }
+            let sharesPack = entry.member != nil && lastPack == entry.offset
+            if entry.offset < lastEnd && !sharesPack {
+                report(CASFindings.indexEntryOutOfPlace, name: name, offset: entry.offset, detail: "overlaps the record before it")
+            }
+            lastEnd = max(lastEnd, entry.offset + UInt64(entry.recordLength))
+            lastPack = entry.member != nil ? entry.offset : nil
+            if let first = good[entry.id] {
+                report(CASFindings.duplicateID, name: name, offset: first.offset, detail: Hex.format(entry.offset, width: 8))
+                indexedOffsets.insert(entry.offset)
+                continue
+            }
+            if let member = entry.member {
+                indexedOffsets.insert(entry.offset)
+                checkPackedObject(entry, member: member, dataEnd: dataEnd)
+                continue
+            }
+            guard let prefixBytes = window.bytes(at: entry.offset, count: RecordPrefix.encodedSize),
+                  let prefix = try? decodeBytes(prefixBytes, { raw throws(FormatError) in try RecordPrefix.decode(raw, origin: entry.offset) }),
+                  prefix.kind == .object else {
+                report(CASFindings.indexPointsElsewhere, name: name, offset: entry.offset, detail: "no object record")
+                continue
+            }
+            indexedOffsets.insert(entry.offset)
+            let length = min(prefix.recordLength, dataEnd - entry.offset)
+            guard length <= UInt64(CASScan.maxReadableRecord), let bytes = window.bytes(at: entry.offset, count: Int(length)) else {
+                report(CASFindings.objectRecordDamaged, name: name, offset: entry.offset, detail: "record length \(prefix.recordLength) cannot be read")
+                continue
+            }
+            let record: ObjectRecord
+            do throws(FormatError) {
+                record = try decodeBytes(bytes) { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset) }
+            } catch {
+                // Is only the framing damaged? Decode without the CRC and let the id decide.
+                if case .checksumMismatch(let stored, let computed) = error.kind,
+                   let loose = try? decodeBytes(bytes, { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false) }),
+                   loose.id == entry.id, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
+                    report(CASFindings.objectRecordCRC, name: name, offset: entry.offset,
+                           expected: Hex.format(computed, width: 8), actual: Hex.format(stored, width: 8))
+                    resealed.append((entry.offset, loose.encoded()))
+                    keep(verified, id: entry.id, offset: entry.offset, recordLength: UInt32(loose.recordLength))
+                } else {
+                    report(CASFindings.objectRecordDamaged, name: name, offset: entry.offset, detail: error.reason)
+                }
+                continue
+            }
+            guard record.id == entry.id else {
+                report(CASFindings.indexPointsElsewhere, name: name, offset: entry.offset, detail: "the record of \(record.id)")
+                continue
+            }
+            guard let kept = verifiedObject(record, at: entry.offset, reporting: true) else { continue }
+            let recordType = record.typeByte & ~ObjectType.compressedFlag
+            if UInt64(entry.recordLength) != record.recordLength || entry.typeByte != recordType {
+                report(CASFindings.indexEntryMismatch, name: name, offset: entry.offset,
+                       expected: "\(record.recordLength) bytes, type \(Hex.format(recordType, width: 2))",
+                       actual: "\(entry.recordLength) bytes, type \(Hex.format(entry.typeByte, width: 2))")
+            }
+            good[entry.id] = kept
+        }
+    }
+
+    /// The pack record at `offset`, decoded once per analysis.
+    private mutating func pack(at offset: UInt64, length: UInt32, dataEnd: UInt64) -> Result<PackRecord, PackFailure> {
+        if let known = packs[offset] { return known }
+        let result: Result<PackRecord, PackFailure>
+        if let prefixBytes = window.bytes(at: offset, count: RecordPrefix.encodedSize),
+           let prefix = try? decodeBytes(prefixBytes, { raw throws(FormatError) in try RecordPrefix.decode(raw, origin: offset) }),
+           prefix.kind == .pack {
+            let count = min(prefix.recordLength, dataEnd - offset)
+            if count <= UInt64(CASScan.maxReadableRecord), let bytes = window.bytes(at: offset, count: Int(count)) {
+                do throws(FormatError) {
+                    result = .success(try decodeBytes(bytes) { raw throws(FormatError) in try PackRecord.decode(raw, origin: offset) })
+                } catch {
+                    if case .checksumMismatch = error.kind,
+                       let loose = try? decodeBytes(bytes, { raw throws(FormatError) in try PackRecord.decode(raw, origin: offset, checkingCRC: false) }) {
+                        // The framing CRC is wrong; the members' ids decide (per entry).
+                        var fixed = ByteWriter()
+                        fixed.writeBytes(bytes[0..<Int(loose.recordLength)])
+                        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 24) } ?? 0
+                        let covered = PackRecord.headerSize - 8 + Int(stored)
+                        fixed.patchUInt32(CRC32.checksum(bytes[8..<(8 + covered)]), at: 4)
+                        resealed.append((offset, fixed.bytes))
+                        result = .success(loose)
+                    } else if case .inconsistent(let why) = error.kind, why.hasPrefix("body cannot be inflated") {
+                        result = .failure(PackFailure(finding: CASFindings.inflateFailed, detail: why))
+                    } else {
+                        result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: error.reason))
+                    }
+                }
+            } else {
+                result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: "pack record of \(prefix.recordLength) bytes cannot be read"))
+            }
+        } else {
+            result = .failure(PackFailure(finding: CASFindings.indexPointsElsewhere, detail: "no pack record"))
+        }
+        packs[offset] = result
+        return result
+    }
+
+    private mutating func checkPackedObject(_ entry: IndexRecord.Entry, member: UInt16, dataEnd: UInt64) {
+        let name = entry.id.hex
+        let pack: PackRecord
+        switch self.pack(at: entry.offset, length: entry.recordLength, dataEnd: dataEnd) {
+        case let .success(decoded): pack = decoded
+        case let .failure(failure):
+            report(failure.finding, name: name, offset: entry.offset, detail: failure.detail)
+            return
+        }
+        guard Int(member) < pack.members.count else {
+            report(CASFindings.indexPointsElsewhere, name: name, offset: entry.offset, detail: "no member \(member) in a pack of \(pack.members.count)")
+            return
+        }
+        let candidate = pack.members[Int(member)]
+        let object: CASObject
+        do throws(CASError) { object = try CASVolume.decodeMember(candidate, id: entry.id, offset: entry.offset) } catch {
+            if case let .hashMismatch(_, computed) = error.kind {
+                report(CASFindings.hashMismatch, name: name, offset: entry.offset, actual: computed.hex)
+            } else {
+                report(CASFindings.invalidTypeByte, name: name, offset: entry.offset, actual: Hex.format(candidate.typeByte, width: 2))
+            }
+            return
+        }
+        if resealed.contains(where: { $0.offset == entry.offset }),
+           !findings.contains(where: { $0.kind.code == CASFindings.objectRecordCRC.code && $0.context.offset == entry.offset }) {
+            report(CASFindings.objectRecordCRC, name: name, offset: entry.offset, detail: "pack record")
+        }
+        if UInt64(entry.recordLength) != pack.recordLength || entry.typeByte != candidate.typeByte {
+            report(CASFindings.indexEntryMismatch, name: name, offset: entry.offset,
+                   expected: "\(pack.recordLength) bytes, type \(Hex.format(candidate.typeByte, width: 2))",
+                   actual: "\(entry.recordLength) bytes, type \(Hex.format(entry.typeByte, width: 2))")
+        }
+        keep(object, id: entry.id, offset: entry.offset, recordLength: UInt32(pack.recordLength), member: member)
+    }
+
+    private mutating func keep(_ object: CASObject, id: ObjectID, offset: UInt64, recordLength: UInt32, member: UInt16? = nil) {
+        var references: [ObjectID] = []
+        do throws(CASError) { references = try object.references() } catch {
+            report(CASFindings.malformedPayload, name: id.hex, offset: offset, detail: error.description)
+        }
+        let name = object.type.kind == .item ? (try? object.itemFields().name) : nil
+        good[id] = GoodObject(offset: offset, recordLength: recordLength, typeByte: object.type.byte, references: references,
+                              itemName: name, member: member)
+    }
+
+    /// The object in `record`, inflated and re-hashed; nil (with a finding when
+    /// `reporting`) when it does not match its id. Malformed payloads are kept and reported.
+    private mutating func verifiedObject(_ record: ObjectRecord, at offset: UInt64, reporting: Bool) -> GoodObject? {
+        let name = record.id.hex
+        let object: CASObject
+        do throws(CASError) {
+            object = try CASVolume.decodeObject(record, offset: offset)
+        } catch {
+            guard reporting else { return nil }
+            switch error.kind {
+            case let .hashMismatch(_, computed): report(CASFindings.hashMismatch, name: name, offset: offset, actual: computed.hex)
+            case let .decompressionFailed(why): report(CASFindings.inflateFailed, name: name, offset: offset, detail: why)
+            case .malformedObject: report(CASFindings.invalidTypeByte, name: name, offset: offset, actual: Hex.format(record.typeByte, width: 2))
+            default: report(CASFindings.objectRecordDamaged, name: name, offset: offset, detail: error.description)
+            }
+            return nil
+        }
+        var references: [ObjectID] = []
+        do throws(CASError) { references = try object.references() } catch {
+            if reporting { report(CASFindings.malformedPayload, name: name, offset: offset, detail: error.description) }
+        }
+        let itemName = object.type.kind == .item ? (try? object.itemFields().name) : nil
+        return GoodObject(offset: offset, recordLength: UInt32(record.recordLength), typeByte: object.type.byte,
+                          references: references, itemName: itemName)
+    }
+
+    /// Moves into `good` every candidate that a kept object or a tag names, repeatedly.
+    private mutating func adoptReferencedCandidates(_ candidates: inout [ObjectID: GoodObject]) {
+        var namers: [ObjectID: String] = [:]
+        for (id, object) in good { for reference in object.references where good[reference] == nil { namers[reference] = id.hex } }
+        for tag in tags where good[tag.id] == nil { namers[tag.id] = "tag \"\(tag.name)\"" }
+        var changed = true
+        while changed {
+            changed = false
+            for (id, candidate) in candidates {
+                guard let namer = namers[id] else { continue }
+                report(CASFindings.unindexedObject, name: id.hex, offset: candidate.offset, detail: namer)
+                good[id] = candidate
+                candidates[id] = nil
+                for reference in candidate.references where good[reference] == nil { namers[reference] = id.hex }
+                changed = true
+            }
+        }
+    }
+
+    private func uncovered(_ start: UInt64, _ end: UInt64, _ covered: [(UInt64, UInt64)]) -> [(UInt64, UInt64)] {
+        var gaps: [(UInt64, UInt64)] = []
+        var position = start
+        for (offset, length) in covered where offset + length > position && offset < end {
+            if offset > position { gaps.append((position, offset)) }
+            position = max(position, offset + length)
+        }
+        if position < end { gaps.append((position, end)) }
+        return gaps
+    }
+
+    private mutating func checkReferences() {
+        for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) {
+            let kind = ObjectType(byte: object.typeByte)
+            let name = id.hex
+            var names = Set<String>()
+            for reference in object.references {
+                guard let target = good[reference] else {
+                    switch (kind?.kind, kind?.isCore) {
+                    case (.item?, _): report(CASFindings.danglingItem, name: name, offset: object.offset, expected: reference.hex)
+                    case (.tree?, true?): report(CASFindings.danglingChunk, name: name, offset: object.offset, expected: reference.hex)
+                    default: report(CASFindings.danglingTreeEntry, name: name, offset: object.offset, expected: reference.hex)
+                    }
+                    continue
+                }
+                let targetType = ObjectType(byte: target.typeByte)
+                let targetName = targetType?.name ?? "invalid object"
+                switch (kind?.kind, kind?.isCore) {
+                case (.item?, _) where targetType?.kind == .item:
+                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "item")
+                case (.tree?, true?) where targetType?.kind != .blob:
+                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "chunk list")
+                case (.tree?, false?) where targetType?.kind != .item:
+                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "tree")
+                case (.tree?, false?):
+                    if let itemName = target.itemName, !names.insert(itemName).inserted {
+                        report(CASFindings.duplicateName, name: name, offset: object.offset, detail: itemName)
+                    }
+                default:
+                    break
+                }
+            }
+        }
+        for tag in tags where good[tag.id] == nil {
+            report(CASFindings.danglingTag, name: tag.name, expected: tag.id.hex)
+        }
+    }
+
+    private mutating func checkReachability() {
+        var reached = Set<ObjectID>()
+        var pending = tags.map(\.id).filter { good[$0] != nil }
+        while let id = pending.popLast() {
+            guard reached.insert(id).inserted, let object = good[id] else { continue }
+            pending += object.references.filter { good[$0] != nil && !reached.contains($0) }
+        }
+        for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) where !reached.contains(id) {
+            report(CASFindings.unreachable, name: id.hex, offset: object.offset,
+                   detail: ObjectType(byte: object.typeByte)?.name ?? "object")
+        }
+    }
+}
+
+extension CASVolume {
+    /// A volume over `store` holding exactly `objects` and `tags`, whose next commit has
+    /// generation `generation + 1`; everything else in the data area is free. For repair.
+    static func assemble(store: ByteStore, options: CASOptions, generation: UInt64,
+                         objects: [ObjectID: GoodObject], tags: [(name: String, id: ObjectID)]) throws(CASError) -> CASVolume {
+        var end = VolumeHeader.dataStart
+        var index: [ObjectID: Entry] = [:]
+        for (id, object) in objects {
+            index[id] = Entry(offset: object.offset, recordLength: object.recordLength, typeByte: object.typeByte, member: object.member)
+            end = max(end, object.offset + UInt64(object.recordLength))
+        }
+        let header = VolumeHeader(generation: generation, dataEnd: end, indexOffset: VolumeHeader.dataStart, indexLength: 0,
+                                  objectCount: 0, tagCount: 0, tagTableOffset: VolumeHeader.dataStart, tagTableLength: 0, objectBytes: 0)
+        var table: [String: ObjectID] = [:]
+        for tag in tags { table[tag.name] = tag.id }
+        let volume = CASVolume(store: store, options: options, header: header, index: index, tags: table)
+        var cursor = VolumeHeader.dataStart
+        for entry in index.values.sorted(by: { $0.offset < $1.offset }) {
+            if entry.offset >= cursor + UInt64(FreeRecord.headerSize) { volume.free.insert(.init(offset: cursor, length: entry.offset - cursor)) }
+            cursor = max(cursor, entry.end)
+        }
+        if store.length < end {
+            do throws(StoreError) { try store.setLength(end) } catch { throw CASError(.store(error)) }
+        }
+        return volume
+    }
+}

@@ -1,0 +1,86 @@
+import ArdakuFormat
+
+/// The CAS layer's message table: every finding `CASChecker` reports (docs/cas-format.md §6).
+///
+/// Codes never change meaning once published. `C1` header, `C2` record framing and CRCs,
+/// `C3` object content against its id, `C4` references and duplicates, `C5` index against
+/// the records, `C6` reachability (information only).
+public enum CASFindings {
+    // C1: header slots
+    public static let noValidHeader = FindingKind("C1001", .error, .needsConfirmation,
+        "no valid header in either slot: {detail}", fix: "rebuilt the header, index and tag table from the records")
+    public static let headerSlotInvalid = FindingKind("C1002", .warning, .preenSafe,
+        "header slot at {offset} is invalid ({detail}); the other slot is used", fix: "rewrote both header slots")
+    public static let storeTruncated = FindingKind("C1003", .error, .needsConfirmation,
+        "the store is {actual} bytes, shorter than the data end {expected}", fix: "rebuilt the volume from the records that remain")
+    public static let unsupportedVersion = FindingKind("C1004", .error, .reportOnly,
+        "header slot at {offset}: {detail}; this checker cannot judge the volume")
+
+    // C2: framing and CRCs
+    public static let indexDamaged = FindingKind("C2001", .error, .needsConfirmation,
+        "index record at {offset} is unusable: {detail}", fix: "rebuilt the index from the object records")
+    public static let tagTableDamaged = FindingKind("C2002", .error, .needsConfirmation,
+        "tag table record at {offset} is unusable: {detail}", fix: "restored the tags of the previous or newest intact tag table")
+    public static let objectRecordDamaged = FindingKind("C2003", .error, .needsConfirmation,
+        "object record of {name} at {offset} is damaged: {detail}", fix: "removed the damaged object from the index")
+    public static let objectRecordCRC = FindingKind("C2004", .warning, .preenSafe,
+        "object record of {name} at {offset}: framing CRC stored {actual}, computed {expected}, but the content matches its id",
+        fix: "resealed the record")
+    public static let strayBytes = FindingKind("C2005", .info, .preenSafe,
+        "{detail} at {offset} is not part of the committed volume (left by an interrupted write or a collection)",
+        fix: "marked free")
+
+    // C3: content against id
+    public static let hashMismatch = FindingKind("C3001", .error, .needsConfirmation,
+        "object {name} at {offset} does not match its id: its bytes hash to {actual}", fix: "removed the damaged object from the index")
+    public static let inflateFailed = FindingKind("C3002", .error, .needsConfirmation,
+        "object {name} at {offset} cannot be inflated: {detail}", fix: "removed the damaged object from the index")
+    public static let invalidTypeByte = FindingKind("C3003", .error, .needsConfirmation,
+        "object {name} at {offset} has the invalid type byte {actual}", fix: "removed the damaged object from the index")
+    public static let malformedPayload = FindingKind("C3004", .error, .reportOnly,
+        "object {name} at {offset}: {detail}")
+
+    // C4: references and duplicates
+    public static let danglingItem = FindingKind("C4001", .error, .reportOnly,
+        "item {name} names {expected}, which is not in the volume")
+    public static let danglingTreeEntry = FindingKind("C4002", .error, .reportOnly,
+        "tree {name} lists {expected}, which is not in the volume")
+    public static let danglingChunk = FindingKind("C4003", .error, .reportOnly,
+        "chunk list {name} names chunk {expected}, which is not in the volume")
+    public static let danglingTag = FindingKind("C4004", .error, .reportOnly,
+        "tag \"{name}\" names {expected}, which is not in the volume")
+    public static let duplicateID = FindingKind("C4005", .warning, .preenSafe,
+        "id {name} is stored twice (records at {offset} and {detail})", fix: "kept one copy")
+    public static let wrongReferenceKind = FindingKind("C4006", .error, .reportOnly,
+        "{detail} {name} names {expected}, a {actual}")
+    public static let duplicateName = FindingKind("C4007", .error, .reportOnly,
+        "tree {name} has two entries named \"{detail}\"")
+
+    // C5: index against records
+    public static let indexPointsElsewhere = FindingKind("C5001", .error, .preenSafe,
+        "index entry {name} points to {offset}, which holds {detail}", fix: "rebuilt the index")
+    public static let indexEntryMismatch = FindingKind("C5002", .warning, .preenSafe,
+        "index entry {name} says {expected}, the record at {offset} says {actual}", fix: "rebuilt the index")
+    public static let unindexedObject = FindingKind("C5003", .warning, .preenSafe,
+        "object {name} at {offset} is not in the index but is named by {detail}", fix: "added it to the index")
+    public static let indexEntryOutOfPlace = FindingKind("C5004", .error, .preenSafe,
+        "index entry {name} at {offset}: {detail}", fix: "rebuilt the index")
+    public static let indexUnsorted = FindingKind("C5005", .warning, .preenSafe,
+        "index entries are not in ascending id order at entry {detail}", fix: "rebuilt the index")
+    public static let headerCountsWrong = FindingKind("C5006", .warning, .preenSafe,
+        "the header counts {actual} objects and tags, the index and tag table hold {expected}", fix: "rebuilt the index")
+
+    // C6: reachability
+    public static let unreachable = FindingKind("C6001", .info, .reportOnly,
+        "object {name} ({detail}) is not reachable from any tag; garbage collection would remove it")
+
+    /// Every kind, for documentation and tests.
+    public static let all: [FindingKind] = [
+        noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion,
+        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes,
+        hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
+        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
+        indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,
+        unreachable,
+    ]
+}

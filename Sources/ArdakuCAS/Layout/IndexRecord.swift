@@ -1,0 +1,119 @@
+import ArdakuFormat
+
+/// The index: every object's id and where its record is (docs/cas-format.md §3.4).
+///
+/// | offset | size | field | meaning |
+/// |---|---|---|---|
+/// | 0 | 4 | magic | `CIDX` (0x58444943) |
+/// | 4 | 4 | CRC32 | zlib CRC-32 of bytes 8..<(32 + 48 N) |
+/// | 8 | 8 | record length | align8(32 + 48 N) |
+/// | 16 | 4 | entry count N | ≤ 2^24 |
+/// | 20 | 4 | entry size | 48 |
+/// | 24 | 8 | generation | the header generation that wrote it |
+/// | 32 | 48 N | entries | sorted by id, ascending, no id twice |
+///
+/// Entry:
+///
+/// | offset | size | field |
+/// |---|---|---|
+/// | 0 | 32 | id |
+/// | 32 | 8 | record offset |
+/// | 40 | 4 | record length |
+/// | 44 | 1 | type byte, compressed bit clear |
+/// | 45 | 1 | storage: 0 an object record, 1 a member of the pack record at the offset |
+/// | 46 | 2 | member number inside the pack (0 for an object record) |
+///
+/// The decoder does not insist on order or uniqueness: those are the checker's findings.
+public struct IndexRecord: Equatable, Sendable {
+    public static let headerSize = 32
+    public static let entrySize = 48
+
+    public struct Entry: Equatable, Sendable {
+        public var id: ObjectID
+        public var offset: UInt64
+        public var recordLength: UInt32
+        public var typeByte: UInt8
+        /// The member number when the object lives in a pack record.
+        public var member: UInt16?
+        public init(id: ObjectID, offset: UInt64, recordLength: UInt32, typeByte: UInt8, member: UInt16? = nil) {
+            self.id = id
+            self.offset = offset
+            self.recordLength = recordLength
+            self.typeByte = typeByte
+            self.member = member
+        }
+    }
+
+    public var generation: UInt64
+    public var entries: [Entry]
+
+    public init(generation: UInt64, entries: [Entry]) {
+        self.generation = generation
+        self.entries = entries
+    }
+
+    public static func recordLength(entryCount: Int) -> Int { RecordPrefix.aligned(headerSize + entrySize * entryCount) }
+
+    public func encoded(recordLength: UInt64? = nil) -> [UInt8] {
+        let length = recordLength ?? UInt64(IndexRecord.recordLength(entryCount: entries.count))
+        var w = ByteWriter(capacity: Int(length))
+        w.writeUInt32(RecordPrefix.Kind.index.rawValue)
+        w.writeUInt32(0)
+        w.writeUInt64(length)
+        w.writeUInt32(UInt32(entries.count))
+        w.writeUInt32(UInt32(IndexRecord.entrySize))
+        w.writeUInt64(generation)
+        for entry in entries {
+            w.writeBytes(entry.id.bytes)
+            w.writeUInt64(entry.offset)
+            w.writeUInt32(entry.recordLength)
+            w.writeUInt8(entry.typeByte & ~ObjectType.compressedFlag)
+            w.writeUInt8(entry.member == nil ? 0 : 1)
+            w.writeUInt16(entry.member ?? 0)
+        }
+        RecordPrefix.seal(&w, covered: w.count - 8)
+        w.pad(to: Int(length))
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer, origin: UInt64) throws(FormatError) -> IndexRecord {
+        let prefix = try RecordPrefix.decode(bytes, origin: origin)
+        var r = ByteReader(bytes, structure: "CAS index record", origin: ByteAddress(origin))
+        guard prefix.kind == .index else {
+            throw r.error(.badMagic(expected: RecordPrefix.Kind.index.rawValue, found: prefix.kind.rawValue), at: 0)
+        }
+        try r.seek(to: 16)
+        let count = try r.readUInt32()
+        let entrySize = try r.readUInt32()
+        let generation = try r.readUInt64()
+        guard count <= UInt32(CASLimits.maxObjects) else {
+            throw r.error(.fieldOutOfRange(field: "entry count", value: UInt64(count), allowed: 0...UInt64(CASLimits.maxObjects)), at: 16)
+        }
+        guard entrySize == 48 else {
+            throw r.error(.fieldOutOfRange(field: "entry size", value: UInt64(entrySize), allowed: 48...48), at: 20)
+        }
+        let minimum = UInt64(recordLength(entryCount: Int(count)))
+        guard prefix.recordLength == minimum else {
+            throw r.error(.inconsistent("record length \(prefix.recordLength) does not fit \(count) entries"), at: 8)
+        }
+        let covered = headerSize - 8 + Int(count) * IndexRecord.entrySize
+        try RecordPrefix.verify(bytes, covered: covered, structure: "CAS index record", origin: origin)
+        var entries: [Entry] = []
+        entries.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let idBytes = try r.readBytes(ObjectID.byteCount)
+            let offset = try r.readUInt64()
+            let length = try r.readUInt32()
+            let type = try r.readUInt8()
+            let storage = try r.readUInt8()
+            let member = try r.readUInt16()
+            guard storage <= 1, storage == 1 || member == 0 else {
+                throw r.error(.fieldOutOfRange(field: "storage", value: UInt64(storage), allowed: 0...1), at: r.position - 3)
+            }
+            // 32 bytes were just read.
+            entries.append(Entry(id: ObjectID(bytes: idBytes)!, offset: offset, recordLength: length, typeByte: type,
+                                 member: storage == 1 ? member : nil))
+        }
+        return IndexRecord(generation: generation, entries: entries)
+    }
+}

@@ -1,0 +1,170 @@
+import ArdakuFormat
+
+extension Checker {
+    /// Pass 3: metadata records and their page lists (docs/FORMAT.md §7, §8).
+    ///
+    /// Each record is checked: checksum, reserved bits, generation, page counts, extension
+    /// pages, and every data page reference, which is claimed in a bitmap; a page claimed
+    /// twice is remembered for pass 4.
+    ///
+    /// Reading a record costs a cache and TLB miss, so pass 2 already checks each record
+    /// while it holds it (`checkRecordInPassing`), keeping the findings for this pass. That
+    /// is exact only when no data reference was judged before the page it names was known to
+    /// hold a record or an extension page; pass 2 notes any doubt, and then this pass forgets
+    /// what pass 2 did and checks every record again, in order: extension pages of every
+    /// record first, then each record.
+    func checkRecords() -> Bool {
+        let total = UInt64(reached.cardinality)
+        let buffered = heldRecordFindings
+        heldRecordFindings = []
+        let conflict = dataPages.intersects(recordPages) || dataPages.intersects(extensionPages)
+            || extensionPages.intersects(recordPages)
+        if !recordsNeedOrderedPass && !conflict {
+            for (kind, context) in buffered { emit(kind, context) }
+            progress(total, of: total)
+            currentStatistics.items = total
+            return true
+        }
+        resetRecordState()
+        claimExtensionPages(of: withExtensions)
+        var done: UInt64 = 0
+        reached.forEach { subpage in
+            checkRecord(subpage)
+            keep.insert(subpage)
+            done += 1
+            if done & 0xFF == 0 { progress(done, of: total) }
+            return true
+        }
+        progress(done, of: total)
+        currentStatistics.items = done
+        return true
+    }
+
+    /// Pass 2's part of pass 3, for one record it just validated: claims the record's
+    /// extension pages and checks it, findings held back for pass 3.
+    func checkRecordInPassing(_ subpage: Int, _ record: RecordView) {
+        guard !recordsNeedOrderedPass else { return }
+        for sequence in 0..<record.extensionCount {
+            let page = Int(record.extensionPage(sequence))
+            guard allocatable.contains(page), !extensionPages.contains(page) else { continue }
+            if dataPages.contains(page) || recordPages.contains(page) {
+                // Judged too early: the order of the files could change the verdict.
+                recordsNeedOrderedPass = true
+                return
+            }
+            if case .usable = extensionState(page: page, sequence: sequence, fileID: record.fileID) { extensionPages.insert(page) }
+        }
+        holdingRecordFindings = true
+        checkRecord(subpage)
+        holdingRecordFindings = false
+        keep.insert(subpage)
+    }
+
+    /// Forgets what pass 2 concluded about records, before pass 3 checks them in order.
+    private func resetRecordState() {
+        for bitmap in [\Checker.extensionPages, \.dataPages, \.sharedPages] as [ReferenceWritableKeyPath<Checker, Bitmap>] {
+            self[keyPath: bitmap] = Bitmap(count: pageCount)
+        }
+        rewrite = Bitmap(count: subpageCount)
+        keep = Bitmap(count: subpageCount)
+        fileIDHashSeen = Bitmap(count: fileIDHashSeen.count)
+        fileIDHashCollided = Bitmap(count: fileIDHashSeen.count)
+        maxFileID = 0
+        dataPageTotal = 0
+        dataByteTotal = 0
+        nestedTypeCount = [:]
+    }
+
+    /// Claims the extension pages the records in `records` can use.
+    func claimExtensionPages(of records: Bitmap) {
+        records.forEach { subpage in
+            guard let record = recordView(subpage) else { return true }
+            for sequence in 0..<record.extensionCount {
+                let page = Int(record.extensionPage(sequence))
+                guard allocatable.contains(page), !extensionPages.contains(page),
+                      case .usable = extensionState(page: page, sequence: sequence, fileID: record.fileID) else { continue }
+                extensionPages.insert(page)
+            }
+            return true
+        }
+    }
+
+    /// Checks one record and claims its data pages.
+    func checkRecord(_ subpage: Int) {
+        guard let record = recordView(subpage) else { return }
+        // Names are built only for findings: building one per file would cost more than the check.
+        func context(expected: String? = nil, actual: String? = nil) -> FindingContext {
+            FindingContext(name: Checker.display(record.name), page: UInt32(subpage >> 2), subpage: UInt32(subpage), offset: UInt64(subpage) << 14,
+                           expected: expected, actual: actual)
+        }
+        let computed = record.computedChecksum
+        if computed != record.storedChecksum {
+            emit(ArdakuFindings.recordChecksum, context(expected: Hex.format(computed, width: 8), actual: Hex.format(record.storedChecksum, width: 8)))
+            rewrite.insert(subpage)
+        }
+        if record.flags != 0 || record.reservedNonZero {
+            emit(ArdakuFindings.recordReservedBits, context())
+            rewrite.insert(subpage)
+        }
+        if record.generation > system.generation {
+            emit(ArdakuFindings.recordFromFuture, context(expected: String(system.generation), actual: String(record.generation)))
+            rewrite.insert(subpage)
+        }
+        noteFileID(record.fileID)
+        let plan = entryPlan(record, subpage: subpage, name: Checker.display(record.name), report: true)
+        if let type = Checker.nestedTypeName(record) { nestedTypeCount[type, default: 0] += 1 }
+        if plan.needsRewrite { rewrite.insert(subpage) }
+
+        var outOfRange = 0, firstOutOfRange = 0
+        var onMetadata = 0, firstOnMetadata = 0, firstMetadataKind = ""
+        var pagesClaimed: UInt64 = 0
+        forEachEntry(record, plan) { _, entry, lost in
+            switch classify(entry, lost: lost) {
+            case .data(let page):
+                if !dataPages.testAndInsert(page) { sharedPages.insert(page) }
+                pagesClaimed += 1
+            case .outOfRange(let page):
+                if outOfRange == 0 { firstOutOfRange = page }
+                outOfRange += 1
+            case .onMetadata(let page, let kind):
+                if onMetadata == 0 { firstOnMetadata = page; firstMetadataKind = kind }
+                onMetadata += 1
+            case .hole, .lostHole:
+                break
+            }
+        }
+        if outOfRange > 0 {
+            emit(ArdakuFindings.dataOutOfRange,
+                 FindingContext(name: Checker.display(record.name), page: UInt32(truncatingIfNeeded: firstOutOfRange), subpage: UInt32(subpage),
+                                detail: outOfRange == 1 ? "1 data page reference" : "\(outOfRange) data page references"))
+            rewrite.insert(subpage)
+        }
+        if onMetadata > 0 {
+            emit(ArdakuFindings.dataOnMetadata,
+                 FindingContext(name: Checker.display(record.name), page: UInt32(firstOnMetadata), subpage: UInt32(subpage), actual: firstMetadataKind,
+                                detail: onMetadata == 1 ? "1 data page reference" : "\(onMetadata) data page references"))
+            rewrite.insert(subpage)
+        }
+        dataPageTotal += pagesClaimed
+        // Lengths come from disk: a sum of hostile ones must saturate, not trap.
+        let (sum, overflow) = dataByteTotal.addingReportingOverflow(plan.finalLength)
+        dataByteTotal = overflow ? .max : sum
+    }
+}
+
+extension Checker {
+    /// "zest" or "cas" when the record's type names a nested volume, compared in place.
+    static func nestedTypeName(_ record: RecordView) -> String? {
+        let bytes = record.bytes
+        func named(_ name: [UInt8]) -> Bool {
+            for index in 0..<FileType.byteCount where bytes[0x50 + index] != (index < name.count ? name[index] : 0) { return false }
+            return true
+        }
+        if named(zestTypeName) { return "zest" }
+        if named(casTypeName) { return "cas" }
+        return nil
+    }
+
+    static let zestTypeName = Array(FileType.zest.bytes.prefix { $0 != 0 })
+    static let casTypeName = Array(FileType.cas.bytes.prefix { $0 != 0 })
+}

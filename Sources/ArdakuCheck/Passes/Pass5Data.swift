@@ -1,0 +1,118 @@
+import ArdakuFormat
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Checker {
+    /// One data page to verify.
+    struct DataJob {
+        var bytes: UnsafeRawPointer?
+        var count: Int
+        var recorded: UInt32
+        var subpage: Int
+        var ordinal: Int
+        var page: Int
+    }
+
+    /// Data pages verified per batch: 4096 pages are 256 MiB of data and 160 KiB of jobs.
+    static let dataBatch = 4096
+
+    /// The CRC-32 of a whole page of zeros, which every full hole records.
+    static let zeroPageChecksum = CRC32.checksumOfZeros(count: Geometry.pageSize)
+
+    /// Pass 5: every data page's CRC-32 (docs/FORMAT.md §8.1), on every core.
+    ///
+    /// Walks the kept files in subpage order and queues their data pages in batches; each
+    /// batch is split among the cores (`DispatchQueue.concurrentPerform`), each computing
+    /// the PCLMUL CRC-32 of its share of pages straight from the mapped image. A page whose
+    /// CRC-32 does not match is reported and kept (a repair makes the record's CRC-32 match
+    /// the bytes, so the file reads again); a hole must record the CRC-32 of its zeros.
+    func checkData() -> Bool {
+        var jobs: [DataJob] = []
+        jobs.reserveCapacity(Checker.dataBatch)
+        var done: UInt64 = 0
+        var cancelled = false
+        keep.forEach { subpage in
+            guard let record = recordView(subpage) else { return true }
+            let plan = entryPlan(record, subpage: subpage, name: "", report: false)
+            forEachEntry(record, plan) { ordinal, entry, lost in
+                let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: plan.finalLength)
+                switch classify(entry, lost: lost) {
+                case .data(let page):
+                    jobs.append(DataJob(bytes: pageBytes(page)?.baseAddress, count: count, recorded: entry.checksum,
+                                        subpage: subpage, ordinal: ordinal, page: page))
+                case .hole:
+                    let expected = count == Geometry.pageSize ? Checker.zeroPageChecksum : CRC32.checksumOfZeros(count: count)
+                    if entry.checksum != expected {
+                        emit(ArdakuFindings.holeChecksum,
+                             FindingContext(name: Checker.display(record.name), subpage: UInt32(subpage),
+                                            expected: Hex.format(expected, width: 8), actual: Hex.format(entry.checksum, width: 8),
+                                            detail: String(ordinal)))
+                        crcBad.insert(subpage)
+                    }
+                case .lostHole, .outOfRange, .onMetadata:
+                    break
+                }
+            }
+            if jobs.count >= Checker.dataBatch {
+                verify(jobs)
+                done += UInt64(jobs.count)
+                jobs.removeAll(keepingCapacity: true)
+                progress(done, of: max(dataPageTotal, done))
+                if options.isCancelled() { cancelled = true; return false }
+            }
+            return true
+        }
+        if !cancelled && !jobs.isEmpty {
+            verify(jobs)
+            done += UInt64(jobs.count)
+        }
+        progress(done, of: max(dataPageTotal, done))
+        currentStatistics.items = done
+        return !cancelled
+    }
+
+    /// Verifies one batch on every core and reports the pages that do not match, in order.
+    private func verify(_ jobs: [DataJob]) {
+        var computed = [UInt32](repeating: 0, count: jobs.count)
+        let workers = max(1, min(jobs.count, options.workers > 0 ? options.workers : Checker.processorCount))
+        jobs.withUnsafeBufferPointer { jobBuffer in
+            computed.withUnsafeMutableBufferPointer { results in
+                let shared = UncheckedSendable((jobBuffer, results))
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let (jobs, results) = shared.value
+                    var index = worker * jobs.count / workers
+                    let end = (worker + 1) * jobs.count / workers
+                    while index < end {
+                        let job = jobs[index]
+                        if let base = job.bytes {
+                            results[index] = CRC32.checksum(UnsafeRawBufferPointer(start: base, count: job.count))
+                        } else {
+                            results[index] = ~job.recorded   // unreadable: never matches
+                        }
+                        index += 1
+                    }
+                }
+            }
+        }
+        for (index, job) in jobs.enumerated() {
+            currentStatistics.bytesVerified += UInt64(job.count)
+            guard computed[index] != job.recorded else { continue }
+            crcBad.insert(job.subpage)
+            let name = recordView(job.subpage).map { Checker.display($0.name) } ?? "?"
+            emit(ArdakuFindings.dataChecksum,
+                 FindingContext(name: name, page: UInt32(job.page), subpage: UInt32(job.subpage), offset: UInt64(job.page) << 16,
+                                expected: Hex.format(job.recorded, width: 8), actual: Hex.format(computed[index], width: 8),
+                                detail: String(job.ordinal)))
+        }
+    }
+
+    static let processorCount: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+}

@@ -1,0 +1,407 @@
+import ArdakuFormat
+import ArdakuVolume
+
+/// One repair transaction over a checked volume.
+///
+/// The repair is planned from what the check recorded in the checker's bitmaps and carried
+/// out as one commit in the order of docs/FORMAT.md §12.2:
+///
+/// 1. Uncommitted and superseded records found lost become tombstones (nothing references
+///    them, so this is safe at any time).
+/// 2. Records that change (page lists, checksums, names, file ids) are written afresh, with
+///    any new extension pages and page copies, to pages free in every view; the trie is
+///    patched (or, when its structure is damaged, rebuilt) on fresh pages, copy on write.
+/// 3. The state about to be committed is checked through an overlay; if that check finds
+///    anything, nothing more is written and the repair fails with the volume as it was.
+/// 4. The bitfield gains the bits of every page the new state uses; flush.
+/// 5. Page 0 (generation + 1, the new trie, counters), flush; the backup, flush.
+/// 6. Records the commit replaced become tombstones; the bitfield becomes exactly the pages
+///    the new state uses; flush.
+final class Repairer {
+    unowned let checker: Checker
+    let store: PageStore
+    let generation: UInt64
+    var system: SystemInformationBlock
+    let allocator: RepairAllocator
+    /// New subpage of each rewritten record, by old subpage.
+    var moved: [Int: Int] = [:]
+    /// Old subpages of rewritten records: tombstoned after the commit.
+    var superseded: [Int] = []
+    /// Notes for findings, by finding index.
+    var notes: [Int: String] = [:]
+    private let sharedFirstUse: Bitmap
+    private var nextFileID: UInt64
+    private var lostAndFound: [UInt8]?
+    /// What the check of the new state found: pages used, files, largest file id.
+    private(set) var verified: (pages: Bitmap, files: Int, maxFileID: UInt64)?
+
+    init(checker: Checker) {
+        self.checker = checker
+        store = checker.store
+        // A generation read from disk may already be the largest there is: the commit then
+        // keeps it (every record stays at or below it, so none looks uncommitted).
+        generation = checker.system.generation == .max ? .max : checker.system.generation + 1
+        system = checker.system
+        sharedFirstUse = Bitmap(count: checker.pageCount)
+        nextFileID = max(checker.system.nextFileID, checker.maxFileID &+ 1)
+        let forbidden = checker.reachablePages()
+        forbidden.formUnion(checker.listedTriePages)
+        forbidden.formUnion(checker.valuePages)
+        for bitmap in [checker.garbage, checker.mismatchTargets] {
+            bitmap.forEach { forbidden.insert($0 >> 2); return true }
+        }
+        let store = checker.store
+        allocator = RepairAllocator(range: checker.allocatable, pageCount: checker.pageCount, forbidden: forbidden,
+                                    bitfieldWord: { [unowned checker] in checker.bitfieldWord($0) },
+                                    clearHeader: { (subpage: Int) throws(RepairError) -> Void in
+                                        do throws(StoreError) { try store.write([0, 0, 0, 0], to: PageIndex(UInt32(subpage >> 2)),
+                                                             at: PageOffset(UInt32((subpage & 3) * Geometry.subpageSize))) }
+                                        catch { throw .store(error) }
+                                    })
+    }
+
+    // MARK: Repairing what the check found
+
+    /// Repairs everything the check found that can be repaired, as one commit.
+    func repairAll() throws(RepairError) {
+        for subpage in checker.garbage.members { try tombstone(subpage) }
+        let tree = try openTree()
+        try placeRecords(in: tree)
+        try finishTree(tree)
+        if checker.systemFix.rewriteSystem { system.label = checker.repairedLabel }
+        try commit()
+    }
+
+    /// The trie to edit: the existing one when its structure is sound and canonical
+    /// (patched, copy on write), else a new empty one that `placeRecords` fills from the
+    /// records.
+    private func openTree() throws(RepairError) -> (tree: FileInfixTree, present: Bitmap) {
+        let present = Bitmap(count: checker.subpageCount)
+        let valid = checker.layout.allocatablePages
+        if !checker.trieStructureBroken && !checker.trieNonCanonical {
+            let tree = FileInfixTree(store: store, pageIndices: system.triePages, root: system.trieRoot, validPages: valid)
+            var removals: [[UInt8]] = []
+            do {
+                try tree.forEach(prefix: []) { name, value in
+                    let subpage = Int(value.rawValue)
+                    if keepsName(subpage, name) { present.insert(subpage) } else { removals.append(name) }
+                    return true
+                }
+                for name in removals { try tree.remove(name) }
+                return (tree, present)
+            } catch {
+                present.forEach { present.remove($0); return true }
+            }
+        }
+        return (FileInfixTree.empty(store: store, validPages: valid), present)
+    }
+
+    /// True when the trie's entry `name` → `subpage` stays as it is (its value may change).
+    private func keepsName(_ subpage: Int, _ name: [UInt8]) -> Bool {
+        guard checker.keep.contains(subpage), !checker.orphans.contains(subpage), checker.renames[subpage] == nil,
+              let record = checker.recordView(subpage) else { return false }
+        return record.name.elementsEqual(name)
+    }
+
+    /// Puts every kept record in the trie under its final name and subpage, rewriting the
+    /// records that change. Reached records first (they keep their names), then lost ones
+    /// (their own name when the trie was damaged and the name is free, else /lost+found),
+    /// then those that must be renamed.
+    private func placeRecords(in opened: (tree: FileInfixTree, present: Bitmap)) throws(RepairError) {
+        let (tree, present) = opened
+        var later: [Int] = []
+        for subpage in checker.keep.members {
+            if checker.orphans.contains(subpage) || checker.renames[subpage] != nil { later.append(subpage); continue }
+            guard let record = checker.recordView(subpage) else { throw .verification("record at subpage \(subpage) vanished") }
+            let name = record.nameBytes
+            if present.contains(subpage) {
+                if needsRewrite(subpage) { try insert(name, try rewriteRecord(subpage, name: name), into: tree) }
+            } else if try isFree(name, in: tree) {
+                try insert(name, needsRewrite(subpage) ? try rewriteRecord(subpage, name: name) : subpage, into: tree)
+            } else {
+                try relocate(subpage, record: record, tree: tree)
+            }
+        }
+        for subpage in later where checker.orphans.contains(subpage) {
+            guard let record = checker.recordView(subpage) else { continue }
+            let name = record.nameBytes
+            if checker.trieDamaged, NameRules.firstProblem(in: name) == nil, try isFree(name, in: tree) {
+                try insert(name, needsRewrite(subpage) ? try rewriteRecord(subpage, name: name) : subpage, into: tree)
+                note(subpage, "as \(Checker.display(name))")
+            } else {
+                try relocate(subpage, record: record, tree: tree)
+            }
+        }
+        for subpage in later where !checker.orphans.contains(subpage) {
+            guard let record = checker.recordView(subpage) else { continue }
+            try relocate(subpage, record: record, tree: tree)
+        }
+    }
+
+    private func needsRewrite(_ subpage: Int) -> Bool {
+        checker.rewrite.contains(subpage) || checker.crcBad.contains(subpage) || checker.newIDNeeded.contains(subpage)
+    }
+
+    /// Moves a record under /lost+found: its own name below it when that is valid and free,
+    /// else `#<file id>`.
+    private func relocate(_ subpage: Int, record: RecordView, tree: FileInfixTree) throws(RepairError) {
+        let directory = try lostAndFoundDirectory(tree)
+        let recorded = record.nameBytes
+        var choices: [[UInt8]] = []
+        if NameRules.firstProblem(in: recorded) == nil { choices.append(directory + recorded) }
+        let id = Array("#\(record.fileID)".utf8)
+        choices.append(directory + [UInt8(ascii: "/")] + id)
+        for suffix in 2...1000 { choices.append(directory + [UInt8(ascii: "/")] + id + Array(".\(suffix)".utf8)) }
+        for name in choices where name.count <= Limits.maxNameBytes && NameRules.firstProblem(in: name) == nil {
+            if try isFree(name, in: tree) {
+                try insert(name, try rewriteRecord(subpage, name: name), into: tree)
+                note(subpage, "as \(Checker.display(name))")
+                return
+            }
+        }
+        throw .noName(Checker.display(recorded))
+    }
+
+    /// "/lost+found", or "/lost+found.2", ... when a file already has that name.
+    private func lostAndFoundDirectory(_ tree: FileInfixTree) throws(RepairError) -> [UInt8] {
+        if let lostAndFound { return lostAndFound }
+        var candidate = Array("/lost+found".utf8)
+        var suffix = 2
+        while try lookup(candidate, in: tree) != nil {
+            candidate = Array("/lost+found.\(suffix)".utf8)
+            suffix += 1
+        }
+        lostAndFound = candidate
+        return candidate
+    }
+
+    private func note(_ subpage: Int, _ text: String) {
+        if let index = checker.noteFindings[subpage] { notes[index] = text }
+    }
+
+    // MARK: Trie helpers
+
+    private func lookup(_ name: [UInt8], in tree: FileInfixTree) throws(RepairError) -> SubpageIndex? {
+        do { return try tree.lookup(name) } catch { throw .volume(error) }
+    }
+
+    /// True when `name` can be added: no file has it, no leading part of it is a file, and
+    /// no name lies below it.
+    private func isFree(_ name: [UInt8], in tree: FileInfixTree) throws(RepairError) -> Bool {
+        guard try lookup(name, in: tree) == nil else { return false }
+        for (index, byte) in name.enumerated() where byte == UInt8(ascii: "/") && index > 0 {
+            if try lookup(Array(name[..<index]), in: tree) != nil { return false }
+        }
+        do { return try !tree.hasEntries(withPrefix: name + [UInt8(ascii: "/")]) } catch { throw .volume(error) }
+    }
+
+    private func insert(_ name: [UInt8], _ subpage: Int, into tree: FileInfixTree) throws(RepairError) {
+        do { try tree.insert(name, SubpageIndex(UInt32(subpage))) } catch { throw .volume(error) }
+    }
+
+    /// Writes the changed trie pages to fresh pages and records the trie in the new block.
+    private func finishTree(_ opened: (tree: FileInfixTree, present: Bitmap)) throws(RepairError) {
+        let tree = opened.tree
+        let allocator = self.allocator
+        do {
+            _ = try tree.writeChangedPages(generation: generation) { () throws(VolumeError) -> PageIndex in
+                do { return PageIndex(UInt32(try allocator.page())) } catch { throw .noSpace(neededPages: 1, freePages: 0) }
+            }
+        } catch {
+            if case .noSpace = error { throw .noSpace }
+            throw .volume(error)
+        }
+        system.triePages = tree.pageIndices
+        system.trieRoot = tree.root
+    }
+
+    // MARK: Records
+
+    /// Writes a new copy of the record at `subpage` under `name`, with its page list
+    /// repaired: lost and invalid references become holes, pages shared with another file
+    /// are copied (the first user keeps the original), CRC-32s are made to match the bytes
+    /// when pass 5 found a mismatch or the length was cut, a new file id when another file
+    /// has this one. `content` replaces the page list (nested volume repairs).
+    func rewriteRecord(_ subpage: Int, name: [UInt8], content: (entries: [PageEntry], length: UInt64)? = nil) throws(RepairError) -> Int {
+        guard let bytes = checker.subpageBytes(subpage), case .success(let view) = RecordView.read(bytes) else {
+            throw .verification("record at subpage \(subpage) cannot be read again")
+        }
+        let old: FileRecord
+        do { old = try FileRecord.decode(bytes, subpage: SubpageIndex(UInt32(subpage)), verifyChecksum: false) }
+        catch { throw .record(subpage: subpage, error) }
+        let plan = checker.entryPlan(view, subpage: subpage, name: "", report: false)
+        var entries: [PageEntry] = []
+        var length = plan.finalLength
+        if let content {
+            entries = content.entries
+            length = content.length
+        } else {
+            var listed: [(PageEntry, EntryKind)] = []
+            listed.reserveCapacity(plan.finalCount)
+            checker.forEachEntry(view, plan) { _, entry, lost in listed.append((entry, checker.classify(entry, lost: lost))) }
+            let verify = checker.crcBad.contains(subpage) || plan.lengthCut
+            entries.reserveCapacity(listed.count)
+            for (ordinal, (entry, kind)) in listed.enumerated() {
+                let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: length)
+                guard case .data(let page) = kind else {
+                    entries.append(.hole(bytesInPage: count))
+                    continue
+                }
+                var target = page
+                if checker.sharedPages.contains(page) && !sharedFirstUse.testAndInsert(page) {
+                    target = try allocator.page()
+                    guard let source = checker.pageBytes(page) else { throw .verification("page \(page) cannot be read") }
+                    try write(source, to: target)
+                }
+                var checksum = entry.checksum
+                if verify, let data = checker.pageBytes(page) {
+                    checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: data[0..<count]))
+                }
+                entries.append(PageEntry(page: PageIndex(UInt32(target)), checksum: checksum))
+            }
+        }
+        var fileID = old.fileID
+        if checker.newIDNeeded.contains(subpage) {
+            fileID = nextFileID
+            nextFileID &+= 1
+            note(subpage, "(file id \(fileID))")
+        }
+        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: old.tags.count)
+        var extensionPages: [PageIndex] = []
+        for sequence in 0..<extensionCount {
+            let start = inlineCount + sequence * Limits.entriesPerExtensionPage
+            let chunk = Array(entries[start..<min(entries.count, start + Limits.entriesPerExtensionPage)])
+            if fileID == old.fileID, inlineCount == view.inlineCount, sequence < plan.extensions.count,
+               case .valid(let existing) = plan.extensions[sequence], existing.reserved == 0,
+               existing.computedChecksum == existing.storedChecksum, existing.entryCount == chunk.count,
+               chunk.indices.allSatisfy({ existing.entry($0) == chunk[$0] }) {
+                extensionPages.append(PageIndex(UInt32(view.extensionPage(sequence))))
+                continue
+            }
+            let page = try allocator.page()
+            try write(ExtensionPage(sequence: UInt32(sequence), fileID: fileID, entries: chunk).encode(), to: page)
+            extensionPages.append(PageIndex(UInt32(page)))
+        }
+        let record = FileRecord(volumeUUID: system.uuid, generation: generation, fileID: fileID, name: name, type: old.type,
+                                byteLength: length, modificationTime: old.modificationTime,
+                                dataPageCount: UInt32(entries.count), tags: old.tags, extensionPages: extensionPages,
+                                inlineEntries: Array(entries[0..<inlineCount]))
+        let target = try allocator.recordSubpage()
+        try write(record.encode(), toSubpage: target)
+        moved[subpage] = target
+        superseded.append(subpage)
+        return target
+    }
+
+    /// How many entries go inline and how many extension pages hold the rest (the volume
+    /// library's layout: inline first, then as few extension pages as needed).
+    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int) throws(RepairError) -> (inline: Int, extensionPages: Int) {
+        if pageCount <= FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
+            return (pageCount, 0)
+        }
+        for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
+            let inline = FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
+            if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
+                let rest = pageCount - inline
+                return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
+            }
+        }
+        throw .noSpace
+    }
+
+    /// Makes the record at `subpage` a tombstone (its fields kept, this commit's generation),
+    /// or clears its header when it does not decode.
+    private func tombstone(_ subpage: Int) throws(RepairError) {
+        try write(tombstoneBytes(subpage), toSubpage: subpage)
+    }
+
+    private func tombstoneBytes(_ subpage: Int) -> [UInt8] {
+        guard let raw = checker.subpageBytes(subpage),
+              var record = try? FileRecord.decode(raw, subpage: SubpageIndex(UInt32(subpage)), verifyChecksum: false) else {
+            return [0, 0, 0, 0]
+        }
+        record.isTombstone = true
+        record.generation = generation
+        return record.encode()
+    }
+
+    // MARK: Writing
+
+    func write(_ bytes: [UInt8], to page: Int, at offset: Int = 0) throws(RepairError) {
+        do { try store.write(bytes, to: PageIndex(UInt32(page)), at: PageOffset(UInt32(offset))) } catch { throw .store(error) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, to page: Int) throws(RepairError) {
+        do { try store.write(bytes, to: PageIndex(UInt32(page)), at: PageOffset(0)) } catch { throw .store(error) }
+    }
+
+    func write(_ bytes: [UInt8], toSubpage subpage: Int) throws(RepairError) {
+        try write(bytes, to: subpage >> 2, at: (subpage & 3) * Geometry.subpageSize)
+    }
+
+    private func flush() throws(RepairError) {
+        do { try store.flush() } catch { throw .store(error) }
+    }
+
+    // MARK: Commit
+
+    /// Steps 3 to 6: verify the new state, then bitfield, page 0, backup, tombstones.
+    func commit() throws(RepairError) {
+        system.generation = generation
+        system.copy = .primary
+        let overlay = OverlayPageStore(base: store)
+        overlay.replace(0, with: system.asCopy(.primary).encode())
+        overlay.replace(checker.layout.backupPage.rawValue, with: system.asCopy(.backup).encode())
+        for subpage in superseded {
+            let bytes = tombstoneBytes(subpage)
+            do { try overlay.patch(UInt32(subpage >> 2), at: (subpage & 3) * Geometry.subpageSize, with: bytes) }
+            catch { throw .store(error) }
+        }
+        var options = CheckOptions(repair: .none, force: true, verifyData: false)
+        options.findingLimit = 64
+        let verifier = Checker(store: overlay, options: options)
+        let result = verifier.run()
+        if let fatal = result.fatal { throw .verification(fatal) }
+        if let problem = result.findings.first(where: { $0.severity >= .warning && $0.pass != .bitfield }) {
+            throw .verification(problem.description)
+        }
+        let pages = verifier.reachablePages()
+        verified = (pages, verifier.keep.cardinality, verifier.maxFileID)
+        system.usedPageCount = UInt32(pages.cardinality)
+        system.fileCount = UInt32(verifier.keep.cardinality)
+        system.nextFileID = max(nextFileID, verifier.maxFileID &+ 1)
+
+        try writeBitfield(pages, keepingOldBits: true)
+        try flush()
+        try write(system.asCopy(.primary).encode(), to: 0)
+        try flush()
+        try write(system.asCopy(.backup).encode(), to: Int(checker.layout.backupPage.rawValue))
+        try flush()
+        // The commit has happened. Free what it replaced.
+        for subpage in superseded { try tombstone(subpage) }
+        try writeBitfield(pages, keepingOldBits: false)
+        try flush()
+    }
+
+    /// Writes the bitfield pages whose bits differ from `pages` (plus, before the commit,
+    /// every bit already set: a page the old state uses must stay marked until page 0 no
+    /// longer references it). Bits past the end of the volume are cleared.
+    private func writeBitfield(_ pages: Bitmap, keepingOldBits: Bool) throws(RepairError) {
+        let pageCount = checker.pageCount
+        let wordsPerBitfieldPage = Int(Limits.pagesPerBitfieldPage) / 64
+        for ordinal in 0..<checker.layout.bitfieldPageCount {
+            var writer = ByteWriter(capacity: Geometry.pageSize)
+            var changed = false
+            for index in 0..<wordsPerBitfieldPage {
+                let word = ordinal * wordsPerBitfieldPage + index
+                let onDisk = checker.bitfieldWord(word)
+                let first = word * 64
+                let valid: UInt64 = first + 64 <= pageCount ? ~0 : first >= pageCount ? 0 : (1 << UInt64(pageCount - first)) - 1
+                let wanted = (pages.word(word) | (keepingOldBits ? onDisk : 0)) & valid
+                if wanted != onDisk { changed = true }
+                writer.writeUInt64(wanted)
+            }
+            if changed { try write(writer.bytes, to: 1 + ordinal) }
+        }
+    }
+}

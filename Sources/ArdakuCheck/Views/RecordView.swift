@@ -1,0 +1,134 @@
+import ArdakuFormat
+
+/// A file-metadata record read in place from its subpage (docs/FORMAT.md §7).
+///
+/// `read` validates what decoding needs (magic, used_length, every count against its
+/// limit, and that used_length is exactly where the counts put the end), exactly as
+/// `FileRecord.decode` does, but without copying the name, tags or entries; the checker
+/// reads them where they lie. The checksum is judged separately (`checksumMatches`), so
+/// that a record whose CRC fails can still be examined and, when everything else holds,
+/// kept.
+struct RecordView {
+    let bytes: UnsafeRawBufferPointer
+    let magic: UInt32
+    let storedChecksum: UInt32
+    let usedLength: Int
+    let flags: UInt32
+    let generation: UInt64
+    let fileID: UInt64
+    let byteLength: UInt64
+    let modificationTime: UInt64
+    let dataPageCount: UInt32
+    let extensionCount: Int
+    let inlineCount: Int
+    let nameLength: Int
+    let tagCount: Int
+    let reservedNonZero: Bool
+
+    static let uuidOffset = 0x10
+    static let generationOffset = 0x20
+    static let fileIDOffset = 0x28
+
+    var isTombstone: Bool { magic == FileRecord.tombstoneMagic }
+    var nameOffset: Int { FileRecord.headerSize }
+    var tagsOffset: Int { FileRecord.headerSize + (nameLength + 3) & ~3 }
+    var extensionListOffset: Int { tagsOffset + 4 * tagCount }
+    var inlineOffset: Int { extensionListOffset + 4 * extensionCount }
+
+    /// Reads the record in `bytes` (one 16 KiB subpage); the error says what is wrong.
+    static func read(_ bytes: UnsafeRawBufferPointer) -> Result<RecordView, RecordProblem> {
+        guard bytes.count >= Geometry.subpageSize,
+              let magic = ByteReader.uint32(in: bytes, at: 0),
+              let stored = ByteReader.uint32(in: bytes, at: 4),
+              let used = ByteReader.uint32(in: bytes, at: 8),
+              let flags = ByteReader.uint32(in: bytes, at: 0x0C),
+              let generation = ByteReader.uint64(in: bytes, at: 0x20),
+              let fileID = ByteReader.uint64(in: bytes, at: 0x28),
+              let byteLength = ByteReader.uint64(in: bytes, at: 0x30),
+              let mtime = ByteReader.uint64(in: bytes, at: 0x38),
+              let pages = ByteReader.uint32(in: bytes, at: 0x40),
+              let extensions = ByteReader.uint32(in: bytes, at: 0x44),
+              let inline = ByteReader.uint32(in: bytes, at: 0x48),
+              let nameLength = ByteReader.uint16(in: bytes, at: 0x4C),
+              let tagCount = ByteReader.uint16(in: bytes, at: 0x4E),
+              let reservedLow = ByteReader.uint64(in: bytes, at: 0x70),
+              let reservedHigh = ByteReader.uint64(in: bytes, at: 0x78) else {
+            return .failure(.truncated)
+        }
+        guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else { return .failure(.badMagic(magic)) }
+        let usedLength = Int(used)
+        guard usedLength >= FileRecord.headerSize, usedLength <= Geometry.subpageSize else {
+            return .failure(.fieldOutOfRange("used_length", UInt64(used)))
+        }
+        guard (1...Limits.maxNameBytes).contains(Int(nameLength)) else {
+            return .failure(.fieldOutOfRange("name_length", UInt64(nameLength)))
+        }
+        guard Int(tagCount) <= Limits.maxTagsPerFile else { return .failure(.fieldOutOfRange("tag_count", UInt64(tagCount))) }
+        guard extensions <= UInt32(Limits.maxExtensionPagesPerRecord) else {
+            return .failure(.fieldOutOfRange("extension_page_count", UInt64(extensions)))
+        }
+        guard inline <= UInt32(Geometry.subpageSize) else { return .failure(.fieldOutOfRange("inline_entry_count", UInt64(inline))) }
+        // Every count is bounded now, so the sum cannot overflow.
+        let end = FileRecord.headerSize + (Int(nameLength) + 3) & ~3 + 4 * Int(tagCount) + 4 * Int(extensions) + 8 * Int(inline)
+        guard end == usedLength else { return .failure(.lengthMismatch(usedLength: usedLength, countsEnd: end)) }
+        guard inline <= pages, extensions > 0 || inline == pages else {
+            return .failure(.entriesCannotList(inline: Int(inline), extensions: Int(extensions), pages: pages))
+        }
+        return .success(RecordView(bytes: bytes, magic: magic, storedChecksum: stored, usedLength: usedLength, flags: flags,
+                                   generation: generation, fileID: fileID, byteLength: byteLength,
+                                   modificationTime: mtime, dataPageCount: pages, extensionCount: Int(extensions),
+                                   inlineCount: Int(inline), nameLength: Int(nameLength), tagCount: Int(tagCount),
+                                   reservedNonZero: reservedLow != 0 || reservedHigh != 0))
+    }
+
+    /// The CRC-32 of bytes 0x0008..<used_length.
+    var computedChecksum: UInt32 { FileRecord.checksum(bytes, usedLength: usedLength) }
+    var checksumMatches: Bool { computedChecksum == storedChecksum }
+
+    /// The name, in place.
+    var name: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[nameOffset..<(nameOffset + nameLength)]) }
+    var nameBytes: [UInt8] { Array(name) }
+
+    func uuidMatches(_ uuid: VolumeUUID) -> Bool {
+        for index in 0..<16 where bytes[Self.uuidOffset + index] != uuid.bytes[index] { return false }
+        return true
+    }
+
+    /// Page index of extension page `sequence`.
+    func extensionPage(_ sequence: Int) -> UInt32 {
+        ByteReader.uint32(in: bytes, at: extensionListOffset + 4 * sequence) ?? 0
+    }
+
+    /// Inline entry `index`.
+    func inlineEntry(_ index: Int) -> PageEntry {
+        let at = inlineOffset + 8 * index
+        return PageEntry(page: PageIndex(ByteReader.uint32(in: bytes, at: at) ?? 0), checksum: ByteReader.uint32(in: bytes, at: at + 4) ?? 0)
+    }
+
+    /// True when the name equals `other`'s first `count` bytes.
+    func nameEquals(_ other: UnsafeBufferPointer<UInt8>, count: Int) -> Bool {
+        guard count == nameLength else { return false }
+        for index in 0..<count where bytes[nameOffset + index] != other[index] { return false }
+        return true
+    }
+}
+
+/// Why a subpage does not hold a decodable record.
+enum RecordProblem: Error, CustomStringConvertible {
+    case truncated
+    case badMagic(UInt32)
+    case fieldOutOfRange(String, UInt64)
+    case lengthMismatch(usedLength: Int, countsEnd: Int)
+    case entriesCannotList(inline: Int, extensions: Int, pages: UInt32)
+
+    var description: String {
+        switch self {
+        case .truncated: return "truncated"
+        case let .badMagic(magic): return "magic \(Hex.format(magic, width: 8))"
+        case let .fieldOutOfRange(field, value): return "\(field) is \(value)"
+        case let .lengthMismatch(used, end): return "used_length is \(used) but the counts put the end at \(end)"
+        case let .entriesCannotList(inline, extensions, pages):
+            return "inline_entry_count \(inline) and extension_page_count \(extensions) cannot list \(pages) data pages"
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import ArdakuFormat
+
+/// A metadata record read as it is (docs/FORMAT.md §7): its fields, and the lists it
+/// holds, with every count clamped to its limit and to the 16 KiB of the subpage.
+struct RecordContents {
+    enum Kind: Equatable { case live, tombstone, free, notARecord }
+
+    var subpage: UInt32
+    var kind: Kind
+    var view: StructureView
+    var name: [UInt8]
+    var fileID: UInt64
+    var byteLength: UInt64
+    var dataPageCount: UInt64
+    var extensionPages: [UInt32]
+    var inlineEntries: [PageEntry]
+}
+
+/// An extension page read as it is (docs/FORMAT.md §8.2).
+struct ExtensionContents {
+    var page: UInt32
+    var view: StructureView
+    var entries: [PageEntry]
+}
+
+enum RecordFields {
+    /// Inline entries a record can hold at most: the subpage after the fixed header.
+    static let maxInlineEntries = (Geometry.subpageSize - FileRecord.headerSize) / PageEntry.encodedSize
+
+    /// - Parameters:
+    ///   - bytes: the 16 KiB of the subpage.
+    ///   - expectedName: the name the trie files this record under, to compare.
+    ///   - entryRows: one row per tag, extension page and inline entry (the annotated hex view).
+    static func record(_ bytes: UnsafeRawBufferPointer, subpage: UInt32, scan: VolumeScan?, expectedName: [UInt8]?,
+                       entryRows: Bool = false) -> RecordContents {
+        let layout = FileRecord.layout
+        func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
+        var f = FieldBuilder(bytes: bytes, origin: UInt64(subpage) << 14)
+        let location = "subpage \(subpage) (page \(subpage >> 2), slot \(subpage & 3))"
+        let magic = UInt32(truncatingIfNeeded: f.u32(0))
+        let kind: RecordContents.Kind = magic == FileRecord.magic ? .live : magic == FileRecord.tombstoneMagic ? .tombstone
+            : magic == 0 ? .free : .notARecord
+        f.addMagic(0x00, meaning: meaning("magic"), expected: FileRecord.magic, alternatives: [FileRecord.tombstoneMagic: "tombstone"])
+
+        let usedLength = Int(f.u32(0x08))
+        let coveredEnd = min(max(usedLength, 8), Geometry.subpageSize)
+        f.addChecksum(0x04, meaning: meaning("checksum"), computed: FileRecord.checksum(bytes, usedLength: coveredEnd))
+
+        let nameLength = Int(f.u16(0x4C))
+        let tagCount = Int(f.u16(0x4E))
+        let extensionCount = Int(f.u32(0x44))
+        let inlineCount = Int(min(f.u32(0x48), UInt64(maxInlineEntries)))
+        let clampedName = min(nameLength, Limits.maxNameBytes)
+        let clampedTags = min(tagCount, Limits.maxTagsPerFile)
+        let clampedExtensions = min(extensionCount, Limits.maxExtensionPagesPerRecord)
+        let tagsOffset = FileRecord.headerSize + (clampedName + 3) & ~3
+        let extensionsOffset = tagsOffset + 4 * clampedTags
+        let entriesOffset = extensionsOffset + 4 * clampedExtensions
+        let expectedEnd = entriesOffset + PageEntry.encodedSize * inlineCount
+        var usedCheck: FieldCheck?
+        if usedLength < FileRecord.headerSize || usedLength > Geometry.subpageSize {
+            usedCheck = .invalid("allowed \(Hex.format(FileRecord.headerSize, width: 4))...\(Hex.format(Geometry.subpageSize, width: 4))")
+        } else if usedLength != expectedEnd {
+            usedCheck = .invalid("the counts put the end at \(Hex.format(expectedEnd, width: 4))")
+        }
+        f.add("used_length", 0x08, 4, meaning: meaning("used_length"), display: Hex.format(usedLength, width: 4), check: usedCheck)
+        f.addReserved("flags", 0x0C, 4)
+        let uuid = VolumeUUID(bytes: Array(f.slice(0x10, 16)))
+        var uuidCheck: FieldCheck?
+        if let volumeUUID = scan?.system?.uuid, volumeUUID != uuid { uuidCheck = .invalid("the volume's UUID is \(volumeUUID)") }
+        f.add("volume_uuid", 0x10, 16, meaning: meaning("volume_uuid"), value: .text(uuid.description), display: uuid.description,
+              check: uuidCheck)
+        let generation = f.u64(0x20)
+        var generationCheck: FieldCheck?
+        if let scan, scan.system != nil, generation > scan.generation {
+            generationCheck = .invalid("newer than page 0's generation \(scan.generation)")
+        }
+        f.add("generation", 0x20, 8, meaning: meaning("generation"), check: generationCheck)
+        let fileID = f.u64(0x28)
+        f.add("file_id", 0x28, 8, meaning: meaning("file_id"))
+        let byteLength = f.u64(0x30)
+        f.add("byte_length", 0x30, 8, meaning: meaning("byte_length"))
+        let mtime = f.u64(0x38)
+        f.add("modification_time", 0x38, 8, meaning: meaning("modification_time"), display: "\(TextFormat.utc(mtime)) (\(mtime))")
+        let dataPageCount = f.u32(0x40)
+        let expectedPages = PageEntry.pageCount(forLength: byteLength)
+        f.add("data_page_count", 0x40, 4, meaning: meaning("data_page_count"),
+              check: dataPageCount == expectedPages ? nil : .invalid("byte_length \(byteLength) needs \(expectedPages)"))
+        f.add("extension_page_count", 0x44, 4, meaning: meaning("extension_page_count"),
+              check: extensionCount <= Limits.maxExtensionPagesPerRecord ? nil : .invalid("allowed 0...\(Limits.maxExtensionPagesPerRecord)"))
+        let storedInline = f.u32(0x48)
+        var inlineCheck: FieldCheck?
+        if storedInline > dataPageCount {
+            inlineCheck = .invalid("more than data_page_count")
+        } else if extensionCount == 0 && storedInline != dataPageCount {
+            inlineCheck = .invalid("without extension pages it must equal data_page_count \(dataPageCount)")
+        }
+        f.add("inline_entry_count", 0x48, 4, meaning: meaning("inline_entry_count"), check: inlineCheck)
+        f.add("name_length", 0x4C, 2, meaning: meaning("name_length"),
+              check: (1...Limits.maxNameBytes).contains(nameLength) ? nil : .invalid("allowed 1...\(Limits.maxNameBytes)"))
+        f.add("tag_count", 0x4E, 2, meaning: meaning("tag_count"),
+              check: tagCount <= Limits.maxTagsPerFile ? nil : .invalid("allowed 0...\(Limits.maxTagsPerFile)"))
+        let type = FileType(bytes: Array(f.slice(0x50, FileType.byteCount)))
+        f.add("type", 0x50, FileType.byteCount, meaning: meaning("type"), value: .text(type.description), display: type.description)
+        f.addReserved("reserved", 0x70, 16)
+
+        let name = Array(f.slice(FileRecord.headerSize, clampedName))
+        var nameCheck: FieldCheck?
+        if let expectedName, expectedName != name {
+            nameCheck = .invalid("the trie files it as \(TextFormat.escaped(expectedName))")
+        } else if (try? FileName(bytes: name)) == nil {
+            nameCheck = .invalid("not a valid file name")
+        }
+        f.add("name", FileRecord.headerSize, name.count, meaning: "the file's full name",
+              value: .text(String(decoding: name, as: UTF8.self)), display: TextFormat.escaped(name), check: nameCheck)
+        if tagsOffset > FileRecord.headerSize + name.count {
+            f.addReserved("padding", FileRecord.headerSize + name.count, tagsOffset - FileRecord.headerSize - name.count,
+                          meaning: "zeros up to a multiple of 4")
+        }
+        let tags = (0..<clampedTags).compactMap { f.integer(at: tagsOffset + 4 * $0, size: 4) }
+        let extensionPages = (0..<clampedExtensions).compactMap { f.integer(at: extensionsOffset + 4 * $0, size: 4) }.map { UInt32($0) }
+        var inlineEntries: [PageEntry] = []
+        inlineEntries.reserveCapacity(inlineCount)
+        for index in 0..<inlineCount {
+            guard let page = f.integer(at: entriesOffset + 8 * index, size: 4),
+                  let crc = f.integer(at: entriesOffset + 8 * index + 4, size: 4) else { break }
+            inlineEntries.append(PageEntry(page: PageIndex(UInt32(page)), checksum: UInt32(crc)))
+        }
+        if entryRows {
+            for (index, tag) in tags.enumerated() {
+                f.add("tags[\(index)]", tagsOffset + 4 * index, 4, meaning: "tag value", display: "\(tag) (\(TextFormat.hex(tag, bytes: 4)))")
+            }
+            for (index, page) in extensionPages.enumerated() {
+                f.add("extension_pages[\(index)]", extensionsOffset + 4 * index, 4, meaning: "extension page \(index)",
+                      display: "page \(page)")
+            }
+            for (index, entry) in inlineEntries.enumerated() {
+                f.add("inline_entries[\(index)]", entriesOffset + 8 * index, 8, meaning: "data page \(index): page, CRC-32",
+                      value: .numbers([UInt64(entry.page.rawValue), UInt64(entry.checksum)]),
+                      display: "\(entry.isHole ? "hole" : "page \(entry.page.rawValue)"), crc \(Hex.format(entry.checksum, width: 8))")
+            }
+        } else {
+            f.add("tags", tagsOffset, 4 * tags.count, meaning: "u32 tag values", value: .numbers(tags),
+                  display: tags.isEmpty ? "<none>" : tags.map(String.init).joined(separator: " "))
+            f.add("extension_pages", extensionsOffset, 4 * extensionPages.count, meaning: "page index of each extension page",
+                  value: .numbers(extensionPages.map(UInt64.init)),
+                  display: extensionPages.isEmpty ? "<none>" : extensionPages.map(String.init).joined(separator: " "))
+            f.add("inline_entries", entriesOffset, 8 * inlineEntries.count, meaning: "(page, CRC-32) of data pages 0..<I", value: .bytes,
+                  display: TextFormat.count(UInt64(inlineEntries.count), "entry", "entries"))
+        }
+
+        var problems: [String] = []
+        switch kind {
+        case .free: problems.append("free subpage: the magic is zero")
+        case .notARecord: problems.append("not a record: the magic is \(TextFormat.magicText(magic))")
+        case .live, .tombstone:
+            do { _ = try FileRecord.decode(bytes, subpage: SubpageIndex(subpage), verifyChecksum: true) }
+            catch { problems.append("does not decode: \(error.reason)") }
+            if kind == .tombstone { problems.append("tombstone: the record of a deleted or superseded file") }
+        }
+        let view = StructureView(kind: FileRecord.structureName, location: location, offset: UInt64(subpage) << 14,
+                                 size: Geometry.subpageSize, fields: f.rows, problems: problems)
+        return RecordContents(subpage: subpage, kind: kind, view: view, name: name, fileID: fileID, byteLength: byteLength,
+                              dataPageCount: dataPageCount, extensionPages: extensionPages, inlineEntries: inlineEntries)
+    }
+
+    /// An extension page: its header, and its entries (as many as the page holds, at most 8188).
+    static func extensionPage(_ bytes: UnsafeRawBufferPointer, page: UInt32, sequence: Int?, fileID: UInt64?,
+                              entryRows: Bool = false) -> ExtensionContents {
+        let layout = ExtensionPage.layout
+        func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
+        var f = FieldBuilder(bytes: bytes, origin: UInt64(page) << 16)
+        f.addMagic(0x00, meaning: meaning("magic"), expected: ExtensionPage.magic)
+        f.addChecksum(0x04, meaning: meaning("checksum"), computed: ExtensionPage.checksum(bytes))
+        let storedSequence = f.u32(0x08)
+        f.add("sequence", 0x08, 4, meaning: meaning("sequence"),
+              check: sequence.map { UInt64($0) == storedSequence ? nil : FieldCheck.invalid("the record lists it as number \($0)") } ?? nil)
+        let count = f.u32(0x0C)
+        f.add("entry_count", 0x0C, 4, meaning: meaning("entry_count"),
+              check: (1...UInt64(Limits.entriesPerExtensionPage)).contains(count) ? nil : .invalid("allowed 1...\(Limits.entriesPerExtensionPage)"))
+        let storedFileID = f.u64(0x10)
+        f.add("file_id", 0x10, 8, meaning: meaning("file_id"),
+              check: fileID.map { $0 == storedFileID ? nil : FieldCheck.invalid("the record's file_id is \($0)") } ?? nil)
+        f.addReserved("reserved", 0x18, 8)
+        let clamped = Int(min(count, UInt64(Limits.entriesPerExtensionPage)))
+        var entries: [PageEntry] = []
+        entries.reserveCapacity(clamped)
+        for index in 0..<clamped {
+            let offset = ExtensionPage.headerSize + 8 * index
+            entries.append(PageEntry(page: PageIndex(UInt32(f.u32(offset))), checksum: UInt32(f.u32(offset + 4))))
+        }
+        if entryRows {
+            for (index, entry) in entries.enumerated() {
+                f.add("entries[\(index)]", ExtensionPage.headerSize + 8 * index, 8, meaning: "page entry: page, CRC-32",
+                      value: .numbers([UInt64(entry.page.rawValue), UInt64(entry.checksum)]),
+                      display: "\(entry.isHole ? "hole" : "page \(entry.page.rawValue)"), crc \(Hex.format(entry.checksum, width: 8))")
+            }
+        } else {
+            f.add("entries", ExtensionPage.headerSize, 8 * entries.count, meaning: meaning("entries"), value: .bytes,
+                  display: TextFormat.count(UInt64(entries.count), "entry", "entries"))
+        }
+        let tail = ExtensionPage.headerSize + 8 * entries.count
+        if tail < Geometry.pageSize {
+            f.addReserved("(tail)", tail, Geometry.pageSize - tail, meaning: "zero to the end of the page")
+        }
+        var problems: [String] = []
+        do { _ = try ExtensionPage.decode(bytes, page: PageIndex(page), verifyChecksum: true) }
+        catch { problems.append("does not decode: \(error.reason)") }
+        let view = StructureView(kind: ExtensionPage.structureName, location: "page \(page)" + (sequence.map { ", number \($0)" } ?? ""),
+                                 offset: UInt64(page) << 16, size: Geometry.pageSize, fields: f.rows, problems: problems)
+        return ExtensionContents(page: page, view: view, entries: entries)
+    }
+}

@@ -1,0 +1,74 @@
+import ArdakuFormat
+import CArdakuSys
+import Glibc
+import SystemPackage
+
+/// Every byte of an image file or block device, mapped read-only: what `dumpfs` reads.
+///
+/// Unlike `MappedImage`, which maps whole 64 KiB pages only (the rest is not part of the
+/// volume), this maps the exact length, so a forensic view can show a truncated image's
+/// last partial page. It never writes and never changes the file.
+public final class ReadOnlyMapping {
+    public let path: String
+    public let isBlockDevice: Bool
+    /// Size of the file or device in bytes; `bytes.count` is the same.
+    public let byteCount: UInt64
+    /// The mapped bytes; empty for an empty file. Valid while this object lives.
+    public let bytes: UnsafeRawBufferPointer
+
+    /// Opens `path` read-only and maps all of it.
+    /// - Throws: `StoreError.system` naming the failed call (open, fstat, ioctl, mmap) with
+    ///   its errno; `.outOfRange` for a path that is neither a regular file nor a block
+    ///   device, or larger than the address space.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
+        } catch { throw SystemCalls.storeError("open", error) }
+        defer { try? descriptor.close() }
+        let info: PathInfo
+        switch SystemCalls.pathInfo(descriptor: descriptor) {
+        case .success(let value): info = value
+        case .failure(let error): throw SystemCalls.storeError("fstat", error)
+        }
+        switch info.kind {
+        case .blockDevice:
+            var size: UInt64 = 0
+            let rc = ardaku_block_device_size(descriptor.rawValue, &size)
+            guard rc == 0 else { throw .system(operation: "ioctl BLKGETSIZE64", errno: -rc, offset: nil) }
+            byteCount = size
+            isBlockDevice = true
+        case .regularFile:
+            byteCount = info.size
+            isBlockDevice = false
+        case .directory:
+            throw .system(operation: "open", errno: EISDIR, offset: nil)
+        case .other:
+            throw .system(operation: "open (not a regular file or block device)", errno: EINVAL, offset: nil)
+        }
+        guard byteCount <= UInt64(Int.max) else { throw .outOfRange(offset: 0, count: byteCount, size: UInt64(Int.max)) }
+        guard byteCount > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        // The mapping outlives the descriptor: closing it does not unmap.
+        guard let base = mmap(nil, Int(byteCount), PROT_READ, MAP_SHARED, descriptor.rawValue, 0), base != MAP_FAILED else {
+            throw .system(operation: "mmap", errno: errno, offset: nil)
+        }
+        bytes = UnsafeRawBufferPointer(start: base, count: Int(byteCount))
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+
+    /// Tells the kernel `range` will be read once, front to back (read-ahead, early reclaim).
+    public func adviseSequential(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        // madvise wants a start aligned to the system page.
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = range.lowerBound - range.lowerBound % max(pageSize, 1)
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_SEQUENTIAL)
+    }
+}

@@ -1,0 +1,141 @@
+import ArdakuDump
+import ArdakuFormat
+import ArdakuIO
+import ArgumentParser
+import Glibc
+
+/// `dumpfs`: forensic views of an Ardaku image. Opens it read-only, never changes it.
+@main
+struct Dumpfs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dumpfs",
+        abstract: "Show what is on an Ardaku image: structures field by field, page owners, or raw bytes as hexdump -C.",
+        discussion: """
+            With no view option, prints a summary of the volume. Ranges: START, START:COUNT or \
+            FIRST-LAST; numbers in decimal or 0x hex, with K, M, G, T suffixes (powers of 1024). \
+            --bytes START alone runs to the end of the image. The version banner goes to \
+            standard error, everything else to standard output. See docs/DUMPFS.md.
+            """,
+        version: DumpVersion.banner)
+
+    @Argument(help: "The image file or block device (opened read-only).")
+    var image: String
+
+    @Flag(name: .long, help: "Page 0 and its backup field by field, and how they differ.")
+    var system = false
+
+    @Flag(name: .long, help: "The used-page bitfield as runs of used and free pages.")
+    var bitmap = false
+
+    @Flag(name: .long, help: "The File Infix Tree, node by node.")
+    var trie = false
+
+    @Option(name: .long, help: "A file's record, extension pages and data page CRCs, by full name.")
+    var file: String?
+
+    @Option(name: .long, help: "The metadata record in a subpage (and what it lists).")
+    var record: String?
+
+    @Flag(name: .long, help: "Which structure owns each page.")
+    var owners = false
+
+    @Option(name: .long, help: "Raw hex of pages N[:COUNT] or N-M (64 KiB each).")
+    var page: String?
+
+    @Option(name: .long, help: "Raw hex of subpages N[:COUNT] or N-M (16 KiB each).")
+    var subpage: String?
+
+    @Option(name: .long, help: "Raw hex of sectors N[:COUNT] or N-M (4 KiB each).")
+    var sector: String?
+
+    @Option(name: .customLong("bytes"), help: "Raw hex of bytes OFFSET[:LENGTH] or FIRST-LAST.")
+    var bytesRange: String?
+
+    @Flag(name: .long, help: "Mark the field boundaries of known structures in a raw range.")
+    var annotate = false
+
+    @Flag(name: .customShort("v"), help: "Show every hex line (no '*' for repeated lines), as hexdump -v.")
+    var showAllLines = false
+
+    @Flag(name: .long, help: "JSON instead of text (schema in docs/DUMPFS.md).")
+    var json = false
+
+    @Flag(name: [.customShort("q"), .long], help: "Do not print the version banner on standard error.")
+    var quiet = false
+
+    /// The raw range asked for, if any.
+    private var rawRange: (text: String, unit: RawRange.Unit)? {
+        if let page { return (page, .page) }
+        if let subpage { return (subpage, .subpage) }
+        if let sector { return (sector, .sector) }
+        if let bytesRange { return (bytesRange, .byte) }
+        return nil
+    }
+
+    func validate() throws {
+        let ranges = [page, subpage, sector, bytesRange].compactMap { $0 }.count
+        let views = [system, bitmap, trie, owners, file != nil, record != nil].filter { $0 }.count
+        guard ranges + views <= 1 else {
+            throw ValidationError("choose one view: --system, --bitmap, --trie, --file, --record, --owners, or one of --page, --subpage, --sector, --bytes")
+        }
+        if ranges == 0 && annotate { throw ValidationError("--annotate needs a range: --page, --subpage, --sector or --bytes") }
+        if ranges == 0 && showAllLines { throw ValidationError("-v applies to raw hex: give --page, --subpage, --sector or --bytes") }
+        if let record, Self.number(record) == nil {
+            throw ValidationError("--record takes a subpage index (decimal or 0x hex), not '\(record)'")
+        }
+    }
+
+    static func number(_ text: String) -> UInt32? {
+        text.hasPrefix("0x") || text.hasPrefix("0X") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
+    }
+
+    mutating func run() throws {
+        SystemCalls.installErrnoDescriptions()
+        if !quiet { StandardError.line(DumpVersion.banner) }
+        let mapping: ReadOnlyMapping
+        do { mapping = try ReadOnlyMapping(path: image) } catch { fail("\(error)") }
+        let bytes = ImageBytes(bytes: mapping.bytes, owner: mapping)
+        let output = OutputBuffer(sink: StandardOutput.write)
+        do {
+            if let (text, unit) = rawRange {
+                let range: RawRange
+                do { range = try RawRange.parse(text, unit: unit) } catch { fail("\(error)") }
+                if !annotate, let resolved = try? range.resolve(imageSize: bytes.count) {
+                    mapping.adviseSequential(Int(resolved.offset)..<Int(resolved.offset + resolved.length))
+                }
+                var options = RawDump.Options()
+                options.showAllLines = showAllLines
+                options.annotate = annotate
+                options.json = json
+                try RawDump(image: bytes, name: image).render(range, options: options, to: output)
+            } else {
+                let dump = StructureDump(image: bytes, name: image)
+                try dump.render(view, json: json, to: output)
+            }
+            try output.flush()
+        } catch let error as RawRange.Problem {
+            fail("\(error)")
+        } catch let error as DumpError {
+            try? output.flush()
+            fail(error.message)
+        } catch let error as WriteFailure {
+            fail("\(error)")
+        }
+    }
+
+    private var view: DumpView {
+        if system { return .system }
+        if bitmap { return .bitmap }
+        if trie { return .trie }
+        if owners { return .owners }
+        if let file { return .file(file) }
+        if let record, let subpage = Self.number(record) { return .record(subpage) }
+        return .summary
+    }
+
+    /// One line on standard error naming the image, then exit 1.
+    func fail(_ message: String) -> Never {
+        StandardError.line("dumpfs: \(image): \(message)")
+        Glibc.exit(1)
+    }
+}

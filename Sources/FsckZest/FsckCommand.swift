@@ -1,0 +1,82 @@
+import ArdakuCheck
+import ArgumentParser
+
+/// `fsck.zest`: the options, as e2fsck spells them.
+struct FsckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck.zest",
+        abstract: "Check and repair an Ardaku volume (an image file or a block device).",
+        discussion: """
+            Exit status (bits, as e2fsck): 0 no errors, 1 errors corrected, 2 corrected and reboot \
+            needed (never set), 4 errors left uncorrected, 8 operational error, 16 usage error, \
+            32 cancelled, 128 shared-library error (never set). See docs/FSCK.md.
+            """)
+
+    @Flag(name: .customShort("n"), help: "Open read-only and change nothing; answer \"no\" to every question.")
+    var readOnly = false
+
+    @Flag(name: .customShort("y"), help: "Repair everything that can be repaired.")
+    var yes = false
+
+    @Flag(name: .customShort("p"), help: "Preen: repair only what is safe without asking; else stop with exit status 4.")
+    var preen = false
+
+    @Flag(name: .customShort("a"), help: "The same as -p.")
+    var automatic = false
+
+    @Flag(name: .customShort("f"), help: "Check even a volume that looks clean.")
+    var force = false
+
+    @Flag(name: .customShort("v"), help: "Verbose: statistics at the end.")
+    var verbose = false
+
+    @Flag(name: .customShort("t"), help: "Timing and memory per pass.")
+    var timing = false
+
+    @Flag(name: .customShort("V"), help: "Print the version and exit.")
+    var version = false
+
+    @Option(name: .customShort("C"), help: ArgumentHelp("Progress: 0 draws a bar on a terminal; another number writes \"pass current max device\" lines to that file descriptor.", valueName: "fd"))
+    var progressDescriptor: Int32?
+
+    @Option(name: .customShort("b"), help: ArgumentHelp("Use the system information block in this page (the backup is the volume's last page).", valueName: "page"))
+    var systemBlockPage: UInt32?
+
+    @Flag(name: .customLong("metadata-only"), help: "Skip pass 5 (data page CRC-32s). Implied by -p unless --verify-data.")
+    var metadataOnly = false
+
+    @Flag(name: .customLong("verify-data"), help: "Verify data page CRC-32s even with -p.")
+    var verifyData = false
+
+    @Flag(name: .customLong("json"), help: "Print the report as JSON (schema ardaku-fsck/1) instead of text.")
+    var json = false
+
+    @Argument(help: "The image file or block device.")
+    var device: String?
+
+    func validate() throws {
+        let modes = [readOnly, yes, preen || automatic].filter { $0 }.count
+        if modes > 1 { throw ValidationError("only one of the options -p/-a, -n or -y may be specified") }
+        if metadataOnly && verifyData { throw ValidationError("--metadata-only and --verify-data contradict each other") }
+        if device == nil && !version { throw ValidationError("missing the image file or device to check") }
+        if let fd = progressDescriptor, fd < 0 { throw ValidationError("-C needs a file descriptor number (0 for a bar)") }
+    }
+
+    var mode: RepairMode? {
+        if readOnly { return RepairMode.none }
+        if yes { return .all }
+        if preen || automatic { return .preen }
+        return nil
+    }
+
+    /// fsck(8) passes `-C3` with the number attached; the parser wants `-C 3`.
+    static func normalize(_ arguments: [String]) -> [String] {
+        arguments.flatMap { argument -> [String] in
+            for letter in ["C", "b"] where argument.hasPrefix("-" + letter) && argument.count > 2 {
+                let rest = argument.dropFirst(2)
+                if rest.allSatisfy(\.isNumber) { return ["-" + letter, String(rest)] }
+            }
+            return [argument]
+        }
+    }
+}

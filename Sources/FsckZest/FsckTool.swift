@@ -1,0 +1,107 @@
+import ArdakuCheck
+import ArdakuFormat
+import ArdakuIO
+import Glibc
+
+/// Everything the tool does around the engine: opening, refusing mounted devices, signals,
+/// interactive confirmation, rendering.
+struct FsckTool {
+    static let version = "fsck.zest 1.0 (Ardaku format \(SystemInformationBlock.version))"
+    let command: FsckCommand
+
+    init(_ command: FsckCommand) { self.command = command }
+
+    func run() -> ExitStatus {
+        if command.version {
+            Console.out(Self.version)
+            return .clean
+        }
+        guard let device = command.device else { return .usageError }
+        let interactive = command.mode == nil
+        let mode = command.mode ?? .all
+        if !command.json && mode != .preen { Console.err(Self.version) }
+        if interactive && isatty(0) == 0 {
+            Console.err("fsck.zest: need terminal for interactive repairs")
+            return .operationalError
+        }
+        if let mountPoint = MountCheck.mountPoint(of: device) ?? (MountCheck.isBusy(device) ? "(in use)" : nil) {
+            if mode == .none {
+                Console.err("Warning: \(device) is mounted on \(mountPoint); the check may report problems that are not there.")
+            } else {
+                Console.err("\(device) is mounted on \(mountPoint).")
+                Console.err("fsck.zest: Cannot continue, aborting.")
+                return .operationalError
+            }
+        }
+        let image: MappedImage
+        do {
+            image = try MappedImage(path: device, mode: mode == .none ? .readOnly : .readWrite)
+        } catch {
+            Console.err("fsck.zest: \(error) while trying to open \(device)")
+            return .operationalError
+        }
+        signal(SIGINT) { _ in cancelRequested = 1 }
+        signal(SIGTERM) { _ in cancelRequested = 1 }
+
+        var options = CheckOptions(repair: interactive ? .none : mode, force: command.force,
+                                   verifyData: !command.metadataOnly && (mode != .preen || command.verifyData))
+        options.systemBlockPage = command.systemBlockPage
+        options.nestedCheckers = NestedCheckers.all
+        options.isCancelled = { cancelRequested != 0 }
+
+        var renderer = TextRenderer(device: device, mode: interactive ? .none : mode)
+        renderer.verbose = command.verbose
+        renderer.asksLater = interactive
+        var report = check(image, options: options, renderer: renderer, printText: !command.json)
+        if report.fatalFinding?.code.rawValue == "A1901", !options.nestedCheckers.isEmpty,
+           let standalone = checkStandalone(device, options: options, renderer: renderer) {
+            // Not an Ardaku volume, but a ZEST or CAS volume on its own.
+            report = standalone
+        }
+
+        if interactive, report.fatal == nil, !report.cancelled,
+           report.findings.contains(where: { $0.severity >= .warning && $0.finding.kind.repair != .reportOnly }) {
+            let count = report.findings.filter { $0.severity >= .warning }.count
+            Console.write(1, "\nRepair the \(count) problem\(count == 1 ? "" : "s") found? <y>/n ")
+            if Self.readAnswer() {
+                options.repair = .all
+                options.force = true
+                renderer.mode = .all
+                renderer.asksLater = false
+                report = check(image, options: options, renderer: renderer, printText: false)
+            }
+        }
+
+        if command.json {
+            Console.write(1, JSONReport.render(report, device: device))
+        } else {
+            let lines = renderer.closingLines(report)
+            for line in lines { report.fatal == nil ? Console.out(line) : Console.err(line) }
+            if command.verbose && report.fatal == nil { for line in renderer.statisticsLines(report) { Console.out(line) } }
+        }
+        return report.exitStatus
+    }
+
+    /// A standalone ZEST or CAS file, when a registered checker recognizes it.
+    private func checkStandalone(_ device: String, options: CheckOptions, renderer: TextRenderer) -> CheckReport? {
+        guard let content = try? HostFileByteStore(path: device, readOnly: options.repair == .none) else { return nil }
+        let observer = ConsoleObserver(renderer: renderer, printText: !command.json, timing: command.timing,
+                                       progressFD: nil, progressBar: false)
+        return Checker.checkStandalone(content, name: device, options: options, observer: observer)
+    }
+
+    private func check(_ image: MappedImage, options: CheckOptions, renderer: TextRenderer, printText: Bool) -> CheckReport {
+        let progressFD = command.progressDescriptor.flatMap { $0 == 0 ? nil : $0 }
+        let bar = command.progressDescriptor == 0 && isatty(1) != 0 && !command.json
+        let observer = ConsoleObserver(renderer: renderer, printText: printText, timing: command.timing,
+                                       progressFD: progressFD, progressBar: bar)
+        return Checker(store: image, options: options, observer: observer).run()
+    }
+
+    /// Reads y/n from the terminal; an empty answer is yes.
+    private static func readAnswer() -> Bool {
+        guard let line = readLine(strippingNewline: true) else { return false }
+        let answer = line.trimmingPrefix(while: { $0 == " " }).lowercased()
+        return answer.isEmpty || answer.hasPrefix("y")
+    }
+}

@@ -1,0 +1,26 @@
+import ArdakuCheck
+import ArdakuFormat
+import ArdakuIO
+import ArgumentParser
+import Glibc
+
+// fsck.zest: parse the options, open the image, run the check engine, print, exit.
+
+/// Set by SIGINT/SIGTERM; the engine polls it between passes and batches.
+nonisolated(unsafe) var cancelRequested: sig_atomic_t = 0
+
+SystemCalls.installErrnoDescriptions()
+let arguments = FsckCommand.normalize(Array(CommandLine.arguments.dropFirst()))
+let command: FsckCommand
+do {
+    command = try FsckCommand.parse(arguments)
+} catch {
+    if FsckCommand.exitCode(for: error) == .success {
+        Console.out(FsckCommand.fullMessage(for: error))
+        exit(0)
+    }
+    Console.err("fsck.zest: " + FsckCommand.message(for: error))
+    Console.err(FsckCommand.usageString())
+    exit(ExitStatus.usageError.rawValue)
+}
+exit(FsckTool(command).run().rawValue)

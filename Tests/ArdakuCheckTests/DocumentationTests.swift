@@ -1,0 +1,16 @@
+import Testing
+import ArdakuCheck
+
+/// docs/FSCK.md lists every finding code with the severity and repair policy the table has.
+@Suite struct DocumentationTests {
+    @Test func fsckPageListsEveryCode() throws {
+        let page = try #require(Files.text(PackagePaths.root + "/docs/FSCK.md"))
+        let rows = page.split(separator: "\n").filter { $0.hasPrefix("| A") }
+        for kind in ArdakuFindings.all {
+            let row = rows.first { $0.hasPrefix("| \(kind.code) |") }
+            #expect(row != nil, "docs/FSCK.md has no row for \(kind.code)")
+            #expect(row?.contains("| \(kind.severity.rawValue) | \(kind.repair.rawValue) |") == true, "\(kind.code): severity or policy differs")
+        }
+        #expect(rows.count == ArdakuFindings.all.count)
+    }
+}

@@ -1,0 +1,68 @@
+import CheckFixtures
+import Glibc
+
+// FuzzCheck: the libFuzzer target of fsck.zest's check engine (see FuzzHarness for the input
+// format). Built by tools/fuzz/run with -sanitize=fuzzer,address and -DFUZZING, main hands
+// control to libFuzzer (SwiftPM links its own main, so the driver is called explicitly).
+// Built normally, it replays the files or directories given as arguments, which is how a
+// crash is reproduced without the fuzzer.
+
+nonisolated(unsafe) let scratch = FuzzHarness.scratchStore()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
+    if let violation = FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size), reusing: scratch) {
+        fatalError("property violated: \(violation)")
+    }
+    return 0
+}
+
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+// Build both base volumes now: built lazily inside the first input that needs one, they
+// cost seconds under ASan and libFuzzer would count that against the input (a timeout).
+_ = FuzzHarness.baseImage.count + FuzzHarness.baseImageWithExtension.count
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+#else
+func replay(_ path: String) -> Bool {
+    guard let file = fopen(path, "rb") else { return false }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    if let violation = FuzzHarness.run(bytes) {
+        print("FAIL \(path): \(violation)")
+        return false
+    }
+    print("ok \(path)")
+    return true
+}
+
+var failures = 0
+for argument in CommandLine.arguments.dropFirst() {
+    if let directory = opendir(argument) {
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if entry.pointee.d_type == UInt8(DT_REG) { names.append(name) }
+        }
+        closedir(directory)
+        for name in names.sorted() where !replay(argument + "/" + name) { failures += 1 }
+    } else if !replay(argument) {
+        failures += 1
+    }
+}
+exit(failures == 0 ? 0 : 1)
+#endif

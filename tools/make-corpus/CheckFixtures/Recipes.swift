@@ -1,0 +1,415 @@
+import ArdakuFormat
+import ArdakuVolume
+import TestSupport
+
+/// One corruption of the fixture volume: the corpus directory `images/<name>/` holds its
+/// result, and the per-code tests apply the same recipes in memory.
+public struct Recipe: Sendable {
+    public let name: String
+    /// How the damage was made (the corpus's `how` file).
+    public let how: String
+    /// Codes `fsck.zest -fn` must report: the generator refuses a recipe that misses its target.
+    public let targets: [String]
+    /// The check cannot run at all (exit status 8 in every mode).
+    public let fatal: Bool
+    /// What happens to fixture files after `-fy`, for files the damage touches; every other
+    /// fixture file must read back byte-identical. Nil: random damage, not predictable.
+    public let effects: [String: Effect]?
+    let damage: @Sendable (Damage) throws -> Void
+    /// Changes the image bytes after the damage (truncation).
+    let reshape: @Sendable ([UInt8]) -> [UInt8]
+
+    /// What a repair does to a file the damage touched.
+    public enum Effect: Sendable, Equatable {
+        /// The file is gone: its record could not be kept, or the damage finished its deletion.
+        case lost
+        /// The file is kept under its name; its content differs (damaged or lost pages).
+        case changed
+        /// The file is kept, intact, under another name.
+        case movedTo(String)
+    }
+
+    init(_ name: String, _ how: String, targets: [String], fatal: Bool = false, effects: [String: Effect]? = [:],
+         reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }, _ damage: @escaping @Sendable (Damage) throws -> Void) {
+        self.name = name
+        self.how = how
+        self.targets = targets
+        self.fatal = fatal
+        self.effects = effects
+        self.damage = damage
+        self.reshape = reshape
+    }
+
+    /// The damaged image: the fixture volume, damaged, reshaped.
+    public func image() throws -> [UInt8] {
+        let store = FixtureVolume.fresh()
+        try damage(Damage(store))
+        return reshape(store.snapshot())
+    }
+
+    /// The damaged volume in memory (nil for recipes that reshape the image).
+    public func store() throws -> MemoryPageStore { MemoryPageStore(image: try image()) }
+}
+
+extension Damage {
+    /// Sets byte `index` of the label of the trie node whose value is `subpage`; reseals.
+    public func setNodeLabelByte(valued subpage: UInt32, index: Int, to byte: UInt8) throws {
+        guard let (page, offset, node) = try node(valued: subpage) else { throw DamageError.notFound("node of subpage \(subpage)") }
+        write([byte], page: page, offset: offset + 12 + 5 * node.children.count + index)
+        resealTriePage(page)
+    }
+
+    /// Sets byte `index` of the record's name; reseals.
+    public func setRecordNameByte(_ subpage: UInt32, index: Int, to byte: UInt8) {
+        writeRecordField([byte], subpage: subpage, offset: 0x80 + index)
+        resealRecord(subpage)
+    }
+}
+
+public enum DamageError: Error { case notFound(String) }
+
+/// Every corpus recipe, in corpus order. Names say what is damaged; each targets one code
+/// (or a realistic crash) and lists the codes it must produce.
+public enum Recipes {
+    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + multiple
+
+    public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
+
+    static let systemBlock: [Recipe] = [
+        Recipe("sib-primary-zeroed", "page 0 overwritten with zeros", targets: ["A1001"]) { d in d.zero(page: 0) },
+        Recipe("sib-primary-torn", "the second half of page 0 zeroed (a torn write)", targets: ["A1001"]) { d in
+            d.zero(page: 0, range: 0x8000..<0x10000)
+        },
+        Recipe("sib-primary-bad-version", "page 0's version set to 2, checksum valid", targets: ["A1001"]) { d in
+            d.setUInt32(2, page: 0, offset: 0x0404)
+            d.resealSystemBlock()
+        },
+        Recipe("sib-backup-zeroed", "the backup (last page) overwritten with zeros", targets: ["A1002"]) { d in d.zero(page: d.backupPage) },
+        Recipe("sib-backup-stale", "the backup one generation behind page 0 (crash before commit step 4)", targets: ["A1003"]) { d in
+            d.editSystem(page: d.backupPage) { $0.generation -= 1 }
+        },
+        Recipe("sib-backup-copy-field", "the backup's copy field set to 0, checksum valid", targets: ["A1003"]) { d in
+            d.editSystem(page: d.backupPage) { $0.copy = .primary }
+        },
+        Recipe("sib-reserved", "a reserved byte of page 0 (0x0500) set, checksum valid", targets: ["A1004"]) { d in
+            d.write([0x5A], page: 0, offset: 0x0500)
+            d.resealSystemBlock()
+        },
+        Recipe("sib-trie-list-tail", "a trie page list entry past trie_page_count set, checksum valid", targets: ["A1005"]) { d in
+            d.setUInt32(7, page: 0, offset: 0x0800 + 4 * d.system.triePages.count + 8)
+            d.resealSystemBlock()
+        },
+        Recipe("sib-label-invalid", "the label holds an invalid UTF-8 byte in both copies", targets: ["A1006"]) { d in
+            d.editBothSystemBlocks { $0.label[1] = 0xFF }
+        },
+        Recipe("sib-both-zeroed", "page 0 and the backup overwritten with zeros", targets: ["A1901"], fatal: true) { d in
+            let backup = d.backupPage
+            d.zero(page: 0)
+            d.zero(page: backup)
+        },
+        Recipe("image-truncated", "the image cut to 48 of its 64 pages", targets: ["A1902"], fatal: true,
+               reshape: { Array($0[0..<(48 * Geometry.pageSize)]) }) { _ in },
+    ]
+
+    static let trie: [Recipe] = [
+        Recipe("trie-page-zeroed", "the only trie page overwritten with zeros", targets: ["A2004", "A4003"]) { d in
+            d.zero(page: d.system.triePages[0].rawValue)
+        },
+        Recipe("trie-page-bitflip", "one bit of a trie node label flipped (checksum fails)", targets: ["A2003"]) { d in
+            let subpage = try d.recordSubpage("/readme.txt")
+            guard let (page, offset, node) = try d.node(valued: subpage) else { return }
+            d.flip(page: page, offset: offset + 12 + 5 * node.children.count + 3, mask: 0x20)
+        },
+        Recipe("trie-list-out-of-range", "page 0 lists the trie page at the backup's page, both copies", targets: ["A2001"]) { d in
+            let backup = d.backupPage
+            d.editBothSystemBlocks { $0.triePages[0] = PageIndex(backup) }
+        },
+        Recipe("trie-listed-twice", "page 0 lists the same trie page as ordinals 0 and 1, both copies", targets: ["A2002"]) { d in
+            d.editBothSystemBlocks { $0.triePages.append($0.triePages[0]) }
+        },
+        Recipe("trie-ordinal-wrong", "the trie page says it is ordinal 5, checksum valid", targets: ["A2005"]) { d in
+            let page = d.system.triePages[0].rawValue
+            d.setUInt16(5, page: page, offset: 8)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-node-reserved", "a reserved byte of a trie node set, checksum valid", targets: ["A2008"]) { d in
+            let subpage = try d.recordSubpage("/docs/a.txt")
+            guard let (page, offset, _) = try d.node(valued: subpage) else { return }
+            d.write([0x40], page: page, offset: offset + 1)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-label-mismatch", "the first label byte of /readme.txt's node changed, checksum valid", targets: ["A2009"]) { d in
+            try d.setNodeLabelByte(valued: try d.recordSubpage("/readme.txt"), index: 0, to: UInt8(ascii: "R"))
+        },
+        Recipe("trie-loop", "a child reference pointing back at the root, checksum valid", targets: ["A2011"]) { d in
+            let root = try d.rootNode()
+            // The root's only child is "/"; make "/"'s first child the root itself.
+            let slashReference = root.node.children[0].reference
+            let page = d.system.triePages[0]
+            let decoded = try TriePage.decode(try d.store.read(page), page: page)
+            let slashOffset = Int(decoded.slotOffsets[slashReference.slot])
+            let slash = decoded.slots[slashReference.slot]!
+            d.setUInt32(d.system.trieRoot.rawValue, page: page.rawValue, offset: slashOffset + 12 + slash.children.count)
+            d.resealTriePage(page.rawValue)
+        },
+        Recipe("trie-bad-reference", "a child reference naming slot 999, checksum valid", targets: ["A2006"]) { d in
+            let root = try d.rootNode()
+            d.setUInt32(UInt32(999), page: root.page, offset: root.offset + 12 + root.node.children.count)
+            d.resealTriePage(root.page)
+        },
+        Recipe("trie-root-value", "the root node marked as holding a value, checksum valid", targets: ["A2013"]) { d in
+            let root = try d.rootNode()
+            d.write([1], page: root.page, offset: root.offset)
+            d.resealTriePage(root.page)
+        },
+        Recipe("trie-node-damaged", "the child_count of the node of /docs/ set to 300, checksum valid", targets: ["A2007"]) { d in
+            let (page, offset, _) = try d.node(labelled: "docs/")
+            d.setUInt16(300, page: page, offset: offset + 4)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-children-unsorted", "the first two children of the node of / swapped, checksum valid", targets: ["A2010"]) { d in
+            let (page, offset, node) = try d.node(labelled: "/")
+            let count = node.children.count
+            d.write([node.children[1].firstByte, node.children[0].firstByte], page: page, offset: offset + 12)
+            d.setUInt32(node.children[1].reference.rawValue, page: page, offset: offset + 12 + count)
+            d.setUInt32(node.children[0].reference.rawValue, page: page, offset: offset + 12 + count + 4)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-path-too-long", "the label of /docs/a.txt's node made 1020 bytes long, checksum valid", targets: ["A2012"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/docs/a.txt")) else { return }
+            d.setUInt16(1020, page: page, offset: offset + 2)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-empty-label", "the label of /empty's node made empty, checksum valid", targets: ["A2014"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/empty")) else { return }
+            d.setUInt16(0, page: page, offset: offset + 2)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-value-flag-cleared", "the value flag of /docs/a.txt's node cleared (value kept), checksum valid",
+               targets: ["A2008", "A2017"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/docs/a.txt")) else { return }
+            d.write([0], page: page, offset: offset)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-invalid-name", "a file named /docs/a<0xFF>txt (trie and record agree), committed", targets: ["A2015"], effects: ["/docs/a.txt": .movedTo("/lost+found/#1")]) { d in
+            let subpage = try d.recordSubpage("/docs/a.txt")
+            try d.setNodeLabelByte(valued: subpage, index: 1, to: 0xFF)
+            d.setRecordNameByte(subpage, index: 7, to: 0xFF)
+        },
+        Recipe("trie-file-is-directory", "a file named /docs added beside /docs/..., committed", targets: ["A2016"]) { d in
+            try d.injectFile(Array("/docs".utf8), copying: "/empty")
+        },
+        Recipe("trie-value-out-of-range", "/docs/a.txt's trie value set past the volume, checksum valid", targets: ["A2020", "A4003"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/docs/a.txt")) else { return }
+            d.setUInt32(0x00FF_FFF0, page: page, offset: offset + 8)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-to-tombstone", "/docs/a.txt's record marked as a tombstone, trie unchanged", targets: ["A2021"], effects: ["/docs/a.txt": .lost]) { d in
+            d.setRecordUInt32(FileRecord.tombstoneMagic, subpage: try d.recordSubpage("/docs/a.txt"), offset: 0)
+        },
+        Recipe("trie-to-nothing", "/empty's record subpage zeroed", targets: ["A2022"], effects: ["/empty": .lost]) { d in
+            d.zeroSubpage(try d.recordSubpage("/empty"))
+        },
+        Recipe("trie-values-swapped", "the trie values of /docs/a.txt and /readme.txt swapped, checksum valid",
+               targets: ["A2023", "A4003"]) { d in
+            let a = try d.recordSubpage("/docs/a.txt"), r = try d.recordSubpage("/readme.txt")
+            guard let (page, aOffset, _) = try d.node(valued: a), let (_, rOffset, _) = try d.node(valued: r) else { return }
+            d.setUInt32(r, page: page, offset: aOffset + 8)
+            d.setUInt32(a, page: page, offset: rOffset + 8)
+            d.resealTriePage(page)
+        },
+        Recipe("trie-to-foreign-record", "/docs/a.txt's record given another volume's UUID, checksum valid", targets: ["A2024"], effects: ["/docs/a.txt": .lost]) { d in
+            let subpage = try d.recordSubpage("/docs/a.txt")
+            d.writeRecordField([0xEE, 0xEE], subpage: subpage, offset: 0x10)
+            d.resealRecord(subpage)
+        },
+        Recipe("record-unreadable", "/docs/a.txt's used_length made inconsistent, checksum valid", targets: ["A3002"], effects: ["/docs/a.txt": .lost]) { d in
+            let subpage = try d.recordSubpage("/docs/a.txt")
+            d.setRecordUInt32(0x0100, subpage: subpage, offset: 8)
+            d.resealRecord(subpage)
+        },
+    ]
+
+    static let records: [Recipe] = [
+        Recipe("record-checksum", "one bit of /docs/b.bin's modification time flipped", targets: ["A3001"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.flip(page: subpage >> 2, offset: Int(subpage & 3) * Geometry.subpageSize + 0x38)
+        },
+        Recipe("record-reserved", "/docs/b.bin's flags field set, checksum valid", targets: ["A3003"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.setRecordUInt32(1, subpage: subpage, offset: 0x0C)
+            d.resealRecord(subpage)
+        },
+        Recipe("record-page-count", "/docs/b.bin's data_page_count set to 3 (its length needs 4), checksum valid",
+               targets: ["A3004"], effects: ["/docs/b.bin": .changed]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.setRecordUInt32(3, subpage: subpage, offset: 0x40)
+            d.setRecordUInt32(3, subpage: subpage, offset: 0x48)
+            d.setRecordUInt32(0x80 + 12 + 24, subpage: subpage, offset: 8)
+            d.resealRecord(subpage)
+        },
+        Recipe("record-length-cut", "/docs/sub/c.dat's byte_length made 9 MB (two pages listed), checksum valid",
+               targets: ["A3004"], effects: ["/docs/sub/c.dat": .changed]) { d in
+            let subpage = try d.recordSubpage("/docs/sub/c.dat")
+            d.setRecordUInt64(9_000_000, subpage: subpage, offset: 0x30)
+            d.resealRecord(subpage)
+        },
+        Recipe("extension-out-of-range", "/sparse.img's extension page index set past the volume, checksum valid",
+               targets: ["A3005"], effects: ["/sparse.img": .changed]) { d in
+            let subpage = try d.recordSubpage("/sparse.img")
+            try d.editRecord(subpage) { $0.extensionPages[0] = PageIndex(9999) }
+        },
+        Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"], effects: ["/sparse.img": .changed]) { d in
+            d.zero(page: try d.status("/sparse.img").extensionPages[0].rawValue)
+        },
+        Recipe("extension-checksum", "a zero byte past the entries of /sparse.img's extension page set (checksum fails)",
+               targets: ["A3007"]) { d in
+            d.write([0x77], page: try d.status("/sparse.img").extensionPages[0].rawValue, offset: 0xFF00)
+        },
+        Recipe("extension-foreign", "/sparse.img's extension page claims file id 99, checksum valid", targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
+            let page = try d.status("/sparse.img").extensionPages[0].rawValue
+            d.setUInt64(99, page: page, offset: 0x10)
+            d.resealExtensionPage(page)
+        },
+        Recipe("extension-short", "/sparse.img's extension page lists one entry fewer, checksum valid", targets: ["A3009"], effects: ["/sparse.img": .changed]) { d in
+            let page = try d.status("/sparse.img").extensionPages[0].rawValue
+            let count = d.uint32(page: page, offset: 0x0C)
+            d.setUInt32(count - 1, page: page, offset: 0x0C)
+            d.resealExtensionPage(page)
+        },
+        Recipe("data-out-of-range", "/docs/b.bin's second data page reference set to page 60000, checksum valid",
+               targets: ["A3010"], effects: ["/docs/b.bin": .changed]) { d in
+            try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[1].page = PageIndex(60000) }
+        },
+        Recipe("data-on-trie-page", "/docs/b.bin's third data page reference set to the trie page, checksum valid",
+               targets: ["A3011"], effects: ["/docs/b.bin": .changed]) { d in
+            let trie = d.system.triePages[0]
+            try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[2].page = trie }
+        },
+        Recipe("data-on-record-page", "/docs/a.txt's data page reference set to the record page of /readme.txt, checksum valid",
+               targets: ["A3011"], effects: ["/docs/a.txt": .changed]) { d in
+            let recordPage = try d.recordSubpage("/readme.txt") >> 2
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.inlineEntries[0].page = PageIndex(recordPage) }
+        },
+        Recipe("extension-on-data-page", "/sparse.img's extension page index set to /docs/b.bin's first data page, checksum valid",
+               targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
+            let page = try d.dataPages("/docs/b.bin")[0]
+            try d.editRecord(try d.recordSubpage("/sparse.img")) { $0.extensionPages[0] = PageIndex(page) }
+        },
+        Recipe("extension-reserved", "the reserved field of /sparse.img's extension page set, checksum valid", targets: ["A3012"]) { d in
+            let page = try d.status("/sparse.img").extensionPages[0].rawValue
+            d.setUInt64(1, page: page, offset: 0x18)
+            d.resealExtensionPage(page)
+        },
+        Recipe("record-from-future", "/docs/a.txt's record generation set to 999, checksum valid", targets: ["A3013"]) { d in
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.generation = 999 }
+        },
+    ]
+
+    static let crossChecks: [Recipe] = [
+        Recipe("page-shared", "/docs/a.txt's data page reference pointed at /docs/b.bin's first page, checksum valid",
+               targets: ["A4001"], effects: ["/docs/a.txt": .changed]) { d in
+            let shared = try d.dataPages("/docs/b.bin")[0]
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) {
+                $0.inlineEntries[0].page = PageIndex(shared)
+            }
+        },
+        Recipe("file-copied-sharing-pages", "a file /copy.bin added listing /docs/b.bin's pages, committed", targets: ["A4001"]) { d in
+            try d.injectFile(Array("/copy.bin".utf8), copying: "/docs/b.bin")
+        },
+        Recipe("orphan-record", "the name /docs/sub/c.dat removed from the trie, record and pages kept, committed",
+               targets: ["A4002"], effects: ["/docs/sub/c.dat": .movedTo("/lost+found/docs/sub/c.dat")]) { d in
+            try d.removeName("/docs/sub/c.dat")
+        },
+        Recipe("orphan-name-taken", "/readme.txt's name removed, then a different /readme.txt added, committed",
+               targets: ["A4002"], effects: ["/readme.txt": .movedTo("/lost+found/readme.txt")]) { d in
+            try d.removeName("/readme.txt")
+            try d.injectFile(Array("/readme.txt".utf8), copying: "/empty")
+        },
+        Recipe("shared-file-id", "a file /twin added with /readme.txt's file id, committed", targets: ["A4006"]) { d in
+            let id = try d.status("/readme.txt").fileID
+            try d.injectFile(Array("/twin".utf8), copying: "/empty", fileID: id)
+        },
+    ]
+
+    static let data: [Recipe] = [
+        Recipe("data-bitflip", "one bit of /docs/b.bin's second data page flipped", targets: ["A5001"], effects: ["/docs/b.bin": .changed]) { d in
+            d.flip(page: try d.dataPages("/docs/b.bin")[1], offset: 1234, mask: 0x10)
+        },
+        Recipe("data-page-zeroed", "the data page of /readme.txt overwritten with zeros", targets: ["A5001"], effects: ["/readme.txt": .changed]) { d in
+            d.zero(page: try d.dataPages("/readme.txt")[0])
+        },
+        Recipe("data-extension-listed", "a data page /sparse.img's extension page lists overwritten", targets: ["A5001"], effects: ["/sparse.img": .changed]) { d in
+            d.fill(page: try d.dataPages("/sparse.img")[2239], with: 0x55)
+        },
+        Recipe("hole-checksum", "/sparse.img's hole 1 records a wrong CRC-32, checksum valid", targets: ["A5002"]) { d in
+            try d.editRecord(try d.recordSubpage("/sparse.img")) { $0.inlineEntries[1].checksum ^= 1 }
+        },
+    ]
+
+    static let bitfield: [Recipe] = [
+        Recipe("bitfield-missing-bit", "the bit of /docs/b.bin's first data page cleared", targets: ["A6001"]) { d in
+            d.setBit(try d.dataPages("/docs/b.bin")[0], used: false)
+        },
+        Recipe("bitfield-leaked-bit", "the bit of a free page set", targets: ["A6002"]) { d in
+            d.setBit(d.firstFreePage(), used: true)
+        },
+        Recipe("bitfield-zeroed", "the whole bitfield page overwritten with zeros", targets: ["A6001"]) { d in d.zero(page: 1) },
+        Recipe("bitfield-ones", "the whole bitfield page set to ones", targets: ["A6002", "A6003"]) { d in d.fill(page: 1, with: 0xFF) },
+        Recipe("bitfield-past-end", "a bit for page 100 (past the 64-page volume) set", targets: ["A6003"]) { d in
+            d.write([0x10], page: 1, offset: 12)
+        },
+        Recipe("counter-used-pages", "used_page_count off by 5 in both copies", targets: ["A6004"]) { d in
+            d.editBothSystemBlocks { $0.usedPageCount += 5 }
+        },
+        Recipe("counter-files", "file_count off by 2 in both copies", targets: ["A6005"]) { d in
+            d.editBothSystemBlocks { $0.fileCount -= 2 }
+        },
+        Recipe("counter-next-file-id", "next_file_id set to 3 (ids up to 7 in use) in both copies", targets: ["A6006"]) { d in
+            d.editBothSystemBlocks { $0.nextFileID = 3 }
+        },
+    ]
+
+    static let crashes: [Recipe] = [
+        Recipe("crash-put-before-commit", "a put of /new.txt interrupted after the bitfield flush, before page 0",
+               targets: ["A4004", "A6002"]) { d in
+            try d.crashBeforePageZero { volume in
+                try volume.put(FileName("/new.txt"), bytes: FixtureVolume.text(seed: 77, count: 100_000))
+            }
+        },
+        Recipe("crash-remove-before-commit", "a remove of /docs/b.bin interrupted before page 0 (its tombstone written)",
+               targets: ["A2021"], effects: ["/docs/b.bin": .lost]) { d in
+            try d.crashBeforePageZero { volume in try volume.remove(FileName("/docs/b.bin")) }
+        },
+        Recipe("crash-overwrite-tombstone-lost", "an overwrite of /docs/a.txt whose step-5 tombstone write was lost",
+               targets: ["A4005"], effects: ["/docs/a.txt": .changed]) { d in
+            let old = try d.recordSubpage("/docs/a.txt")
+            try d.losingWrites(toSubpages: [old]) { volume in
+                var options = PutOptions()
+                options.replaceExisting = true
+                try volume.put(FileName("/docs/a.txt"), bytes: Array("hello again".utf8), options: options)
+            }
+        },
+        Recipe("crash-rename-replace-tombstone-lost", "a rename of /docs/a.txt over /empty whose step-5 tombstone write was lost",
+               targets: ["A4002"], effects: ["/docs/a.txt": .movedTo("/empty"), "/empty": .movedTo("/lost+found/empty")]) { d in
+            let old = try d.recordSubpage("/empty")
+            try d.losingWrites(toSubpages: [old]) { volume in
+                try volume.move(Array("/docs/a.txt".utf8), to: Array("/empty".utf8), replaceExisting: true)
+            }
+        },
+    ]
+
+    static let multiple: [Recipe] = (1...4).map { seed in
+        Recipe("random-metadata-\(seed)", "24 random bytes of metadata pages (page 0, trie, records, extension) overwritten, seed \(seed)",
+               targets: [], effects: nil) { d in
+            var rng = SeededGenerator(seed: UInt64(seed))
+            let metadata = [UInt32(0), d.system.triePages[0].rawValue, try d.recordSubpage("/docs/a.txt") >> 2,
+                            try d.recordSubpage("/readme.txt") >> 2, try d.status("/sparse.img").extensionPages[0].rawValue]
+            for _ in 0..<24 {
+                let page = metadata[Int(rng.next() % UInt64(metadata.count))]
+                let offset = Int(rng.next() % 0x1000)
+                d.write([UInt8(truncatingIfNeeded: rng.next())], page: page, offset: offset)
+            }
+        }
+    }
+}
