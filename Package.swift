@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
         .executable(name: "dumpfs", targets: ["Dumpfs"]),
         .library(name: "ArdakuCheck", targets: ["ArdakuCheck"]),
+        .library(name: "ArdakuZestCheck", targets: ["ArdakuZestCheck"]),
         .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
@@ -64,11 +65,14 @@ let package = Package(
         .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuZestCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.
+        .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
-        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CZlib"],
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuZestCheck",
+                                                "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
@@ -91,8 +95,11 @@ let package = Package(
         .testTarget(name: "ArdakuCheckTests", dependencies: [
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
         ]),
+        .testTarget(name: "ArdakuZestCheckTests", dependencies: [
+            "ArdakuZestCheck", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
+        ]),
         .testTarget(name: "FsckEndToEndTests", dependencies: [
-            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
+            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
         ]),
     ]
 )
