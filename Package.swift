@@ -79,7 +79,7 @@ let package = Package(
         // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
         .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
-        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),

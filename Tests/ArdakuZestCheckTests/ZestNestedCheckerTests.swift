@@ -20,17 +20,7 @@ struct ZestSample {
 
     /// The volume's bytes; with `damageContent`, one byte of /random.bin's stored content is flipped.
     static func bytes(damageContent: Bool = false) throws -> [UInt8] {
-        let store = MemoryByteStore()
-        let volume = try ZestVolume.create(in: store)
-        for file in files { try volume.insert(try FileName(file.name), file.bytes) }
-        try volume.flush()
-        if damageContent {
-            let info = try volume.stat(try FileName(damagedName))
-            let offset = UInt64(info.segments.start) * UInt64(volume.segmentSize) + 100
-            let byte = try store.read(at: offset, count: 1)[0]
-            try store.write(at: offset, [byte ^ 0x40])
-        }
-        return store.bytes
+        try TestZest.volume(files, damaging: damageContent ? damagedName : nil)
     }
 
     /// A 64-page Ardaku volume holding `zest` as the file /data.zest of type `zest`, and a plain file.
@@ -46,11 +36,7 @@ struct ZestSample {
 
     /// The files of the ZEST volume in the Ardaku file /data.zest, by name.
     static func innerFiles(_ store: PageStore) throws -> [String: [UInt8]] {
-        let bytes = try Volume(store: store).readAll(Volume.fileName("/data.zest"))
-        let zest = try ZestVolume.open(MemoryByteStore(bytes))
-        var result: [String: [UInt8]] = [:]
-        for info in zest.list() { result[info.name.description] = try zest.read(info.name) }
-        return result
+        try TestZest.files(of: try Volume(store: store).readAll(Volume.fileName("/data.zest")))
     }
 
     static func options(_ mode: RepairMode) -> CheckOptions {

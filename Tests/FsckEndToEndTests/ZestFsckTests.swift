@@ -19,16 +19,7 @@ import TestSupport
 
     /// A ZEST volume holding `files`; with `damaged`, one byte of /random.bin's content flipped.
     static func zest(damaged: Bool) throws -> [UInt8] {
-        let store = MemoryByteStore()
-        let volume = try ZestVolume.create(in: store)
-        for file in files { try volume.insert(try FileName(file.name), file.bytes) }
-        try volume.flush()
-        if damaged {
-            let info = try volume.stat(try FileName(damagedName))
-            let offset = UInt64(info.segments.start) * UInt64(volume.segmentSize) + 1234
-            try store.write(at: offset, [try store.read(at: offset, count: 1)[0] ^ 0x01])
-        }
-        return store.bytes
+        try TestZest.volume(files, damaging: damaged ? damagedName : nil, at: 1234)
     }
 
     /// A directory holding `test.img`: a 64-page Ardaku volume with the ZEST volume as
@@ -54,15 +45,7 @@ import TestSupport
     /// The files of the ZEST volume in /packs/data.zest of the image, by name.
     static func innerFiles(_ image: URL) throws -> [String: [UInt8]] {
         let store = MemoryPageStore(image: [UInt8](try Data(contentsOf: image)))
-        let bytes = try Volume(store: store).readAll(Volume.fileName("/packs/data.zest"))
-        return try files(of: bytes)
-    }
-
-    static func files(of bytes: [UInt8]) throws -> [String: [UInt8]] {
-        let zest = try ZestVolume.open(MemoryByteStore(bytes))
-        var result: [String: [UInt8]] = [:]
-        for info in zest.list() { result[info.name.description] = try zest.read(info.name) }
-        return result
+        return try TestZest.files(of: try Volume(store: store).readAll(Volume.fileName("/packs/data.zest")))
     }
 
     @Test func aHealthyNestedVolumeIsCheckedAndClean() throws {
@@ -141,7 +124,7 @@ import TestSupport
 
         #expect(try FsckBinaryTests.fsck(["-fy", "bad.zest"], in: directory).status == 1)
         #expect(try FsckBinaryTests.fsck(["-fy", "bad.zest"], in: directory).status == 0)
-        let inner = try Self.files(of: [UInt8](try Data(contentsOf: damaged)))
+        let inner = try TestZest.files(of: [UInt8](try Data(contentsOf: damaged)))
         #expect(inner.count == Self.files.count - 1)
         for file in Self.files where file.name != Self.damagedName { #expect(inner[file.name] == file.bytes) }
     }
