@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
         .executable(name: "dumpfs", targets: ["Dumpfs"]),
         .library(name: "ArdakuCheck", targets: ["ArdakuCheck"]),
+        .library(name: "ArdakuZestCheck", targets: ["ArdakuZestCheck"]),
         .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         ]),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
@@ -66,25 +67,28 @@ let package = Package(
         .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCASCheck",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCASCheck", "ArdakuZestCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.
+        .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
-        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CZlib"],
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuZestCheck",
+                                                "ArdakuCASCheck", "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
         // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
         .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
-        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs",
+            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
         ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
@@ -93,8 +97,11 @@ let package = Package(
         .testTarget(name: "ArdakuCheckTests", dependencies: [
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
         ]),
+        .testTarget(name: "ArdakuZestCheckTests", dependencies: [
+            "ArdakuZestCheck", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
+        ]),
         .testTarget(name: "FsckEndToEndTests", dependencies: [
-            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
+            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
         ]),
     ]
 )

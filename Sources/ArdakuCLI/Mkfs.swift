@@ -25,6 +25,9 @@ public struct MkfsCommand: ParsableCommand {
     @Option(name: .customShort("L"), help: "Volume label (UTF-8, at most 1020 bytes).") var label: String?
     @Option(name: .customShort("U"), help: "Volume UUID: a UUID, 'random' (default) or 'clear'.") var uuid: String?
     @Option(name: .customShort("d"), help: "Fill the new volume from this directory tree.") var directory: String?
+    @Option(name: .customLong("zest"), help: ArgumentHelp(
+        "Pack the tree DIR into a new ZEST volume named VOLUME (after -d; repeatable).", valueName: "VOLUME=DIR"))
+    var zestVolumes: [String] = []
     @Option(name: .customLong("cas"), help: ArgumentHelp(
         "Snapshot the tree DIR into a new CAS volume named VOLUME, tagged 'initial' (after -d; repeatable).", valueName: "VOLUME=DIR"))
     var casVolumes: [String] = []
@@ -64,6 +67,7 @@ struct Mkfs {
         let label = Array((options.label ?? "").utf8)
         do { try Volume.validateLabel(label) } catch { throw ToolError("\(error)") }
         let uuid = try parseUUID(options.uuid)
+        let zestPacks = try ZestCLI.parsePacks(options.zestVolumes)
         _ = try CASCLI.parsePacks(options.casVolumes)
         if let directory = options.directory {
             guard case .success(let info) = SystemCalls.pathInfo(directory), info.kind == .directory else {
@@ -143,7 +147,7 @@ struct Mkfs {
         }
         do {
             try format(path: path, layout: layout, label: label, uuid: uuid, creationTime: creationTime,
-                       wipe: !signatures.isEmpty, isBlockDevice: isBlockDevice)
+                       wipe: !signatures.isEmpty, isBlockDevice: isBlockDevice, zestPacks: zestPacks)
         } catch {
             // No half-written image: a file this run created goes away again.
             if isNewFile { unlink(path) }
@@ -153,7 +157,7 @@ struct Mkfs {
     }
 
     private func format(path: String, layout: VolumeLayout, label: [UInt8], uuid: VolumeUUID, creationTime: UInt64,
-                        wipe: Bool, isBlockDevice: Bool) throws {
+                        wipe: Bool, isBlockDevice: Bool, zestPacks: [(name: FileName, directory: String)]) throws {
         let image: MappedImage
         do { image = try MappedImage(path: path, mode: .readWrite) } catch { throw ToolError("\(path): \(error)") }
         if wipe {
@@ -192,6 +196,11 @@ struct Mkfs {
             catch let error as VolumeError { throw ToolError("\(path): filling from \(directory): \(error)") }
             say("Stored \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(directory)" +
                 (summary.skipped > 0 ? "; skipped \(summary.skipped) entries" : ""))
+        }
+        for pack in zestPacks {
+            let summary = try ZestCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)",
+                                           quiet: options.quiet, verbose: options.verbose, tool: tool)
+            say("Packed \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(pack.directory) into the ZEST volume \(pack.name.string)")
         }
         for pack in try CASCLI.parsePacks(options.casVolumes) {
             let report = try CASCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)", quiet: options.quiet)

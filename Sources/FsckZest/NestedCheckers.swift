@@ -1,11 +1,12 @@
 import ArdakuCASCheck
 import ArdakuCheck
+import ArdakuZestCheck
 
-/// The nested-volume checkers this build runs in pass 7.
+/// The nested-volume checkers this build runs in pass 7 and on standalone files.
 ///
-/// The ZEST and CAS modules register theirs here when they land (a `NestedVolumeChecker`
-/// each, for files of type `zest` and `cas`); until then pass 7 does not run and the
-/// summary says how many nested volumes were left unchecked.
+/// One `NestedVolumeChecker` per nested type (`zest`, `cas`).
+/// The corpus transcripts are made with the same list (`CheckFixtures.Transcript`), so
+/// keep the two equal: FsckBinaryTests compares this binary's output with them.
 enum NestedCheckers {
-    static let all: [any NestedVolumeChecker] = [CASNestedChecker()]
+    static let all: [any NestedVolumeChecker] = [ZestNestedChecker(), CASNestedChecker()]
 }

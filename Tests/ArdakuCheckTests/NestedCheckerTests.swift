@@ -4,24 +4,26 @@ import ArdakuFormat
 import ArdakuVolume
 import CheckFixtures
 
-/// A nested checker for the test: the "volume" is the fixture's text, whose first byte must
-/// be "f"; its repair writes "f" back and appends a line (a length change too).
+/// A nested checker for the test: the "volume" is the fixture's /nested.zest, whose first
+/// byte must stay what it is ("Z" of the ZEST magic); its repair writes that byte back and
+/// appends a line (a length change too).
 struct FirstByteChecker: NestedVolumeChecker {
-    static let wrongFirstByte = FindingKind("Z9901", .error, .needsConfirmation, "{volume}: first byte is {actual}, expected f.",
+    static let wrongFirstByte = FindingKind("Z9901", .error, .needsConfirmation, "{volume}: first byte is {actual}, expected 5a.",
                                             fix: "rewritten")
+    static let expected = FixtureVolume.contents()["/nested.zest"]![0]
     var fileType: FileType { .zest }
     var displayName: String { "TEST" }
 
-    func recognizes(_ content: ByteStore) -> Bool { (try? content.read(at: 0, count: 1)) == [UInt8(ascii: "f")] }
+    func recognizes(_ content: ByteStore) -> Bool { (try? content.read(at: 0, count: 1)) == [Self.expected] }
 
     func check(_ content: ByteStore, request: NestedCheckRequest) -> NestedCheckResult {
-        guard let first = try? content.read(at: 0, count: 1).first, first != UInt8(ascii: "f") else {
+        guard let first = try? content.read(at: 0, count: 1).first, first != Self.expected else {
             return NestedCheckResult(itemsChecked: 1)
         }
         let finding = Finding(Self.wrongFirstByte, FindingContext(offset: 0, actual: Hex.format(first, width: 2)))
         guard request.mode == .all else { return NestedCheckResult(items: [.init(finding)], itemsChecked: 1) }
         do {
-            try content.write(at: 0, [UInt8(ascii: "f")])
+            try content.write(at: 0, [Self.expected])
             try content.write(at: content.length, Array("#repaired\n".utf8))
             return NestedCheckResult(items: [.init(finding, fixed: true, note: "(first byte restored)")], itemsChecked: 1)
         } catch {
@@ -85,7 +87,7 @@ struct FirstByteChecker: NestedVolumeChecker {
     @Test func standaloneVolumeIsCheckedAndRepairedInPlace() throws {
         let content = MemoryByteStore(Array("Xile of a standalone volume\n".utf8))
         #expect(Checker.checkStandalone(content, name: "v.zest", options: Self.options(.none)) == nil)   // not recognized
-        let recognized = MemoryByteStore(Array("file of a standalone volume\n".utf8))
+        let recognized = MemoryByteStore([FirstByteChecker.expected] + Array("ile of a standalone volume\n".utf8))
         let clean = try #require(Checker.checkStandalone(recognized, name: "v.zest", options: Self.options(.none)))
         #expect(clean.exitStatus == .clean)
         #expect(clean.passes.map(\.pass) == [.nested])

@@ -1,29 +1,30 @@
+import CheckFixtures
 import Foundation
 import Testing
 
-/// Every view over each image of the fsck corruption corpus (`images/` at the top of the
-/// repository), when the corpus is there: the same "must not crash" run as btrfs-progs's
-/// fuzz-tests. Files ending in .gz or .xz are skipped (the corpus script decides how to
-/// store them); every other regular file is taken as an image.
+/// Every view over each image of the fsck corruption corpus (`images/NAME/image.gz` at the
+/// top of the repository): the same "must not crash" run as btrfs-progs's fuzz-tests, on
+/// images whose damage is known.
 @Suite struct CorpusTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("images")
 
-    static var images: [URL] {
-        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
-        return walker.compactMap { $0 as? URL }.filter { url in
-            (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true
-                && !["gz", "xz", "zst", "bz2", "md", "txt", "json", "sh", "py"].contains(url.pathExtension)
-        }.sorted { $0.path < $1.path }
+    /// The corpus entries: every directory of images/ that holds an image.gz.
+    static let names: [String] = {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return entries.filter { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\($0)/image.gz").path) }.sorted()
+    }()
+
+    @Test func theCorpusIsThere() {
+        #expect(Self.names.count >= 40, "images/ should hold the fsck corruption corpus")
     }
 
-    @Test func everyViewOverTheCorpus() throws {
-        let images = Self.images
-        guard !images.isEmpty else { return }   // no corpus in this checkout
-        for url in images {
-            let bytes = try [UInt8](Data(contentsOf: url))
-            try EveryView.run(bytes, context: url.lastPathComponent)
-        }
+    @Test(arguments: names)
+    func everyViewOverTheCorpus(_ name: String) throws {
+        let compressed = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("\(name)/image.gz")))
+        let bytes = try Gzip.decompress(compressed)
+        #expect(!bytes.isEmpty)
+        try EveryView.run(bytes, context: name)
     }
 }

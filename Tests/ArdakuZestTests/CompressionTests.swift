@@ -86,6 +86,25 @@ struct CompressionTests {
         for file in corpus.prefix(100) { #expect(try volume.read(name(file.name)) == file.bytes) }
     }
 
+    @Test("one deflater switching dictionaries compresses exactly as fresh streams do")
+    func primedDeflaterMatchesFreshStreams() throws {
+        let corpus = TextCorpus.make(count: 40, seed: 31)
+        let first = ZestDictionaryTrainer.train(samples: corpus.prefix(20).map(\.bytes), size: 4096)
+        let second = Array(first.reversed())
+        let reused = try ZlibDeflater(level: 6)
+        let inflater = try ZlibInflater()
+        for (index, file) in corpus.enumerated() {
+            let dictionary: [UInt8]? = [first, second, nil, first, first][index % 5]
+            let got = try file.bytes.withUnsafeBytes { try reused.compressIfSmaller($0, dictionary: dictionary) }
+            let expected = try file.bytes.withUnsafeBytes { try ZlibDeflater(level: 6).compressIfSmaller($0, dictionary: dictionary) }
+            #expect(got == expected, "file \(index)")
+            if let got {
+                let back = got.withUnsafeBytes { inflater.decompress($0, originalLength: file.bytes.count, dictionary: dictionary) }
+                #expect(try back.get() == file.bytes)
+            }
+        }
+    }
+
     @Test("a new dictionary does not break files compressed with the old one; compaction can retire it")
     func dictionaryGenerations() throws {
         let corpus = TextCorpus.make(count: 120, seed: 8)

@@ -90,7 +90,7 @@ struct VolumeTests {
         let target = corpus[250]
         let before = store.bytes
         let oldInfo = try volume.stat(name(target.name))
-        let holder = volume.records[volume.nameIndex[Array(target.name.utf8)]!]!.fragment
+        let holder = volume.records[volume.nameIndex[NameKey(Array(target.name.utf8))]!]!.fragment
         store.clearLog()
         let newContent = Array(("updated " + String(repeating: "content ", count: 300)).utf8)
         try volume.update(name(target.name), newContent)

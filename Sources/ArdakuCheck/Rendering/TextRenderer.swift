@@ -33,7 +33,7 @@ public struct TextRenderer: Sendable {
 
     /// The line printed when a finding is found (not in preen mode).
     public func findingLine(_ finding: ReportedFinding) -> String {
-        let head = "\(finding.code): \(finding.message)"
+        let head = "\(finding.code): \(Self.volumePrefix(finding))\(finding.message)"
         switch finding.finding.kind.repair {
         case .reportOnly:
             return head
@@ -43,9 +43,16 @@ public struct TextRenderer: Sendable {
         }
     }
 
+    /// "FILE: " for a finding of a nested volume (the Ardaku file holding it, or the
+    /// standalone file), so that a ZEST or CAS message says which volume it is about.
+    static func volumePrefix(_ finding: ReportedFinding) -> String {
+        let volume = finding.finding.context.volume
+        return volume.isEmpty ? "" : "\(volume): "
+    }
+
     /// Preen output for a finding, once the outcome is known.
     public func preenLine(_ finding: ReportedFinding) -> String {
-        let head = "\(device): \(finding.code): \(finding.message)"
+        let head = "\(device): \(finding.code): \(Self.volumePrefix(finding))\(finding.message)"
         guard finding.resolution == .fixed else { return head }
         let fix = finding.fixText
         return fix.isEmpty ? head + "  FIXED." : head + "  \(fix.uppercased())."
@@ -72,7 +79,7 @@ public struct TextRenderer: Sendable {
                 lines.append("")
                 for finding in notes {
                     let name = finding.finding.context.name.map { "\($0): " } ?? ""
-                    lines.append("  \(finding.code) \(name)\(finding.fixText)")
+                    lines.append("  \(finding.code) \(Self.volumePrefix(finding))\(name)\(finding.fixText)")
                 }
             }
         }

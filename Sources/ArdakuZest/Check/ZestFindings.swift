@@ -24,6 +24,8 @@ public enum ZestFindings {
         fix: "empty volume written")
     public static let unsupportedHeader = FindingKind(
         "Z1006", .error, .reportOnly, "header at {offset}: {detail}")
+    public static let unreadable = FindingKind(
+        "Z1007", .error, .reportOnly, "the volume cannot be read ({detail})")
 
     // MARK: Z2 fragment chain
     public static let linkOutOfRange = FindingKind(
@@ -100,7 +102,7 @@ public enum ZestFindings {
 
     /// Every kind, for tables and documentation.
     public static let all: [FindingKind] = [
-        primaryHeaderDamaged, backupHeaderDamaged, bothHeadersDamaged, headerCopiesDiffer, volumeTooShort, unsupportedHeader,
+        primaryHeaderDamaged, backupHeaderDamaged, bothHeadersDamaged, headerCopiesDiffer, volumeTooShort, unsupportedHeader, unreadable,
         linkOutOfRange, chainLoop, fragmentChecksum, badEntrySize, nonZeroTail, tornSlot,
         invalidName, duplicateName, entryChecksum, unknownKind, pathConflict, badDictionaryEntry,
         contentOutsideVolume, overlap, inconsistentLengths,

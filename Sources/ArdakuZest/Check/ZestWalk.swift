@@ -97,14 +97,19 @@ public struct ZestWalk: Sendable {
     public var headerSource: ZestHeaderSource?
     public var fragments: [ZestWalkFragment]
     public var chainEnd: ZestChainEnd
+    /// When set, only the entries of these names (and dictionaries) were kept.
+    public var filter: ZestNameFilter?
 
     /// Every entry of every fragment, in chain order.
     public var entries: [ZestWalkEntry] { fragments.flatMap(\.entries) }
 
     /// Walks the volume in `store`.
     ///
+    /// - Parameter filter: keep only the entries of these names and the dictionaries; the
+    ///   others are still parsed as far as their sizes go (so damage that stops parsing is
+    ///   still seen) but not kept, and their CRCs are not computed.
     /// - Complexity: reads the header area and every fragment pair once.
-    public static func walk(_ store: ByteStore) throws(StoreError) -> ZestWalk {
+    public static func walk(_ store: ByteStore, keeping filter: ZestNameFilter? = nil) throws(StoreError) -> ZestWalk {
         let length = store.length
         let areaCount = Int(min(length, UInt64(ZestLimits.headerAreaSize)))
         let area = try store.read(at: 0, count: areaCount)
@@ -121,7 +126,7 @@ public struct ZestWalk: Sendable {
             copies.append(ZestHeaderCopy(offset: UInt64(offset), bytes: bytes, decoded: decoded))
         }
         var walk = ZestWalk(storeLength: length, headerCopies: copies, header: nil, headerSource: nil,
-                            fragments: [], chainEnd: .notWalked)
+                            fragments: [], chainEnd: .notWalked, filter: filter)
         if let header = copies[0].header {
             walk.header = header
             walk.headerSource = .primary
@@ -178,7 +183,7 @@ public struct ZestWalk: Sendable {
             if let readSlot = fragment.readSlot, let trailer = trailers[readSlot] {
                 fragment.next = trailer.next
                 slotBytes[readSlot].withUnsafeBytes { raw in
-                    Self.parseEntries(raw, slotOffset: fragment.slots[readSlot].offset, into: &fragment)
+                    Self.parseEntries(raw, slotOffset: fragment.slots[readSlot].offset, filter: filter, into: &fragment)
                 }
             }
             let next = fragment.next
@@ -207,32 +212,75 @@ public struct ZestWalk: Sendable {
     }
 
     /// Parses the entry area of one slot into `fragment`.
-    static func parseEntries(_ slot: UnsafeRawBufferPointer, slotOffset: UInt64, into fragment: inout ZestWalkFragment) {
-        var reader = ByteReader(slot, structure: "ZAT entry", origin: ByteAddress(slotOffset))
-        do throws(FormatError) {
-            try reader.seek(to: ZestLimits.entryAreaStart)
-            while true {
-                let position = reader.position
-                guard let decoded = try ZestEntry.decode(from: &reader, areaEnd: ZestLimits.entryAreaEnd) else {
-                    // Past the terminator (or the area's end) every byte up to the trailer is zero.
-                    let tailStart = min(position + 2, ZestLimits.entryAreaEnd)
-                    for index in tailStart..<ZestLimits.entryAreaEnd where slot[index] != 0 {
-                        fragment.nonZeroTailOffset = slotOffset + UInt64(index)
-                        break
-                    }
-                    fragment.entryBytes = position - ZestLimits.entryAreaStart
-                    return
-                }
-                fragment.entries.append(ZestWalkEntry(offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
-                                                      entry: decoded.entry, storedCRC: decoded.storedCRC,
-                                                      computedCRC: decoded.computedCRC))
+    ///
+    /// The same rules as `ZestEntry.decode`, written against the raw slot: opening a volume
+    /// parses every entry, and this loop is most of that work.
+    static func parseEntries(_ slot: UnsafeRawBufferPointer, slotOffset: UInt64, filter: ZestNameFilter? = nil,
+                             into fragment: inout ZestWalkFragment) {
+        let areaEnd = ZestLimits.entryAreaEnd
+        var position = ZestLimits.entryAreaStart
+        fragment.entries.reserveCapacity(64)
+        func field32(_ offset: Int) -> UInt32 { slot.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian }
+        while position <= areaEnd - 2 {
+            let nameLength = Int(slot.loadUnaligned(fromByteOffset: position, as: UInt16.self).littleEndian)
+            if nameLength == 0 { break }
+            var failure: FormatError.Kind?
+            if nameLength > ZestLimits.maxNameBytes {
+                failure = .fieldOutOfRange(field: "entry SZ", value: UInt64(nameLength), allowed: 1...UInt64(ZestLimits.maxNameBytes))
+            } else if ZestEntry.encodedSize(nameLength: nameLength) > areaEnd - position {
+                failure = .inconsistent("entry of SZ \(nameLength) runs past the end of the entry area")
             }
-        } catch {
-            fragment.entryError = error
-            if let address = error.address?.rawValue, address >= slotOffset {
-                fragment.badEntrySize = ByteReader.uint16(in: slot, at: Int(address - slotOffset))
+            if let failure {
+                let reader = ByteReader(slot, structure: "ZAT entry", origin: ByteAddress(slotOffset))
+                fragment.entryError = reader.error(failure, at: position)
+                fragment.badEntrySize = UInt16(nameLength)
+                fragment.entryBytes = position + 2 - ZestLimits.entryAreaStart
+                return
             }
-            fragment.entryBytes = reader.position - ZestLimits.entryAreaStart
+            let fields = position + ZestEntry.fieldsOffset(nameLength: nameLength)
+            let crcOffset = position + ZestEntry.crcOffset(nameLength: nameLength)
+            let nameBytes = UnsafeRawBufferPointer(rebasing: slot[(position + 2)..<fields])
+            if let filter, !(nameLength == 1 && nameBytes[0] == UInt8(ascii: "/")), !filter.matches(nameBytes) {
+                position = crcOffset + 4
+                continue
+            }
+            let name = Array(nameBytes)
+            var entry = ZestEntry(name: name, segmentStart: field32(fields), storedLength: field32(fields + 4),
+                                  originalLength: field32(fields + 8), contentCRC: field32(fields + 12), codec: .stored,
+                                  kind: .file, dictionaryID: slot.loadUnaligned(fromByteOffset: fields + 18, as: UInt16.self).littleEndian)
+            entry.codecByte = slot[fields + 16]
+            entry.kindByte = slot[fields + 17]
+            let computedCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: slot[position..<crcOffset]))
+            fragment.entries.append(ZestWalkEntry(offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
+                                                  entry: entry, storedCRC: field32(crcOffset), computedCRC: computedCRC))
+            position = crcOffset + 4
         }
+        // Past the terminator (or the area's end) every byte up to the trailer is zero.
+        let tailStart = min(position + 2, areaEnd)
+        if tailStart < areaEnd, let index = UnsafeRawBufferPointer(rebasing: slot[tailStart..<areaEnd]).firstIndex(where: { $0 != 0 }) {
+            fragment.nonZeroTailOffset = slotOffset + UInt64(tailStart + index)
+        }
+        fragment.entryBytes = position - ZestLimits.entryAreaStart
+    }
+}
+
+/// The names a filtered walk keeps (`ZestWalk.walk(_:keeping:)`): looking up a few files
+/// does not need every entry decoded and indexed.
+///
+/// Matching is by hash, so a few other names may be kept too; the volume looks the kept
+/// entries up by their exact names afterwards.
+public struct ZestNameFilter: Sendable {
+    private var hashes: Set<Int>
+
+    public init(_ names: [FileName]) {
+        hashes = Set(names.map { name in name.bytes.withUnsafeBytes { Self.hash($0) } })
+    }
+
+    func matches(_ name: UnsafeRawBufferPointer) -> Bool { hashes.contains(Self.hash(name)) }
+
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        return hasher.finalize()
     }
 }

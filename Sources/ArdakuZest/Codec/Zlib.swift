@@ -22,22 +22,72 @@ final class ZlibDeflater {
         }
     }
 
+    /// A stream that has seen nothing but `primedDictionary`: each file with that
+    /// dictionary starts from a copy of it. deflateSetDictionary hashes all 32 KiB of a
+    /// dictionary, which cost more than compressing a small file; copying the primed state
+    /// costs a fraction of that, and compresses exactly as the set dictionary would.
+    private var primed: UnsafeMutablePointer<z_stream>?
+    private var primedDictionary: [UInt8] = []
+    /// False after a failed deflateCopy left `stream` without state.
+    private var streamIsLive = true
+
     deinit {
-        deflateEnd(stream)
+        if streamIsLive { deflateEnd(stream) }
         stream.deinitialize(count: 1)
         stream.deallocate()
+        if let primed {
+            deflateEnd(primed)
+            primed.deinitialize(count: 1)
+            primed.deallocate()
+        }
+    }
+
+    /// Makes `stream` a fresh stream primed with `dictionary`.
+    private func start(with dictionary: [UInt8]) throws(ZestError) {
+        if primed == nil || primedDictionary != dictionary {
+            if primed == nil {
+                primed = .allocate(capacity: 1)
+                primed!.initialize(to: z_stream())
+                let status = deflateInit2_(primed, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                                           ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+                guard status == Z_OK else {
+                    primed!.deinitialize(count: 1)
+                    primed!.deallocate()
+                    primed = nil
+                    throw ZestError(.codec("deflateInit2 failed with status \(status)"))
+                }
+            } else {
+                guard deflateReset(primed) == Z_OK else { throw ZestError(.codec("deflateReset failed")) }
+            }
+            let status = dictionary.withUnsafeBytes { raw in
+                deflateSetDictionary(primed, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(raw.count))
+            }
+            guard status == Z_OK else {
+                primedDictionary = []
+                throw ZestError(.codec("deflateSetDictionary failed with status \(status)"))
+            }
+            primedDictionary = dictionary
+        }
+        if streamIsLive { deflateEnd(stream) }
+        streamIsLive = false
+        let status = deflateCopy(stream, primed)
+        guard status == Z_OK else { throw ZestError(.codec("deflateCopy failed with status \(status)")) }
+        streamIsLive = true
     }
 
     /// The raw DEFLATE stream of `input`, or nil when it would not be smaller than `input`
     /// (the file is then stored as it is).
     func compressIfSmaller(_ input: UnsafeRawBufferPointer, dictionary: [UInt8]?) throws(ZestError) -> [UInt8]? {
         guard input.count > 0 else { return nil }
-        guard deflateReset(stream) == Z_OK else { throw ZestError(.codec("deflateReset failed")) }
         if let dictionary, !dictionary.isEmpty {
-            let status = dictionary.withUnsafeBytes { raw in
-                deflateSetDictionary(stream, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(raw.count))
-            }
-            guard status == Z_OK else { throw ZestError(.codec("deflateSetDictionary failed with status \(status)")) }
+            try start(with: dictionary)
+        } else if streamIsLive {
+            guard deflateReset(stream) == Z_OK else { throw ZestError(.codec("deflateReset failed")) }
+        } else {
+            let status = deflateInit2_(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                                       ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+            guard status == Z_OK else { throw ZestError(.codec("deflateInit2 failed with status \(status)")) }
+            streamIsLive = true
         }
         // Room for one byte less than the input: if DEFLATE needs more, storing wins.
         let capacity = input.count - 1

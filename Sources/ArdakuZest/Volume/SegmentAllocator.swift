@@ -30,9 +30,14 @@ struct SegmentAllocator {
     /// Builds the free map around `used`, which must lie at or past `firstDataSegment` and
     /// must not overlap (the volume checks both before).
     init(firstDataSegment: UInt32, used: [SegmentRun]) {
+        self.init(firstDataSegment: firstDataSegment, sortedUsed: used.sorted())
+    }
+
+    /// The same, for runs already sorted by start.
+    init(firstDataSegment: UInt32, sortedUsed used: [SegmentRun]) {
         self.firstDataSegment = firstDataSegment
         var cursor = UInt64(firstDataSegment)
-        for run in used.sorted() where run.count > 0 {
+        for run in used where run.count > 0 {
             if UInt64(run.start) > cursor {
                 freeRuns.append(SegmentRun(start: UInt32(cursor), count: UInt32(UInt64(run.start) - cursor)))
             }

@@ -59,7 +59,7 @@ extension ZestVolume {
     /// Cuts free segments off the end of the store.
     func trimStore() throws(ZestError) {
         let end = max(byteOffset(ofSegment: allocator.end), UInt64(ZestLimits.zatHeadOffset + ZestLimits.fragmentPairSize))
-        if store.length > end {
+        if try storeLength() > end {
             do throws(StoreError) { try store.setLength(end) } catch { throw ZestError(store: error) }
         }
     }

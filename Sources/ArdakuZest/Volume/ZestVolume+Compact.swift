@@ -31,9 +31,10 @@ extension ZestVolume {
     ///   the active one (or with none while one exists), so old dictionaries can go.
     @discardableResult
     public func compact(recompress: Bool = false) throws(ZestError) -> ZestCompactionReport {
+        try requireComplete()
         try flush()
         var report = ZestCompactionReport()
-        report.bytesBefore = store.length
+        report.bytesBefore = try storeLength()
         report.fragmentsBefore = fragments.count
         if recompress, let active = activeDictionaryID {
             for (_, id) in nameIndex {
@@ -90,7 +91,7 @@ extension ZestVolume {
             if !moved { break }
         }
         report.fragmentsAfter = fragments.count
-        report.bytesAfter = store.length
+        report.bytesAfter = try storeLength()
         return report
     }
 }

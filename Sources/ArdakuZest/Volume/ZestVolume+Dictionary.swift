@@ -26,6 +26,7 @@ extension ZestVolume {
     /// - Returns: the new dictionary's id.
     @discardableResult
     public func addDictionary(_ bytes: [UInt8]) throws(ZestError) -> UInt16 {
+        try requireComplete()
         guard !bytes.isEmpty, bytes.count <= ZestLimits.maxDictionaryBytes else {
             throw ZestError(.invalidDictionary("a dictionary has 1...\(ZestLimits.maxDictionaryBytes) bytes, not \(bytes.count)"))
         }

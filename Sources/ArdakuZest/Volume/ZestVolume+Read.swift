@@ -19,7 +19,7 @@ extension ZestVolume {
     /// Number of files.
     public var fileCount: Int { nameIndex.count }
 
-    public func contains(_ name: FileName) -> Bool { nameIndex[name.bytes] != nil }
+    public func contains(_ name: FileName) -> Bool { nameIndex[NameKey(name.bytes)] != nil }
 
     func info(_ record: Record) -> ZestFileInfo? {
         guard let name = try? FileName(bytes: record.entry.name) else { return nil }
@@ -30,7 +30,7 @@ extension ZestVolume {
 
     /// What the table says about `name`.
     public func stat(_ name: FileName) throws(ZestError) -> ZestFileInfo {
-        guard let id = nameIndex[name.bytes], let record = records[id], let info = info(record) else {
+        guard let id = nameIndex[NameKey(name.bytes)], let record = records[id], let info = info(record) else {
             throw ZestError(.fileNotFound(name.string))
         }
         return info
@@ -43,7 +43,7 @@ extension ZestVolume {
     public func list(prefix: String = "/") -> [ZestFileInfo] {
         let prefixBytes = Array(prefix.utf8)
         var result: [ZestFileInfo] = []
-        for (name, id) in nameIndex where name.starts(with: prefixBytes) {
+        for (name, id) in nameIndex where name.bytes.starts(with: prefixBytes) {
             if let record = records[id], let info = info(record) { result.append(info) }
         }
         result.sort { $0.name < $1.name }
@@ -55,46 +55,9 @@ extension ZestVolume {
     /// - Throws: `.fileNotFound`; `.contentChecksumMismatch`, `.decompressionFailed`,
     ///   `.missingDictionary` or `.unsupportedEntry` when the stored content is damaged.
     public func read(_ name: FileName) throws(ZestError) -> [UInt8] {
-        guard let id = nameIndex[name.bytes], let record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
+        guard let id = nameIndex[NameKey(name.bytes)], let record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
         let stored = try readStored(record.entry)
         return try decode(record.entry, stored: stored)
-    }
-
-    /// Calls `body` with every file whose name starts with `prefix`, in the order of their
-    /// segments, reading the store in large runs: the fast way to read many files.
-    public func forEachFile(prefix: String = "/", _ body: (FileName, [UInt8]) throws -> Void) throws {
-        let prefixBytes = Array(prefix.utf8)
-        var matches: [Record] = []
-        for (name, id) in nameIndex where name.starts(with: prefixBytes) {
-            if let record = records[id] { matches.append(record) }
-        }
-        matches.sort { $0.run.start < $1.run.start }
-        let window = UInt64(4 << 20)
-        var index = 0
-        while index < matches.count {
-            // Gather files whose segments fit one window of the store and read it at once.
-            let first = byteOffset(ofSegment: matches[index].run.start)
-            var last = index
-            var end = first + UInt64(matches[index].entry.storedLength)
-            while last + 1 < matches.count {
-                let candidate = matches[last + 1]
-                let candidateEnd = byteOffset(ofSegment: candidate.run.start) + UInt64(candidate.entry.storedLength)
-                guard candidateEnd - first <= window else { break }
-                end = max(end, candidateEnd)
-                last += 1
-            }
-            let buffer = try storeRead(at: first, count: Int(end - first))
-            for position in index...last {
-                let record = matches[position]
-                let start = Int(byteOffset(ofSegment: record.run.start) - first)
-                let content: [UInt8] = try buffer.withZestBytes { raw throws(ZestError) in
-                    try decode(record.entry, stored: UnsafeRawBufferPointer(rebasing: raw[start..<(start + Int(record.entry.storedLength))]))
-                }
-                guard let name = try? FileName(bytes: record.entry.name) else { continue }
-                try body(name, content)
-            }
-            index = last + 1
-        }
     }
 
     /// The stored bytes of `entry`, as they are in its segments.
@@ -111,25 +74,27 @@ extension ZestVolume {
     }
 
     func decode(_ entry: ZestEntry, stored: UnsafeRawBufferPointer) throws(ZestError) -> [UInt8] {
-        let name = String(decoding: entry.name, as: UTF8.self)
         var dictionary: [UInt8]?
         if entry.kind == .file, entry.codec == .deflate, entry.dictionaryID != 0 {
-            dictionary = try dictionaryBytes(entry.dictionaryID, for: name)
+            dictionary = try dictionaryBytes(entry.dictionaryID, for: String(decoding: entry.name, as: UTF8.self))
         }
-        let offset = byteOffset(ofSegment: entry.segmentStart)
-        switch contentDecoder.decode(entry, stored: stored, dictionary: dictionary) {
-        case let .success(content): return content
-        case let .failure(failure):
-            switch failure {
-            case let .checksumMismatch(storedCRC, computed):
-                throw ZestError(.contentChecksumMismatch(name: name, stored: storedCRC, computed: computed), offset: offset)
-            case let .inflate(reason):
-                throw ZestError(.decompressionFailed(name: name, reason: reason), offset: offset)
-            case let .missingDictionary(id), let .damagedDictionary(id):
-                throw ZestError(.missingDictionary(name: name, id: id), offset: offset)
-            case .unknownCodec, .inconsistentLengths:
-                throw ZestError(.unsupportedEntry(name: name, detail: failure.reason), offset: offset)
-            }
+        return try contentDecoder.decode(entry, stored: stored, dictionary: dictionary)
+            .mapError { failure in Self.error(failure, entry: entry, segmentSize: header.segmentSize) }.get()
+    }
+
+    /// The error a read reports for `failure` of `entry`'s content.
+    static func error(_ failure: ZestContentFailure, entry: ZestEntry, segmentSize: UInt32) -> ZestError {
+        let name = String(decoding: entry.name, as: UTF8.self)
+        let offset = UInt64(entry.segmentStart) * UInt64(segmentSize)
+        switch failure {
+        case let .checksumMismatch(storedCRC, computed):
+            return ZestError(.contentChecksumMismatch(name: name, stored: storedCRC, computed: computed), offset: offset)
+        case let .inflate(reason):
+            return ZestError(.decompressionFailed(name: name, reason: reason), offset: offset)
+        case let .missingDictionary(id), let .damagedDictionary(id):
+            return ZestError(.missingDictionary(name: name, id: id), offset: offset)
+        case .unknownCodec, .inconsistentLengths:
+            return ZestError(.unsupportedEntry(name: name, detail: failure.reason), offset: offset)
         }
     }
 }

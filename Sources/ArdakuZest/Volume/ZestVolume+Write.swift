@@ -13,19 +13,26 @@ extension ZestVolume {
     /// Compresses `contents` with the active dictionary, or keeps it as it is when
     /// compression does not make it smaller.
     func prepare(_ contents: [UInt8], useDictionary: Bool = true) throws(ZestError) -> PreparedContent {
+        if deflater == nil { deflater = try ZlibDeflater(level: compressionLevel) }
+        let dictionaryID = useDictionary ? activeDictionaryID : nil
+        let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
+        return try Self.encode(contents, deflater: deflater!, dictionary: dictionary, dictionaryID: dictionaryID ?? 0)
+    }
+
+    /// The stored form of `contents`: DEFLATE with `dictionary` (whose id is
+    /// `dictionaryID`) when that is smaller, else the bytes as they are. Touches nothing
+    /// but `deflater`, so workers can run it side by side, each with its own deflater.
+    static func encode(_ contents: [UInt8], deflater: ZlibDeflater, dictionary: [UInt8]?, dictionaryID: UInt16) throws(ZestError) -> PreparedContent {
         guard contents.count <= Int(ZestLimits.maxFileBytes) else {
             throw ZestError(.fileTooLarge(bytes: contents.count, limit: ZestLimits.maxFileBytes))
         }
         let crc = CRC32.checksum(contents)
-        if deflater == nil { deflater = try ZlibDeflater(level: compressionLevel) }
-        let dictionaryID = useDictionary ? activeDictionaryID : nil
-        let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
         let compressed = try contents.withZestBytes { raw throws(ZestError) in
-            try deflater!.compressIfSmaller(raw, dictionary: dictionary)
+            try deflater.compressIfSmaller(raw, dictionary: dictionary)
         }
         if let compressed {
             return PreparedContent(stored: compressed, originalLength: UInt32(contents.count), contentCRC: crc,
-                                   codec: .deflate, dictionaryID: dictionaryID ?? 0)
+                                   codec: .deflate, dictionaryID: dictionary == nil ? 0 : dictionaryID)
         }
         return PreparedContent(stored: contents, originalLength: UInt32(contents.count), contentCRC: crc,
                                codec: .stored, dictionaryID: 0)
@@ -49,15 +56,20 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileExists`, `.pathConflict`, `.fileTooLarge`, store errors.
     public func insert(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        guard nameIndex[name.bytes] == nil else { throw ZestError(.fileExists(name.string)) }
+        try requireComplete()
+        guard nameIndex[NameKey(name.bytes)] == nil else { throw ZestError(.fileExists(name.string)) }
         try checkPathConflict(name.bytes, ignoring: nil)
-        let prepared = try prepare(contents)
+        try insert(name, prepared: try prepare(contents))
+    }
+
+    /// Adds a new file whose name was checked and whose content is prepared.
+    func insert(_ name: FileName, prepared: PreparedContent) throws(ZestError) {
         let run = try writeContent(prepared.stored)
         let entry = ZestEntry(name: name.bytes, segmentStart: run.start, storedLength: UInt32(prepared.stored.count),
                               originalLength: prepared.originalLength, contentCRC: prepared.contentCRC,
                               codec: prepared.codec, kind: .file, dictionaryID: prepared.dictionaryID)
         let id = try addRecord(entry, run: run)
-        nameIndex[name.bytes] = id
+        nameIndex[NameKey(name.bytes)] = id
         adjustDirectoryCounts(name.bytes, by: 1)
     }
 
@@ -66,8 +78,14 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileTooLarge`, store errors.
     public func update(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        guard let id = nameIndex[name.bytes], var record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
-        let prepared = try prepare(contents)
+        try requireComplete()
+        guard nameIndex[NameKey(name.bytes)] != nil else { throw ZestError(.fileNotFound(name.string)) }
+        try update(name, prepared: try prepare(contents))
+    }
+
+    /// Replaces the content of an existing file with prepared content.
+    func update(_ name: FileName, prepared: PreparedContent) throws(ZestError) {
+        guard let id = nameIndex[NameKey(name.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(name.string)) }
         let run = try writeContent(prepared.stored)
         release(record.run)
         record.entry.segmentStart = run.start
@@ -83,14 +101,15 @@ extension ZestVolume {
 
     /// Inserts or updates.
     public func write(_ name: FileName, _ contents: [UInt8]) throws(ZestError) {
-        if nameIndex[name.bytes] != nil { try update(name, contents) } else { try insert(name, contents) }
+        if nameIndex[NameKey(name.bytes)] != nil { try update(name, contents) } else { try insert(name, contents) }
     }
 
     /// Removes a file; its segments become free after the next commit.
     public func delete(_ name: FileName) throws(ZestError) {
-        guard let id = nameIndex[name.bytes] else { throw ZestError(.fileNotFound(name.string)) }
+        try requireComplete()
+        guard let id = nameIndex[NameKey(name.bytes)] else { throw ZestError(.fileNotFound(name.string)) }
         removeRecord(id)
-        nameIndex[name.bytes] = nil
+        nameIndex[NameKey(name.bytes)] = nil
         adjustDirectoryCounts(name.bytes, by: -1)
     }
 
@@ -100,12 +119,13 @@ extension ZestVolume {
     ///
     /// - Throws: `.fileNotFound`, `.fileExists`, `.pathConflict`, store errors.
     public func rename(_ source: FileName, to target: FileName) throws(ZestError) {
-        guard let id = nameIndex[source.bytes], var record = records[id] else { throw ZestError(.fileNotFound(source.string)) }
+        try requireComplete()
+        guard let id = nameIndex[NameKey(source.bytes)], var record = records[id] else { throw ZestError(.fileNotFound(source.string)) }
         guard source != target else { return }
-        guard nameIndex[target.bytes] == nil else { throw ZestError(.fileExists(target.string)) }
+        guard nameIndex[NameKey(target.bytes)] == nil else { throw ZestError(.fileExists(target.string)) }
         try checkPathConflict(target.bytes, ignoring: source.bytes)
         // A name removed in this batch may come back only in the fragment it left.
-        if let left = pendingRemovals[target.bytes], left !== record.fragment { try flush() }
+        if let left = pendingRemovals[NameKey(target.bytes)], left !== record.fragment { try flush() }
         let fragment = record.fragment
         let growth = target.bytes.count - source.bytes.count
         if growth <= fragment.room {
@@ -113,9 +133,9 @@ extension ZestVolume {
             records[id] = record
             fragment.entryBytes += growth
             fragment.isDirty = true
-            if pendingRemovals[source.bytes] == nil { pendingRemovals[source.bytes] = fragment }
-            nameIndex[source.bytes] = nil
-            nameIndex[target.bytes] = id
+            if pendingRemovals[NameKey(source.bytes)] == nil { pendingRemovals[NameKey(source.bytes)] = fragment }
+            nameIndex[NameKey(source.bytes)] = nil
+            nameIndex[NameKey(target.bytes)] = id
             adjustDirectoryCounts(source.bytes, by: -1)
             adjustDirectoryCounts(target.bytes, by: 1)
             return
@@ -128,11 +148,11 @@ extension ZestVolume {
         entry.name = target.bytes
         entry.segmentStart = run.start
         let newID = try addRecord(entry, run: run, avoiding: fragment)
-        nameIndex[target.bytes] = newID
+        nameIndex[NameKey(target.bytes)] = newID
         adjustDirectoryCounts(target.bytes, by: 1)
         try flush()
         removeRecord(id)
-        nameIndex[source.bytes] = nil
+        nameIndex[NameKey(source.bytes)] = nil
         adjustDirectoryCounts(source.bytes, by: -1)
     }
 
@@ -157,7 +177,7 @@ extension ZestVolume {
         if let position = fragment.recordIDs.firstIndex(of: id) { fragment.recordIDs.remove(at: position) }
         fragment.entryBytes -= record.entry.encodedSize
         fragment.isDirty = true
-        if pendingRemovals[record.entry.name] == nil { pendingRemovals[record.entry.name] = fragment }
+        if pendingRemovals[NameKey(record.entry.name)] == nil { pendingRemovals[NameKey(record.entry.name)] = fragment }
         release(record.run)
         records[id] = nil
         freeRecordIDs.append(id)
@@ -166,7 +186,7 @@ extension ZestVolume {
     /// The fragment a new entry goes to: the one its name left in this batch if any (§6),
     /// else the last one used, else the first with room, else a new pair at the chain's end.
     func fragmentForNewEntry(name: [UInt8], size: Int, avoiding: FragmentState?) throws(ZestError) -> FragmentState {
-        if let left = pendingRemovals[name] {
+        if let left = pendingRemovals[NameKey(name)] {
             if left.room >= size && left !== avoiding { return left }
             try flush()
         }
@@ -190,12 +210,12 @@ extension ZestVolume {
     func checkPathConflict(_ name: [UInt8], ignoring: [UInt8]?) throws(ZestError) {
         for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
             let prefix = Array(name[..<index])
-            if prefix != ignoring, nameIndex[prefix] != nil {
+            if prefix != ignoring, nameIndex[NameKey(prefix)] != nil {
                 throw ZestError(.pathConflict(name: String(decoding: name, as: UTF8.self), existing: String(decoding: prefix, as: UTF8.self)))
             }
         }
         if directoryCounts == nil { buildDirectoryCounts() }
-        var below = directoryCounts?[name] ?? 0
+        var below = directoryCounts?[NameKey(name)] ?? 0
         if let ignoring, ignoring.starts(with: name), ignoring.count > name.count, ignoring[name.count] == UInt8(ascii: "/") { below -= 1 }
         if below > 0 {
             throw ZestError(.pathConflict(name: String(decoding: name, as: UTF8.self), existing: String(decoding: name, as: UTF8.self) + "/…"))
@@ -203,10 +223,11 @@ extension ZestVolume {
     }
 
     func buildDirectoryCounts() {
-        var counts: [[UInt8]: Int] = [:]
-        for name in nameIndex.keys {
+        var counts: [NameKey: Int] = [:]
+        for key in nameIndex.keys {
+            let name = key.bytes
             for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
-                counts[Array(name[..<index]), default: 0] += 1
+                counts[NameKey(Array(name[..<index])), default: 0] += 1
             }
         }
         directoryCounts = counts
@@ -215,7 +236,7 @@ extension ZestVolume {
     func adjustDirectoryCounts(_ name: [UInt8], by delta: Int) {
         guard directoryCounts != nil else { return }
         for index in name.indices where name[index] == UInt8(ascii: "/") && index > 0 {
-            let prefix = Array(name[..<index])
+            let prefix = NameKey(Array(name[..<index]))
             let count = (directoryCounts![prefix] ?? 0) + delta
             directoryCounts![prefix] = count > 0 ? count : nil
         }

@@ -74,7 +74,7 @@ public final class ZestVolume {
     var records: [Record?] = []
     var freeRecordIDs: [Int] = []
     /// File name bytes → record id (dictionaries are not in here).
-    var nameIndex: [[UInt8]: Int] = [:]
+    var nameIndex: [NameKey: Int] = [:]
     /// Dictionary id → record id.
     var dictionaryRecords: [UInt16: Int] = [:]
     /// Dictionary bytes already read and verified.
@@ -88,14 +88,19 @@ public final class ZestVolume {
     var uncommittedRuns: Set<UInt32> = []
     /// Names removed since the last commit, with the fragment they were removed from: a
     /// name may come back before the next commit only in that fragment (§6).
-    var pendingRemovals: [[UInt8]: FragmentState] = [:]
+    var pendingRemovals: [NameKey: FragmentState] = [:]
     /// Content or new fragment pairs were written since the last commit.
     var needsBarrier = false
     /// Where the last entry went: bulk inserts fill one fragment after another.
     var lastPlacement: FragmentState?
     /// Directory prefix → files below it; built on the first change that needs it.
-    var directoryCounts: [[UInt8]: Int]?
+    var directoryCounts: [NameKey: Int]?
     var deflater: ZlibDeflater?
+    /// Opened with `open(_:only:)`: only some entries are known, so nothing may change.
+    public private(set) var isPartial = false
+    /// Writes that continue one another, gathered into one store write (see `storeWrite`).
+    var pendingWrite: [UInt8] = []
+    var pendingWriteOffset: UInt64 = 0
     var contentDecoder = ZestContentDecoder()
 
     init(store: ByteStore, header: ZestHeader, compressionLevel: Int32, allocator: SegmentAllocator) {
@@ -130,6 +135,19 @@ public final class ZestVolume {
         return volume
     }
 
+    /// Opens only the files `names` of the volume in `store`, for reading them: the table
+    /// is walked and checked as `open` does, but only those entries (and the dictionaries)
+    /// are decoded and kept. The result is read-only (`isPartial`): `fileCount`, `list` and
+    /// `read(prefix:)` see only the files asked for. Reading 1,000 names of a 20,000-file
+    /// volume this way costs a fraction of a full open.
+    public static func open(_ store: ByteStore, only names: [FileName], compressionLevel: Int32 = 6) throws(ZestError) -> ZestVolume {
+        let walk: ZestWalk
+        do throws(StoreError) { walk = try ZestWalk.walk(store, keeping: ZestNameFilter(names)) } catch { throw ZestError(store: error) }
+        let volume = try open(walk: walk, store: store, compressionLevel: compressionLevel)
+        volume.isPartial = true
+        return volume
+    }
+
     /// Opens the volume in `store`.
     ///
     /// Reads the header and every fragment once and rejects a table that is damaged or
@@ -161,7 +179,10 @@ public final class ZestVolume {
         let volume = ZestVolume(store: store, header: header, compressionLevel: compressionLevel,
                                 allocator: SegmentAllocator(firstDataSegment: header.firstDataSegment, used: []))
         var used: [SegmentRun] = []
-        used.reserveCapacity(walk.fragments.count + walk.fragments.reduce(0) { $0 + $1.entries.count })
+        let entryCount = walk.fragments.reduce(0) { $0 + $1.entries.count }
+        used.reserveCapacity(walk.fragments.count + entryCount)
+        volume.records.reserveCapacity(entryCount)
+        volume.nameIndex.reserveCapacity(entryCount)
         for fragment in walk.fragments {
             guard let current = fragment.currentSlot, let trailer = fragment.slots[current].trailer else {
                 let slot = fragment.slots[0]
@@ -191,10 +212,10 @@ public final class ZestVolume {
                 let id = volume.records.count
                 switch entry.kind {
                 case .file:
-                    do throws(NameError) { try FileName.validate(entry.name) } catch {
+                    do throws(NameError) { try Self.validateName(entry.name) } catch {
                         throw ZestError(format: FormatError(structure: "ZAT entry", kind: .invalidName(error), address: ByteAddress(found.offset + 2)))
                     }
-                    guard volume.nameIndex.updateValue(id, forKey: entry.name) == nil else {
+                    guard volume.nameIndex.updateValue(id, forKey: NameKey(entry.name)) == nil else {
                         throw ZestError(.corrupt("duplicate name \(String(decoding: entry.name, as: UTF8.self))"), offset: found.offset)
                     }
                 case .dictionary:
@@ -220,24 +241,79 @@ public final class ZestVolume {
         for index in used.indices.dropFirst() where used[index - 1].end > UInt64(used[index].start) {
             throw ZestError(.corrupt("\(used[index - 1]) and \(used[index]) overlap"), offset: UInt64(used[index].start) * segmentSize)
         }
-        volume.allocator = SegmentAllocator(firstDataSegment: header.firstDataSegment, used: used)
+        volume.allocator = SegmentAllocator(firstDataSegment: header.firstDataSegment, sortedUsed: used)
         return volume
+    }
+
+    /// `FileName.validate`, with a fast path for the common case: printable ASCII, no
+    /// component that starts with "." and no empty component, which the full rules accept.
+    static func validateName(_ name: [UInt8]) throws(NameError) {
+        let plain: Bool = name.withUnsafeBufferPointer { bytes in
+            guard bytes.count >= 2, bytes.count <= ZestLimits.maxNameBytes, bytes[0] == UInt8(ascii: "/"),
+                  bytes[bytes.count - 1] != UInt8(ascii: "/") else { return false }
+            var previousSlash = false
+            for byte in bytes {
+                guard byte >= 0x20 && byte < 0x7F else { return false }
+                if previousSlash && (byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".")) { return false }
+                previousSlash = byte == UInt8(ascii: "/")
+            }
+            return true
+        }
+        if !plain { try FileName.validate(name) }
     }
 
     // MARK: Small helpers
 
     func byteOffset(ofSegment segment: UInt32) -> UInt64 { UInt64(segment) * UInt64(header.segmentSize) }
 
+    /// Most bytes gathered before they go to the store.
+    static let writeGatherLimit = 1 << 20
+
+    /// Writes `bytes` at `offset`. A write that continues the previous one is gathered with
+    /// it and reaches the store later, in one call, before any read, flush or length
+    /// change: a bulk import writes thousands of small runs one after another, and in a
+    /// nested volume each store write rewrites whole 64 KiB Ardaku pages. Nothing is
+    /// durable before a flush either way, so gathering changes no crash outcome.
     func storeWrite(_ bytes: [UInt8], at offset: UInt64) throws(ZestError) {
-        do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(store: error) }
+        if !pendingWrite.isEmpty, offset == pendingWriteOffset + UInt64(pendingWrite.count),
+           pendingWrite.count + bytes.count <= Self.writeGatherLimit {
+            pendingWrite.append(contentsOf: bytes)
+            return
+        }
+        try writePending()
+        if bytes.count >= Self.writeGatherLimit {
+            do throws(StoreError) { try store.write(at: offset, bytes) } catch { throw ZestError(store: error) }
+            return
+        }
+        pendingWriteOffset = offset
+        pendingWrite.reserveCapacity(Self.writeGatherLimit)
+        pendingWrite.append(contentsOf: bytes)
+    }
+
+    /// Sends the gathered writes to the store.
+    func writePending() throws(ZestError) {
+        guard !pendingWrite.isEmpty else { return }
+        do throws(StoreError) { try store.write(at: pendingWriteOffset, pendingWrite) } catch {
+            pendingWrite.removeAll(keepingCapacity: true)
+            throw ZestError(store: error)
+        }
+        pendingWrite.removeAll(keepingCapacity: true)
     }
 
     func storeRead(at offset: UInt64, count: Int) throws(ZestError) -> [UInt8] {
+        try writePending()
         do throws(StoreError) { return try store.read(at: offset, count: count) } catch { throw ZestError(store: error) }
     }
 
     func storeFlush() throws(ZestError) {
+        try writePending()
         do throws(StoreError) { try store.flush() } catch { throw ZestError(store: error) }
+    }
+
+    /// The store's length, gathered writes included.
+    func storeLength() throws(ZestError) -> UInt64 {
+        try writePending()
+        return store.length
     }
 
     func newRecordID() -> Int {
@@ -250,6 +326,11 @@ public final class ZestVolume {
     func segmentCount(forBytes count: Int) -> UInt32 {
         let size = Int(header.segmentSize)
         return UInt32(count / size + (count % size == 0 ? 0 : 1))
+    }
+
+    /// Throws when the volume must not change: it was opened partially.
+    func requireComplete() throws(ZestError) {
+        if isPartial { throw ZestError(.readOnly) }
     }
 
     /// Takes `count` free segments.

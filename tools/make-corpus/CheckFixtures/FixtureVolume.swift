@@ -1,5 +1,6 @@
 import ArdakuFormat
 import ArdakuVolume
+import ArdakuZest
 import TestSupport
 
 /// The populated volume every corruption starts from: fixed UUID, times and seed, so the
@@ -13,7 +14,7 @@ import TestSupport
 /// | /docs/sub/c.dat | 70,000 bytes | a file in a subdirectory |
 /// | /empty | nothing | a file with no pages |
 /// | /sparse.img | 140 MiB, three data pages, the rest holes | an extension page |
-/// | /nested.zest | 3,000 bytes of type `zest` | a nested volume for pass 7 |
+/// | /nested.zest | a ZEST volume of three files (`nestedZestFiles`), type `zest` | a nested volume for pass 7 |
 ///
 /// File contents are numbered lines of text drawn from a seeded generator: every page
 /// differs, and a 4 MiB image gzips to a few kilobytes, which keeps the corpus small.
@@ -32,9 +33,30 @@ public enum FixtureVolume {
             "/docs/b.bin": text(seed: 2, count: 200_000),
             "/docs/sub/c.dat": text(seed: 3, count: 70_000),
             "/empty": [],
-            "/nested.zest": text(seed: 4, count: 3_000),
+            "/nested.zest": nestedZest,
         ]
     }
+
+    /// The files inside /nested.zest: one compressed, one stored (too short to shrink), one empty.
+    public static let nestedZestFiles: [(name: String, bytes: [UInt8])] = [
+        ("/notes/a.txt", text(seed: 4, count: 3_000)),
+        ("/notes/b.txt", Array("zest".utf8)),
+        ("/empty", []),
+    ]
+
+    /// The bytes of /nested.zest: a ZEST volume (4 KiB segments, about 20 KiB) holding
+    /// `nestedZestFiles`, so that fsck.zest's ZEST checker finds it clean.
+    public static let nestedZest: [UInt8] = {
+        do {
+            let store = MemoryByteStore()
+            let volume = try ZestVolume.create(in: store)
+            for file in nestedZestFiles { try volume.insert(try FileName(file.name), file.bytes) }
+            try volume.flush()
+            return store.bytes
+        } catch {
+            fatalError("the fixture's ZEST volume cannot be built: \(error)")
+        }
+    }()
 
     /// `count` bytes of text: every 4 KiB starts with a line naming the seed and its
     /// offset (so no two blocks are equal), then repeats a paragraph drawn once from a

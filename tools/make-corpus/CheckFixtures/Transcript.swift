@@ -1,5 +1,7 @@
+import ArdakuCASCheck
 import ArdakuCheck
 import ArdakuFormat
+import ArdakuZestCheck
 
 /// A check's text output, as `fsck.zest` prints it on stdout, collected in memory: the
 /// corpus's `expect.*` files are transcripts, and the tests read codes and exit status
@@ -19,12 +21,16 @@ public final class Transcript: CheckObserver {
                            verifyData: Bool = true) -> (text: String, report: CheckReport) {
         let renderer = TextRenderer(device: device, mode: mode)
         let transcript = Transcript(renderer: renderer)
-        let report = Checker(store: store, options: CheckOptions(repair: mode, force: true, verifyData: verifyData),
-                             observer: transcript).run()
+        var options = CheckOptions(repair: mode, force: true, verifyData: verifyData)
+        options.nestedCheckers = nestedCheckers
+        let report = Checker(store: store, options: options, observer: transcript).run()
         var lines = transcript.lines + renderer.closingLines(report)
         lines.append("Exit status is \(report.exitStatus.rawValue)")
         return (lines.joined(separator: "\n") + "\n", report)
     }
+
+    /// The nested checkers `fsck.zest` registers (Sources/FsckZest/NestedCheckers.swift).
+    public static let nestedCheckers: [any NestedVolumeChecker] = [ZestNestedChecker(), CASNestedChecker()]
 
     /// The finding codes a transcript reports (lines starting with a code, or with the
     /// device and a code), in order, and its exit status.

@@ -1,0 +1,268 @@
+import ArdakuFormat
+
+/// The order in which `ZestVolume.read(prefix:order:threads:_:)` hands files over.
+public enum ZestReadOrder: Sendable {
+    /// Ascending byte order of names.
+    case name
+    /// The order of the files' segments in the store: one pass over the store, the fastest.
+    case storage
+}
+
+extension ZestVolume {
+    // MARK: Reading many files
+
+    /// Reads the files `names`, in large store reads and on up to `threads` threads, and
+    /// calls `body` with each one's content in the order of `names`.
+    ///
+    /// A missing or damaged file does not stop the others: its result is the error `read`
+    /// would throw for it. Store errors and errors `body` throws end the call.
+    public func read(_ names: [FileName], threads: Int = ZestParallel.defaultThreads,
+                     _ body: (_ position: Int, _ content: Result<[UInt8], ZestError>) throws -> Void) throws {
+        let items = names.map { name -> (String, Record?) in
+            (name.string, nameIndex[NameKey(name.bytes)].flatMap { records[$0] })
+        }
+        try readRecords(items, threads: threads) { position, result in try body(position, result) }
+    }
+
+    /// Reads every file whose name starts with `prefix` (a prefix ending in "/" is a
+    /// directory and everything below it), in `order`, on up to `threads` threads.
+    ///
+    /// A damaged file does not stop the others: its result is the error `read` would throw.
+    public func read(prefix: String = "/", order: ZestReadOrder = .storage, threads: Int = ZestParallel.defaultThreads,
+                     _ body: (_ name: FileName, _ content: Result<[UInt8], ZestError>) throws -> Void) throws {
+        let prefixBytes = Array(prefix.utf8)
+        var matches: [(name: FileName, record: Record)] = []
+        for (key, id) in nameIndex where key.bytes.starts(with: prefixBytes) {
+            guard let record = records[id], let name = try? FileName(bytes: key.bytes) else { continue }
+            matches.append((name, record))
+        }
+        switch order {
+        case .name: matches.sort { $0.name < $1.name }
+        case .storage: matches.sort { ($0.record.run.start, $0.name) < ($1.record.run.start, $1.name) }
+        }
+        let items = matches.map { ($0.name.string, Optional($0.record)) }
+        try readRecords(items, threads: threads) { position, result in try body(matches[position].name, result) }
+    }
+
+    /// Calls `body` with every file whose name starts with `prefix`, in the order of their
+    /// segments, reading the store in large runs: the fast way to read many files.
+    ///
+    /// - Throws: the first damaged file's error, as `read` would, or what `body` throws.
+    public func forEachFile(prefix: String = "/", threads: Int = ZestParallel.defaultThreads,
+                            _ body: (FileName, [UInt8]) throws -> Void) throws {
+        try read(prefix: prefix, order: .storage, threads: threads) { name, content in try body(name, try content.get()) }
+    }
+
+    /// Bytes of stored content one round reads and decodes before handing files over.
+    static let batchReadBytes = 16 << 20
+    /// A gap between two runs up to this many bytes is read rather than skipped: copying a
+    /// few KiB costs less than another read call.
+    static let readGapBytes: UInt64 = 4 << 10
+    /// Largest single store read.
+    static let readWindowBytes: UInt64 = 8 << 20
+
+    /// Reads `items` (display name, record or nil when missing) round by round: each round
+    /// reads its runs in storage order, merged into large reads, decodes them in parallel
+    /// and hands them to `deliver` in the order of `items`.
+    func readRecords(_ items: [(name: String, record: Record?)], threads: Int,
+                     _ deliver: (Int, Result<[UInt8], ZestError>) throws -> Void) throws {
+        let workers = max(1, threads)
+        let decoders = UnsafeMutableBufferPointer<ZestContentDecoder>.allocate(capacity: workers)
+        decoders.initialize(repeating: ZestContentDecoder())
+        defer {
+            decoders.deinitialize()
+            decoders.deallocate()
+        }
+        var roundStart = 0
+        while roundStart < items.count {
+            var roundEnd = roundStart
+            var bytes = 0
+            while roundEnd < items.count && (roundEnd == roundStart || bytes < Self.batchReadBytes) {
+                bytes += Int(items[roundEnd].record?.entry.storedLength ?? 0)
+                roundEnd += 1
+            }
+            try readRound(items[roundStart..<roundEnd], workers: workers, decoders: decoders, deliver)
+            roundStart = roundEnd
+        }
+    }
+
+    private func readRound(_ items: ArraySlice<(name: String, record: Record?)>, workers: Int,
+                           decoders: UnsafeMutableBufferPointer<ZestContentDecoder>,
+                           _ deliver: (Int, Result<[UInt8], ZestError>) throws -> Void) throws {
+        struct Job {
+            var position: Int
+            var entry: ZestEntry
+            var window = 0
+            var offset = 0
+            var dictionary: [UInt8]?
+            var failure: ZestError?
+        }
+        var jobs: [Job] = []
+        jobs.reserveCapacity(items.count)
+        for position in items.indices {
+            guard let record = items[position].record else { continue }
+            jobs.append(Job(position: position, entry: record.entry))
+        }
+        jobs.sort { $0.entry.segmentStart < $1.entry.segmentStart }
+        // Dictionaries, read and verified once, before the workers start.
+        var dictionaries: [UInt16: Result<[UInt8], ZestError>] = [:]
+        for index in jobs.indices {
+            let entry = jobs[index].entry
+            guard entry.kind == .file, entry.codec == .deflate, entry.dictionaryID != 0 else { continue }
+            if dictionaries[entry.dictionaryID] == nil {
+                do throws(ZestError) {
+                    dictionaries[entry.dictionaryID] = .success(try dictionaryBytes(entry.dictionaryID, for: items[jobs[index].position].name))
+                } catch {
+                    dictionaries[entry.dictionaryID] = .failure(error)
+                }
+            }
+            switch dictionaries[entry.dictionaryID]! {
+            case let .success(bytes): jobs[index].dictionary = bytes
+            case .failure:
+                jobs[index].failure = ZestError(.missingDictionary(name: items[jobs[index].position].name, id: entry.dictionaryID),
+                                                offset: byteOffset(ofSegment: entry.segmentStart))
+            }
+        }
+        // Runs merged into windows: one store read each.
+        var windows: [[UInt8]] = []
+        var index = 0
+        while index < jobs.count {
+            guard jobs[index].entry.storedLength > 0, jobs[index].failure == nil else { index += 1; continue }
+            if let problem = ZestContentDecoder.lengthProblem(jobs[index].entry) {
+                jobs[index].failure = Self.error(problem, entry: jobs[index].entry, segmentSize: header.segmentSize)
+                index += 1
+                continue
+            }
+            let start = byteOffset(ofSegment: jobs[index].entry.segmentStart)
+            var end = start + UInt64(jobs[index].entry.storedLength)
+            var last = index
+            while last + 1 < jobs.count {
+                let next = jobs[last + 1].entry
+                let nextStart = byteOffset(ofSegment: next.segmentStart)
+                let nextEnd = nextStart + UInt64(next.storedLength)
+                guard next.storedLength > 0, jobs[last + 1].failure == nil, ZestContentDecoder.lengthProblem(next) == nil,
+                      nextStart <= end + Self.readGapBytes, nextEnd - start <= Self.readWindowBytes else { break }
+                end = max(end, nextEnd)
+                last += 1
+            }
+            windows.append(try storeRead(at: start, count: Int(end - start)))
+            for member in index...last {
+                jobs[member].window = windows.count - 1
+                jobs[member].offset = Int(byteOffset(ofSegment: jobs[member].entry.segmentStart) - start)
+            }
+            index = last + 1
+        }
+        // Decode on the workers; each job writes only its own result slot.
+        let results = UnsafeMutableBufferPointer<Result<[UInt8], ZestError>>.allocate(capacity: jobs.count)
+        defer { results.deallocate() }
+        let segmentSize = header.segmentSize
+        jobs.withUnsafeBufferPointer { jobs in
+            windows.withUnsafeBufferPointer { windows in
+                ZestParallel.run(count: jobs.count, threads: workers, chunk: 16) { worker, index in
+                    let job = jobs[index]
+                    let result: Result<[UInt8], ZestError>
+                    if let failure = job.failure {
+                        result = .failure(failure)
+                    } else if job.entry.storedLength == 0 {
+                        result = decoders[worker].decode(job.entry, stored: UnsafeRawBufferPointer(start: nil, count: 0), dictionary: nil)
+                            .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
+                    } else {
+                        result = windows[job.window].withUnsafeBytes { raw in
+                            let stored = UnsafeRawBufferPointer(rebasing: raw[job.offset..<(job.offset + Int(job.entry.storedLength))])
+                            return decoders[worker].decode(job.entry, stored: stored, dictionary: job.dictionary)
+                                .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
+                        }
+                    }
+                    (results.baseAddress! + index).initialize(to: result)
+                }
+            }
+        }
+        defer { results.baseAddress!.deinitialize(count: jobs.count) }
+        var byPosition: [Int: Int] = [:]
+        byPosition.reserveCapacity(jobs.count)
+        for (index, job) in jobs.enumerated() { byPosition[job.position] = index }
+        for position in items.indices {
+            if let index = byPosition[position] {
+                try deliver(position, results[index])
+            } else {
+                try deliver(position, .failure(ZestError(.fileNotFound(items[position].name))))
+            }
+        }
+    }
+
+    // MARK: Writing many files
+
+    /// Stores many files at once, compressing them on up to `threads` threads. Existing
+    /// files are replaced when `replaceExisting`, else nothing is written and `.fileExists`
+    /// is thrown. Every name is checked before anything is written. Like `insert` and
+    /// `update`, the files become durable at the next `flush()`.
+    ///
+    /// - Throws: `.fileExists`, `.pathConflict`, `.fileTooLarge`, store errors.
+    public func write(_ files: [(name: FileName, contents: [UInt8])], replaceExisting: Bool = false,
+                      threads: Int = ZestParallel.defaultThreads) throws(ZestError) {
+        try requireComplete()
+        try checkBatch(files.map(\.name), replaceExisting: replaceExisting)
+        let dictionaryID = activeDictionaryID
+        let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
+        let workers = max(1, threads)
+        let level = compressionLevel
+        var deflaters: [ZlibDeflater] = []
+        for _ in 0..<min(workers, files.count) { deflaters.append(try ZlibDeflater(level: level)) }
+        let prepared = UnsafeMutableBufferPointer<Result<PreparedContent, ZestError>>.allocate(capacity: files.count)
+        defer { prepared.deallocate() }
+        files.withUnsafeBufferPointer { files in
+            deflaters.withUnsafeBufferPointer { deflaters in
+                ZestParallel.run(count: files.count, threads: workers, chunk: 4) { worker, index in
+                    let result: Result<PreparedContent, ZestError>
+                    do throws(ZestError) {
+                        result = .success(try Self.encode(files[index].contents, deflater: deflaters[worker],
+                                                          dictionary: dictionary, dictionaryID: dictionaryID ?? 0))
+                    } catch {
+                        result = .failure(error)
+                    }
+                    (prepared.baseAddress! + index).initialize(to: result)
+                }
+            }
+        }
+        defer { prepared.baseAddress!.deinitialize(count: files.count) }
+        for index in files.indices {
+            let content = try prepared[index].get()
+            if nameIndex[NameKey(files[index].name.bytes)] != nil {
+                try update(files[index].name, prepared: content)
+            } else {
+                try insert(files[index].name, prepared: content)
+            }
+        }
+    }
+
+    /// Throws what inserting `names` (or replacing them, with `replaceExisting`) would
+    /// throw, before anything is written: an existing file, a name given twice, a name
+    /// that would be a file and a directory at once, here or in the volume.
+    public func checkBatch(_ names: [FileName], replaceExisting: Bool) throws(ZestError) {
+        var seen = Set<NameKey>()
+        seen.reserveCapacity(names.count)
+        var directories = Set<NameKey>()
+        for name in names {
+            guard seen.insert(NameKey(name.bytes)).inserted else { throw ZestError(.fileExists(name.string)) }
+            let exists = nameIndex[NameKey(name.bytes)] != nil
+            if exists && !replaceExisting { throw ZestError(.fileExists(name.string)) }
+            if !exists { try checkPathConflict(name.bytes, ignoring: nil) }
+            let bytes = name.bytes
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "/") && index > 0 {
+                directories.insert(NameKey(Array(bytes[..<index])))
+            }
+        }
+        for name in names {
+            if directories.contains(NameKey(name.bytes)) {
+                throw ZestError(.pathConflict(name: name.string, existing: name.string + "/…"))
+            }
+            let bytes = name.bytes
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "/") && index > 0 {
+                let prefix = NameKey(Array(bytes[..<index]))
+                if seen.contains(prefix) {
+                    throw ZestError(.pathConflict(name: name.string, existing: String(decoding: prefix.bytes, as: UTF8.self)))
+                }
+            }
+        }
+    }
+}
