@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuZest",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
@@ -57,22 +57,24 @@ let package = Package(
         // into an output buffer over the image's bytes; never prints, never trusts a count.
         .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
         .executableTarget(name: "Dumpfs", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuIO",
+            "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // fsck.zest: the check engine (passes, findings, repair) over a PageStore; no I/O, never prints.
         .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"]),
+        // fsck.zest's CAS checker: CASChecker behind ArdakuCheck's NestedVolumeChecker (no I/O).
+        .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuZestCheck",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCASCheck", "ArdakuZestCheck",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.
         .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
         .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuZestCheck",
-                                                "TestSupport", "CZlib"],
+                                                "ArdakuCASCheck", "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
@@ -90,7 +92,7 @@ let package = Package(
         ], exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
-            "MkfsArdaku", "ArdakuTool",
+            "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",

@@ -18,8 +18,8 @@ public struct CASOptions: Sendable {
     }
 
     /// The levels chosen from the measurement in tools/cas-bench/README.md.
-    public static let defaultCompressionLevel: Int32 = 6
-    public static let defaultLargeObjectLevel: Int32 = 6
+    public static let defaultCompressionLevel: Int32 = 4
+    public static let defaultLargeObjectLevel: Int32 = 4
 }
 
 /// A content-addressed store of blob, item, tree and chunk-list objects with named tags,
@@ -318,15 +318,21 @@ public final class CASVolume {
     /// The bytes a blob or chunk list stands for: a blob's payload, or the concatenated
     /// chunks of a chunk list, each chunk verified.
     public func content(_ id: ObjectID) throws(CASError) -> [UInt8] {
+        var result: [UInt8] = []
+        try readContent(id) { (piece: UnsafeRawBufferPointer) throws(CASError) in result.append(contentsOf: piece) }
+        return result
+    }
+
+    /// The bytes a blob or chunk list stands for, in order: the blob's payload, or each
+    /// chunk of the chunk list as it is read and verified (so a large file is never held
+    /// whole). Throws before the first piece when `id` is neither.
+    public func readContent(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) {
         let object = try object(id)
         switch (object.type.kind, object.type.isCore) {
         case (.blob, _):
-            return object.payload
+            try Self.withBytes(object.payload, body)
         case (.tree, true):
             let list = try object.chunkListEntries()
-            guard list.totalLength <= UInt64(Int.max) else { throw CASError(.limitExceeded("content of \(list.totalLength) bytes")) }
-            var result: [UInt8] = []
-            result.reserveCapacity(Int(list.totalLength))
             for chunk in list.chunks {
                 let piece = try self.object(chunk.id)
                 guard piece.type.kind == .blob else {
@@ -335,12 +341,20 @@ public final class CASVolume {
                 guard piece.payload.count == chunk.length else {
                     throw CASError(.malformedObject(id, "chunk \(chunk.id) has \(piece.payload.count) bytes, the list says \(chunk.length)"))
                 }
-                result.append(contentsOf: piece.payload)
+                try Self.withBytes(piece.payload, body)
             }
-            return result
         default:
             throw CASError(.wrongKind(id, expected: "blob or chunk list", found: object.type.name))
         }
+    }
+
+    /// `body` over the bytes of `array`, keeping the error type.
+    static func withBytes(_ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) {
+        var failure: CASError?
+        array.withUnsafeBytes { raw in
+            do throws(CASError) { try body(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     // MARK: Tags
@@ -402,19 +416,30 @@ public final class CASVolume {
             pending.append(n)
         }
         for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
-        let level = options.compressionLevel
-        let largeLevel = options.largeObjectLevel
         let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
         let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
-        let prepared = Parallel.map(large.count, enabled: options.parallel) { k in
-            objects[large[k]].payload.withUnsafeBytes { PreparedObject(type: objects[large[k]].type, payload: $0, level: largeLevel, id: ids[large[k]]) }
+        let groups = PreparedPack.groups(sizes: small.map { objects[$0].payload.count })
+        let level = options.compressionLevel
+        let largeLevel = options.largeObjectLevel
+        // One parallel pass: the large objects, then the packs.
+        let prepared = Parallel.map(large.count + groups.count, enabled: options.parallel) { job -> Prepared in
+            if job < large.count {
+                let n = large[job]
+                return .object(objects[n].payload.withUnsafeBytes { PreparedObject(type: objects[n].type, payload: $0, level: largeLevel, id: ids[n]) })
+            }
+            let group = groups[job - large.count].map { small[$0] }
+            return .pack(PreparedPack(members: group.map { (ids[$0], objects[$0].type.byte) }, level: level) { w in
+                for n in group {
+                    objects[n].payload.withUnsafeBytes { PackRecord.appendMember(&w, typeByte: objects[n].type.byte, payload: $0) }
+                }
+            })
         }
-        for object in prepared { try write(object) }
-        let packs = PreparedPack.make(count: small.count, level: level, parallel: options.parallel,
-                                      size: { objects[small[$0]].payload.count },
-                                      member: { (ids[small[$0]], objects[small[$0]].type.byte) },
-                                      append: { k, w in objects[small[k]].payload.withUnsafeBytes { PackRecord.appendMember(&w, typeByte: objects[small[k]].type.byte, payload: $0) } })
-        for pack in packs { try write(pack) }
+        for record in prepared {
+            switch record {
+            case let .object(object): try write(object)
+            case let .pack(pack): try write(pack)
+            }
+        }
         return ids
     }
 
@@ -432,15 +457,7 @@ public final class CASVolume {
     /// blob's or the chunk list's id.
     @discardableResult
     public func putContent(_ bytes: [UInt8]) throws(CASError) -> ObjectID {
-        let cuts = Chunker.cutPoints(bytes)
-        if cuts.count <= 1 { return try putBlob(bytes) }
-        var start = 0
-        let chunks = cuts.map { end -> CASObject in
-            defer { start = end }
-            return .blob(Array(bytes[start..<end]))
-        }
-        let ids = try put(chunks)
-        return try put(.chunkList(zip(ids, chunks).map { ChunkReference(id: $0, length: $1.payload.count) }))
+        try putContents([bytes]).ids[0]
     }
 
     /// Throws unless every id `object` names is indexed or in `batch`, and of the kind its

@@ -7,27 +7,31 @@ struct PreparedPack: Sendable {
     /// Ids and type bytes (compressed bit clear) of the members, in member order.
     var members: [(id: ObjectID, typeByte: UInt8)]
 
-    /// Groups `count` objects, in order, into packs of about `CASLimits.packTargetBytes`,
-    /// and frames the packs in parallel. `append` writes member k into a member area.
-    static func make(count: Int, level: Int32, parallel: Bool, size: (Int) -> Int,
-                     member: (Int) -> (ObjectID, UInt8), append: (Int, inout ByteWriter) -> Void) -> [PreparedPack] {
+    /// Frames the members `fill` appends to a member area (`PackRecord.appendMember`), in
+    /// the order of `members`, compressed at `level` by the §2.3 rule.
+    init(members: [(id: ObjectID, typeByte: UInt8)], level: Int32, fill: (inout ByteWriter) -> Void) {
+        var w = ByteWriter(capacity: CASLimits.packTargetBytes + CASLimits.packThreshold + 64)
+        fill(&w)
+        record = PackRecord.encode(memberArea: w.bytes, count: members.count, level: level)
+        self.members = members
+    }
+
+    /// Consecutive objects of the given payload sizes, in order, grouped into packs whose
+    /// member areas reach about `CASLimits.packTargetBytes` (each member costs 5 bytes
+    /// more than its payload).
+    static func groups(sizes: [Int]) -> [Range<Int>] {
         var groups: [Range<Int>] = []
         var start = 0
         var bytes = 0
-        for k in 0..<count {
-            bytes += size(k) + 5
+        for (k, size) in sizes.enumerated() {
+            bytes += size + 5
             if bytes >= CASLimits.packTargetBytes || k + 1 - start == CASLimits.maxPackMembers {
                 groups.append(start..<(k + 1))
                 start = k + 1
                 bytes = 0
             }
         }
-        if start < count { groups.append(start..<count) }
-        return Parallel.map(groups.count, enabled: parallel) { g in
-            var w = ByteWriter(capacity: CASLimits.packTargetBytes + CASLimits.packThreshold + 64)
-            for k in groups[g] { append(k, &w) }
-            let record = PackRecord.encode(memberArea: w.bytes, count: groups[g].count, level: level)
-            return PreparedPack(record: record, members: groups[g].map { member($0) })
-        }
+        if start < sizes.count { groups.append(start..<sizes.count) }
+        return groups
     }
 }

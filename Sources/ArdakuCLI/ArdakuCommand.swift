@@ -10,7 +10,7 @@ public struct ArdakuCommand: ParsableCommand {
         commandName: "ardaku",
         abstract: "List, read, write, move and remove files in an Ardaku volume.",
         discussion: "Names are absolute paths such as /docs/a.txt; directories are implicit.",
-        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, ZestCommand.self])
+        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, ZestCommand.self, CASCommand.self])
 
     public init() {}
 }

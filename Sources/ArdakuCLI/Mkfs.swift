@@ -28,6 +28,9 @@ public struct MkfsCommand: ParsableCommand {
     @Option(name: .customLong("zest"), help: ArgumentHelp(
         "Pack the tree DIR into a new ZEST volume named VOLUME (after -d; repeatable).", valueName: "VOLUME=DIR"))
     var zestVolumes: [String] = []
+    @Option(name: .customLong("cas"), help: ArgumentHelp(
+        "Snapshot the tree DIR into a new CAS volume named VOLUME, tagged 'initial' (after -d; repeatable).", valueName: "VOLUME=DIR"))
+    var casVolumes: [String] = []
     @Flag(name: .customShort("n"), help: "Dry run: print the layout, write nothing.") var dryRun = false
     @Flag(name: .customShort("f"), help: "Overwrite an existing filesystem or partition table.") var force = false
     @Flag(name: [.customShort("K"), .customLong("nodiscard")], help: "Do not discard the device's old contents.") var keepOldData = false
@@ -65,6 +68,7 @@ struct Mkfs {
         do { try Volume.validateLabel(label) } catch { throw ToolError("\(error)") }
         let uuid = try parseUUID(options.uuid)
         let zestPacks = try ZestCLI.parsePacks(options.zestVolumes)
+        _ = try CASCLI.parsePacks(options.casVolumes)
         if let directory = options.directory {
             guard case .success(let info) = SystemCalls.pathInfo(directory), info.kind == .directory else {
                 throw ToolError("\(directory): not a directory (for -d)")
@@ -197,6 +201,10 @@ struct Mkfs {
             let summary = try ZestCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)",
                                            quiet: options.quiet, verbose: options.verbose, tool: tool)
             say("Packed \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(pack.directory) into the ZEST volume \(pack.name.string)")
+        }
+        for pack in try CASCLI.parsePacks(options.casVolumes) {
+            let report = try CASCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)", quiet: options.quiet)
+            say("Stored \(report.files) files (\(ByteSize.describe(report.contentBytes))) from \(pack.directory) in the CAS volume \(pack.name.string): root \(report.root), tagged '\(CASCLI.mkfsTag)'")
         }
         do { try volume.close() } catch { throw ToolError("\(path): \(error)") }
         say("Used \(volume.committed.usedPageCount) of \(layout.totalPageCount) pages; \(volume.fileCount) files.")

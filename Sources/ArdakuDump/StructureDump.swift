@@ -98,7 +98,7 @@ public struct StructureDump {
 
     // MARK: Finding a record
 
-    private func inspect(name: String) throws -> FileInspection {
+    func inspect(name: String) throws -> FileInspection {
         let key = Array(name.utf8)
         let files = TrieWalk(scan: scan).run().files
         guard let file = files.first(where: { $0.name == key }) else {

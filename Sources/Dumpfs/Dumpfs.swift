@@ -39,6 +39,12 @@ struct Dumpfs: ParsableCommand {
     @Flag(name: .long, help: "Which structure owns each page.")
     var owners = false
 
+    @Option(name: .long, help: ArgumentHelp("A CAS volume field by field: the file NAME in the image, or - when the image is a standalone CAS file.", valueName: "NAME"))
+    var cas: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --cas: one object (an id or a tag) decoded as `ardaku cas info` shows it.", valueName: "ID|TAG"))
+    var object: String?
+
     @Option(name: .long, help: "Raw hex of pages N[:COUNT] or N-M (64 KiB each).")
     var page: String?
 
@@ -74,10 +80,12 @@ struct Dumpfs: ParsableCommand {
 
     func validate() throws {
         let ranges = [page, subpage, sector, bytesRange].compactMap { $0 }.count
-        let views = [system, bitmap, trie, owners, file != nil, record != nil].filter { $0 }.count
+        let views = [system, bitmap, trie, owners, file != nil, record != nil, cas != nil].filter { $0 }.count
         guard ranges + views <= 1 else {
-            throw ValidationError("choose one view: --system, --bitmap, --trie, --file, --record, --owners, or one of --page, --subpage, --sector, --bytes")
+            throw ValidationError("choose one view: --system, --bitmap, --trie, --file, --record, --owners, --cas, or one of --page, --subpage, --sector, --bytes")
         }
+        if object != nil && cas == nil { throw ValidationError("--object needs --cas NAME (or --cas - for a standalone CAS file)") }
+        if object != nil && json { throw ValidationError("--object prints text; leave out --json") }
         if ranges == 0 && annotate { throw ValidationError("--annotate needs a range: --page, --subpage, --sector or --bytes") }
         if ranges == 0 && showAllLines { throw ValidationError("-v applies to raw hex: give --page, --subpage, --sector or --bytes") }
         if let record, Self.number(record) == nil {
@@ -97,7 +105,9 @@ struct Dumpfs: ParsableCommand {
         let bytes = ImageBytes(bytes: mapping.bytes, owner: mapping)
         let output = OutputBuffer(sink: StandardOutput.write)
         do {
-            if let (text, unit) = rawRange {
+            if let cas {
+                try casView(cas, bytes: bytes, output: output)
+            } else if let (text, unit) = rawRange {
                 let range: RawRange
                 do { range = try RawRange.parse(text, unit: unit) } catch { fail("\(error)") }
                 if !annotate, let resolved = try? range.resolve(imageSize: bytes.count) {
@@ -120,6 +130,26 @@ struct Dumpfs: ParsableCommand {
             fail(error.message)
         } catch let error as WriteFailure {
             fail("\(error)")
+        }
+    }
+
+    /// `--cas NAME [--object ID|TAG]`.
+    private func casView(_ name: String, bytes: ImageBytes, output: OutputBuffer) throws {
+        let store: ByteStore
+        if name == "-" {
+            store = ImageByteStore(bytes)
+        } else {
+            let (content, type) = try StructureDump(image: bytes, name: image).fileContent(named: name)
+            guard type == .cas else { throw DumpError("\(name): not a CAS volume (its type is \(type.map(\.description) ?? "unreadable"))") }
+            store = content
+        }
+        let title = name == "-" ? image : "\(name) in \(image)"
+        if let object {
+            try output.write(try CASView.object(object, in: store))
+        } else if json {
+            try CASView.json(store, image: image, volume: name, to: output)
+        } else {
+            try CASView.text(store, title: title, to: output)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import ArdakuFormat
 import Testing
 @testable import ArdakuCAS
@@ -256,6 +257,21 @@ struct Fixture {
         #expect(codes.allSatisfy { $0.count == 5 && $0.hasPrefix("C") })
         #expect(CASFindings.all.filter { $0.code.rawValue.hasPrefix("C6") }.allSatisfy { $0.severity == .info })
         #expect(CASFindings.all.filter { $0.repair != .reportOnly }.allSatisfy { !$0.fixDescription.isEmpty })
+    }
+
+    /// docs/cas-format.md §6 has one row per code, with the severity and policy of the table.
+    @Test func theFormatPageListsEveryCode() throws {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        let page = try String(contentsOf: url.appendingPathComponent("docs/cas-format.md"), encoding: .utf8)
+        let rows = page.split(separator: "\n").filter { $0.hasPrefix("| C") && $0.dropFirst(3).first?.isNumber == true }
+        for kind in CASFindings.all {
+            let severity = ["error": "E", "warning": "W", "info": "I"][kind.severity.rawValue] ?? "?"
+            let policy = ["reportOnly": "R", "preenSafe": "P", "needsConfirmation": "C"][kind.repair.rawValue] ?? "?"
+            let row = rows.first { $0.hasPrefix("| \(kind.code) |") }
+            #expect(row?.hasPrefix("| \(kind.code) | \(severity) | \(policy) |") == true, "\(kind.code): \(row.map(String.init) ?? "no row")")
+        }
+        #expect(rows.count == CASFindings.all.count)
     }
 
     @Test func theWalkListsEveryStructureWithOffsets() throws {

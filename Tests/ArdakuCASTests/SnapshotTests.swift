@@ -82,30 +82,4 @@ import Testing
         source.files[["bad\nname"]] = [2]
         #expect(throws: CASError.self) { try volume.snapshot(source) }
     }
-
-    @Test func hostDirectoryImportAndExport() throws {
-        let base = NSTemporaryDirectory() + "ardaku-cas-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: base) }
-        let sink = try HostDirectorySink(root: base + "/in")
-        let tree = Self.sampleTree()
-        for directory in tree.directories.sorted(by: { $0.count < $1.count }) where !directory.isEmpty {
-            try sink.makeDirectory(at: directory)
-        }
-        for (path, bytes) in tree.files { try sink.writeFile(at: path, contents: bytes) }
-
-        let volume = try CASVolume.create(on: MemoryByteStore())
-        let report = try volume.snapshot(HostDirectorySource(root: base + "/in"))
-        #expect(report.files == tree.files.count)
-        let restored = try HostDirectorySink(root: base + "/out")
-        try volume.restore(report.root, to: restored)
-        let reread = MemoryDirectory()
-        try volume.restore(try volume.snapshot(HostDirectorySource(root: base + "/out")).root, to: reread)
-        #expect(reread == tree)
-        for (path, bytes) in tree.files {
-            #expect(FileManager.default.contents(atPath: base + "/out/" + path.joined(separator: "/")) == Data(bytes))
-        }
-        // A symbolic link is refused rather than silently skipped.
-        #expect(symlink("big", base + "/in/link") == 0)
-        #expect(throws: CASError.self) { try volume.snapshot(HostDirectorySource(root: base + "/in")) }
-    }
 }

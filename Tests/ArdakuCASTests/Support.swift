@@ -49,6 +49,10 @@ enum TestData {
 final class MemoryDirectory: DirectorySource, DirectorySink {
     var files: [[String]: [UInt8]] = [:]
     var directories: Set<[String]> = [[]]
+    /// Whether `entries` gives file sizes (which lets `snapshot` stream large files).
+    var announceSizes = true
+    /// Pieces `read(at:pieceBytes:_:)` delivered, for tests of streaming.
+    var piecesRead = 0
 
     init(files: [String: [UInt8]] = [:], emptyDirectories: [String] = []) {
         for (path, bytes) in files { addFile(path, bytes) }
@@ -71,8 +75,8 @@ final class MemoryDirectory: DirectorySource, DirectorySink {
         for directory in directories where directory.count == path.count + 1 && Array(directory.prefix(path.count)) == path {
             result.append(DirectoryEntry(name: directory.last!, isDirectory: true))
         }
-        for file in files.keys where file.count == path.count + 1 && Array(file.prefix(path.count)) == path {
-            result.append(DirectoryEntry(name: file.last!, isDirectory: false))
+        for (file, bytes) in files where file.count == path.count + 1 && Array(file.prefix(path.count)) == path {
+            result.append(DirectoryEntry(name: file.last!, isDirectory: false, size: announceSizes ? UInt64(bytes.count) : nil))
         }
         return result
     }
@@ -82,8 +86,24 @@ final class MemoryDirectory: DirectorySource, DirectorySink {
         return bytes
     }
 
+    func read(at path: [String], pieceBytes: Int, _ body: ([UInt8]) throws(CASError) -> Void) throws(CASError) {
+        let bytes = try contents(at: path)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + pieceBytes)
+            piecesRead += 1
+            try body(Array(bytes[start..<end]))
+            start = end
+        }
+    }
+
     func makeDirectory(at path: [String]) throws(CASError) { directories.insert(path) }
-    func writeFile(at path: [String], contents: [UInt8]) throws(CASError) { files[path] = contents }
+    func writeFile(at path: [String],
+                   content: (_ write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) -> Void) throws(CASError) {
+        var bytes: [UInt8] = []
+        try content { (piece: UnsafeRawBufferPointer) throws(CASError) in bytes.append(contentsOf: piece) }
+        files[path] = bytes
+    }
 }
 
 extension MemoryDirectory: Equatable {

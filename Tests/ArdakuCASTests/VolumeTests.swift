@@ -171,21 +171,4 @@ import Testing
         #expect(throws: CASError(.needsReopen)) { try volume.commit() }
         #expect(try CASVolume.open(store).objectCount == 0)
     }
-
-    @Test func hostFileStoreHoldsAVolume() throws {
-        let path = "/tmp/ardaku-cas-test-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).cas"
-        defer { unlink(path) }
-        let store = try HostFileStore(path: path, create: true)
-        let volume = try CASVolume.create(on: store)
-        let id = try volume.putContent(TestData.text(400_000, seed: 3))
-        try volume.setTag("t", to: id)
-        try volume.commit()
-        let reread = try CASVolume.open(try HostFileStore(path: path, readOnly: true))
-        #expect(try reread.content(id) == TestData.text(400_000, seed: 3))
-        #expect(CASChecker.verify(try HostFileStore(path: path, readOnly: true)).isEmpty)
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -15,6 +15,12 @@ public enum CASChecker {
         Analysis(store, volume: volume).findings
     }
 
+    /// `verify`, with the number of objects that matched their ids (for statistics).
+    public static func verifyCounting(_ store: ByteStore, volume: String = "") -> (findings: [Finding], objectsVerified: Int) {
+        let analysis = Analysis(store, volume: volume)
+        return (analysis.findings, analysis.good.count)
+    }
+
     /// Repairs what `verify` reports as repairable and returns those findings (all of
     /// them, including the ones left as they are). Throws when the store cannot be
     /// written, or when the volume has a version this code cannot judge.

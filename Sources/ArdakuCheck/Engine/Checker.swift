@@ -130,7 +130,10 @@ public final class Checker {
         }
         guard runCheckPasses(includeData: options.verifyData) else { return finish() }
         decideAndRepair()
-        if !report.cancelled && !options.nestedCheckers.isEmpty {
+        // Pass 7 runs when the volume holds a file a registered checker understands (pass 3
+        // counted them), so a build's checkers do not change the report of a volume without any.
+        let registered = Set(options.nestedCheckers.map(\.fileType.description))
+        if !report.cancelled && nestedTypeCount.keys.contains(where: registered.contains) {
             _ = runPass(.nested, checkNestedVolumes)
         } else {
             countSkippedNestedVolumes()

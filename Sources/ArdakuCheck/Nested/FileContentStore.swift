@@ -39,19 +39,7 @@ public final class FileContentStore: ByteStore {
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         try checkRange(offset, buffer.count)
-        var done = 0
-        while done < buffer.count {
-            let position = offset + UInt64(done)
-            let ordinal = Int(position >> 16), within = Int(position & 0xFFFF)
-            let take = min(buffer.count - done, Geometry.pageSize - within)
-            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + take)])
-            if let page = currentPage(ordinal) {
-                target.copyMemory(from: UnsafeRawBufferPointer(rebasing: page[within..<(within + take)]))
-            } else {
-                target.initializeMemory(as: UInt8.self, repeating: 0)
-            }
-            done += take
-        }
+        PagedContent.read(at: offset, into: buffer) { currentPage($0) }
     }
 
     public func write(at offset: UInt64, from bytes: UnsafeRawBufferPointer) throws(StoreError) {

@@ -1,3 +1,4 @@
+import ArdakuCASCheck
 import ArdakuCheck
 import ArdakuFormat
 import ArdakuZestCheck
@@ -29,7 +30,7 @@ public final class Transcript: CheckObserver {
     }
 
     /// The nested checkers `fsck.zest` registers (Sources/FsckZest/NestedCheckers.swift).
-    public static let nestedCheckers: [any NestedVolumeChecker] = [ZestNestedChecker()]
+    public static let nestedCheckers: [any NestedVolumeChecker] = [ZestNestedChecker(), CASNestedChecker()]
 
     /// The finding codes a transcript reports (lines starting with a code, or with the
     /// device and a code), in order, and its exit status.

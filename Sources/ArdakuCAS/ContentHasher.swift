@@ -1,0 +1,91 @@
+import Crypto
+
+/// Cuts a content that arrives in pieces exactly as `Chunker.cutPoints` cuts it whole.
+///
+/// A cut depends only on the bytes since the previous cut, so every chunk that ends inside
+/// the bytes seen so far is final, except the last one, which may continue in the next
+/// piece: it is carried over (it is at most `maxChunkBytes` long).
+struct ChunkStream {
+    private var carry: [UInt8] = []
+
+    /// Appends `piece`; returns the bytes held (the carry, then `piece`) and the ends of the
+    /// chunks in them that are complete.
+    mutating func append(_ piece: [UInt8]) -> (bytes: [UInt8], cuts: [Int]) {
+        let bytes = carry.isEmpty ? piece : carry + piece
+        var cuts = Chunker.cutPoints(bytes)
+        if !cuts.isEmpty { cuts.removeLast() }
+        carry = Array(bytes[(cuts.last ?? 0)...])
+        return (bytes, cuts)
+    }
+
+    /// The end of the content: the carried bytes and their cuts.
+    mutating func finish() -> (bytes: [UInt8], cuts: [Int]) {
+        let bytes = carry
+        carry = []
+        return (bytes, Chunker.cutPoints(bytes))
+    }
+}
+
+/// The id a content gets in a CAS volume (`CASVolume.putContent`): its blob's id when the
+/// chunker finds one chunk (or none: empty content), else its chunk list's. The content is
+/// given in pieces of any size, so a large file is never held whole.
+public struct ContentHasher {
+    private var stream = ChunkStream()
+    private var chunks: [ChunkReference] = []
+
+    public init() {}
+
+    public mutating func update(_ piece: [UInt8]) {
+        add(stream.append(piece))
+    }
+
+    /// The id; throws when the content has more chunks than a chunk list holds.
+    public mutating func finalize() throws(CASError) -> ObjectID {
+        add(stream.finish())
+        switch chunks.count {
+        case 0: return ObjectID.hashing(typeByte: ObjectType.blob.byte, payload: [])
+        case 1: return chunks[0].id
+        default: return try CASObject.chunkList(chunks).id
+        }
+    }
+
+    private mutating func add(_ part: (bytes: [UInt8], cuts: [Int])) {
+        var start = 0
+        part.bytes.withUnsafeBytes { raw in
+            for end in part.cuts {
+                chunks.append(ChunkReference(id: ObjectID.hashing(typeByte: ObjectType.blob.byte, payload: UnsafeRawBufferPointer(rebasing: raw[start..<end])),
+                                             length: end - start))
+                start = end
+            }
+        }
+    }
+}
+
+/// Plain SHA-256 of a byte stream, with the implementation CAS ids use (swift-crypto:
+/// BoringSSL, with the CPU's SHA instructions where it has them).
+public struct SHA256Stream {
+    private var hasher = SHA256()
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+    }
+
+    /// The 32 digest bytes.
+    public func finalize() -> [UInt8] {
+        Array(hasher.finalize())
+    }
+
+    /// The digest as 64 lowercase hex digits.
+    public func finalizeHex() -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in finalize() {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
