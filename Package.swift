@@ -81,6 +81,13 @@ let package = Package(
         // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
         .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
+        // The crash harness: operations crashed at every page write or flush, judged by the check
+        // engine's repair (shared by tools/crash and the tests); CrashRun is its full run.
+        .target(name: "CrashHarness", dependencies: [
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "TestSupport",
+        ], path: "tools/crash/CrashHarness"),
+        .executableTarget(name: "CrashRun", dependencies: ["CrashHarness"], path: "tools/crash/CrashRun"),
+
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
@@ -90,6 +97,7 @@ let package = Package(
         .testTarget(name: "ArdakuDumpTests", dependencies: [
             "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
         ], exclude: ["Golden"]),
+        .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",

@@ -102,7 +102,8 @@ enum RecordFields {
               check: tagCount <= Limits.maxTagsPerFile ? nil : .invalid("allowed 0...\(Limits.maxTagsPerFile)"))
         let type = FileType(bytes: Array(f.slice(0x50, FileType.byteCount)))
         f.add("type", 0x50, FileType.byteCount, meaning: meaning("type"), value: .text(type.description), display: type.description)
-        f.addReserved("reserved", 0x70, 16)
+        f.add("replaced_file_id", 0x70, 8, meaning: meaning("replaced_file_id"))
+        f.addReserved("reserved", 0x78, 8)
 
         let name = Array(f.slice(FileRecord.headerSize, clampedName))
         var nameCheck: FieldCheck?

@@ -281,6 +281,7 @@ extension Volume {
         try materialize(from.bytes)
         try materialize(to.bytes)
         let file = try openFile(from)
+        var replacedFileID: UInt64 = 0
         if try exists(to) {
             guard replaceExisting else { throw .alreadyExists(to.string) }
             let replaced = try openFile(to)
@@ -289,6 +290,7 @@ extension Volume {
             try trie.remove(to.bytes)
             openFiles[to.bytes] = nil
             supersede(replaced)
+            replacedFileID = replaced.record.fileID
             for entry in replaced.entries { try releasePage(entry.page) }
             for page in replaced.record.extensionPages { try releasePage(page) }
             system.fileCount -= 1
@@ -299,7 +301,8 @@ extension Volume {
         openFiles[from.bytes] = nil
         try storeFile(name: to.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                       byteLength: file.record.byteLength, type: file.record.type,
-                      modificationTime: file.record.modificationTime, tags: file.record.tags)
+                      modificationTime: file.record.modificationTime, tags: file.record.tags,
+                      replacedFileID: replacedFileID)
     }
 
     /// Throws unless `name` can be created: no leading part of it is a file, and it is not
@@ -325,7 +328,8 @@ extension Volume {
     /// superseded (tombstoned after the commit).
     @discardableResult
     func storeFile(name: [UInt8], previous: OpenFile?, fileID: UInt64, entries: [PageEntry], byteLength: UInt64,
-                   type: FileType, modificationTime: UInt64, tags: [UInt32]) throws(VolumeError) -> OpenFile {
+                   type: FileType, modificationTime: UInt64, tags: [UInt32],
+                   replacedFileID: UInt64 = 0) throws(VolumeError) -> OpenFile {
         let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: tags.count,
                                                                  byteLength: byteLength)
         var extensionPages: [PageIndex] = []
@@ -356,10 +360,11 @@ extension Volume {
         if let previous {
             for page in previous.record.extensionPages where !reused.contains(page.rawValue) { try releasePage(page) }
         }
-        let record = FileRecord(volumeUUID: system.uuid, generation: committed.generation + 1, fileID: fileID, name: name,
+        var record = FileRecord(volumeUUID: system.uuid, generation: committed.generation + 1, fileID: fileID, name: name,
                                 type: type, byteLength: byteLength, modificationTime: modificationTime,
                                 dataPageCount: UInt32(entries.count), tags: tags, extensionPages: extensionPages,
                                 inlineEntries: Array(entries[0..<inlineCount]))
+        record.replacedFileID = replacedFileID
         let subpage: SubpageIndex
         if let previous, transaction.allocatedSubpages.contains(previous.subpage) {
             subpage = previous.subpage

@@ -210,6 +210,10 @@ public enum ArdakuFindings {
         "A4005", .warning, .preenSafe,
         "The record of {name} at subpage {subpage} (generation {actual}) was superseded by a newer record of the same file.",
         fix: "reclaimed")
+    public static let replacedRecord = FindingKind(
+        "A4007", .warning, .preenSafe,
+        "The record of {name} at subpage {subpage} (generation {actual}) was replaced by a file renamed over it (generation {expected}).",
+        fix: "reclaimed")
     public static let sharedFileID = FindingKind(
         "A4006", .error, .needsConfirmation,
         "{name} and {detail} have the same file id {actual}.",
@@ -264,7 +268,7 @@ public enum ArdakuFindings {
         recordChecksum, recordUnreadable, recordReservedBits, pageCountMismatch, extensionOutOfRange,
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
         dataOnMetadata, extensionReserved, recordFromFuture,
-        pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, sharedFileID,
+        pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, replacedRecord, sharedFileID,
         dataChecksum, holeChecksum,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,
     ]

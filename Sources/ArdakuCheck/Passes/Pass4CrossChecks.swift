@@ -19,7 +19,8 @@ extension Checker {
     /// subpages of record pages, and the records a name led to under another name. Each
     /// live record of this volume found there (its checksum must hold) is classified:
     /// written by a commit that never happened (generation past page 0's), superseded by a
-    /// newer record of the same file that is reached, or an orphan, which is kept: restored
+    /// newer record of the same file that is reached, replaced (a reached record at least as
+    /// new names its file id as the file a rename over it replaced), or an orphan, which is kept: restored
     /// under its own name when pass 2 found the trie damaged, else reattached under
     /// /lost+found. Then reports pages claimed by more than one file and files that share
     /// an id.
@@ -106,15 +107,20 @@ extension Checker {
 
     /// Superseded or orphan, for one batch of candidates.
     private func classifyCandidates(_ batch: [Candidate], into foundOrphans: Bitmap) {
-        // The newest generation among reached records of each candidate's file id.
+        // The newest generation among reached records of each candidate's file id, and
+        // among reached records that name it as the file a rename replaced (FORMAT §12.4).
         var newestReached: [UInt64: UInt64] = [:]
-        for candidate in batch { newestReached[candidate.fileID] = nil }
+        var newestReplacing: [UInt64: UInt64] = [:]
         let wanted = Set(batch.map(\.fileID))
         reached.forEach { subpage in
             guard let bytes = subpageBytes(subpage),
-                  let id = ByteReader.uint64(in: bytes, at: RecordView.fileIDOffset), wanted.contains(id),
                   let generation = ByteReader.uint64(in: bytes, at: RecordView.generationOffset) else { return true }
-            newestReached[id] = max(newestReached[id] ?? 0, generation)
+            if let id = ByteReader.uint64(in: bytes, at: RecordView.fileIDOffset), wanted.contains(id) {
+                newestReached[id] = max(newestReached[id] ?? 0, generation)
+            }
+            if let replaced = ByteReader.uint64(in: bytes, at: RecordView.replacedFileIDOffset), replaced != 0, wanted.contains(replaced) {
+                newestReplacing[replaced] = max(newestReplacing[replaced] ?? 0, generation)
+            }
             return true
         }
         // Among lost records of the same file, the newest wins; the rest are superseded by it.
@@ -134,6 +140,12 @@ extension Checker {
             if superseded {
                 garbage.insert(candidate.subpage)
                 emit(ArdakuFindings.supersededRecord, recordContext(record, candidate.subpage, actual: String(candidate.generation)))
+                continue
+            }
+            if let replacing = newestReplacing[candidate.fileID], replacing >= candidate.generation {
+                garbage.insert(candidate.subpage)
+                emit(ArdakuFindings.replacedRecord, recordContext(record, candidate.subpage, expected: String(replacing),
+                                                                  actual: String(candidate.generation)))
                 continue
             }
             foundOrphans.insert(candidate.subpage)

@@ -23,11 +23,14 @@ struct RecordView {
     let inlineCount: Int
     let nameLength: Int
     let tagCount: Int
+    /// The file a rename over it replaced in this record's commit (0: none).
+    let replacedFileID: UInt64
     let reservedNonZero: Bool
 
     static let uuidOffset = 0x10
     static let generationOffset = 0x20
     static let fileIDOffset = 0x28
+    static let replacedFileIDOffset = 0x70
 
     var isTombstone: Bool { magic == FileRecord.tombstoneMagic }
     var nameOffset: Int { FileRecord.headerSize }
@@ -51,8 +54,8 @@ struct RecordView {
               let inline = ByteReader.uint32(in: bytes, at: 0x48),
               let nameLength = ByteReader.uint16(in: bytes, at: 0x4C),
               let tagCount = ByteReader.uint16(in: bytes, at: 0x4E),
-              let reservedLow = ByteReader.uint64(in: bytes, at: 0x70),
-              let reservedHigh = ByteReader.uint64(in: bytes, at: 0x78) else {
+              let replacedFileID = ByteReader.uint64(in: bytes, at: Self.replacedFileIDOffset),
+              let reserved = ByteReader.uint64(in: bytes, at: 0x78) else {
             return .failure(.truncated)
         }
         guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else { return .failure(.badMagic(magic)) }
@@ -78,7 +81,7 @@ struct RecordView {
                                    generation: generation, fileID: fileID, byteLength: byteLength,
                                    modificationTime: mtime, dataPageCount: pages, extensionCount: Int(extensions),
                                    inlineCount: Int(inline), nameLength: Int(nameLength), tagCount: Int(tagCount),
-                                   reservedNonZero: reservedLow != 0 || reservedHigh != 0))
+                                   replacedFileID: replacedFileID, reservedNonZero: reserved != 0))
     }
 
     /// The CRC-32 of bytes 0x0008..<used_length.

@@ -17,7 +17,8 @@
 /// | 0x004C | 2    | name_length           | N, 1...1020 |
 /// | 0x004E | 2    | tag_count             | T, 0...256 |
 /// | 0x0050 | 32   | type                  | file type (zero: plain data) |
-/// | 0x0070 | 16   | reserved              | zero |
+/// | 0x0070 | 8    | replaced_file_id      | the file a rename over it replaced in this record's commit; 0: none |
+/// | 0x0078 | 8    | reserved              | zero |
 /// | 0x0080 | N    | name                  | the full file name, a copy of the trie's key |
 /// | ...    | pad  | padding               | zeros up to a multiple of 4 |
 /// | ...    | 4T   | tags                  | u32 tag values (application-defined) |
@@ -51,7 +52,8 @@ public struct FileRecord: Equatable, Sendable {
         FieldLayout("name_length", 0x4C, 2, "bytes of name"),
         FieldLayout("tag_count", 0x4E, 2, "tags"),
         FieldLayout("type", 0x50, 32, "file type"),
-        FieldLayout("reserved", 0x70, 16, "zero"),
+        FieldLayout("replaced_file_id", 0x70, 8, "file a rename replaced, 0: none"),
+        FieldLayout("reserved", 0x78, 8, "zero"),
         FieldLayout("name", 0x80, 0, "full name, padded to 4 bytes; then tags, extension pages, entries"),
     ]
 
@@ -69,6 +71,10 @@ public struct FileRecord: Equatable, Sendable {
     public var extensionPages: [PageIndex]
     /// Entries for data pages 0..<inlineEntries.count.
     public var inlineEntries: [PageEntry]
+    /// The file id of the file that a rename of this file over it replaced, in the commit
+    /// that wrote this record; 0 for none. It tells fsck that the replaced file's record,
+    /// live until the commit's tombstone is durable, is dead (docs/FORMAT.md §12.4).
+    public var replacedFileID: UInt64 = 0
     /// Flags and reserved bytes as found on disk; writers write zeros.
     public var unknownBits: UInt32 = 0
 
@@ -139,7 +145,8 @@ public struct FileRecord: Equatable, Sendable {
         let nameLength = Int(try reader.readUInt16())
         let tagCount = Int(try reader.readUInt16())
         let type = FileType(bytes: try reader.readArray(FileType.byteCount))
-        let reserved = try reader.readBytes(16)
+        let replacedFileID = try reader.readUInt64()
+        let reserved = try reader.readBytes(8)
 
         guard (1...Limits.maxNameBytes).contains(nameLength) else {
             throw reader.error(.fieldOutOfRange(field: "name_length", value: UInt64(nameLength),
@@ -179,6 +186,7 @@ public struct FileRecord: Equatable, Sendable {
                                 byteLength: byteLength, modificationTime: modificationTime, dataPageCount: dataPageCount,
                                 tags: tags, extensionPages: extensionPages, inlineEntries: entries,
                                 isTombstone: magic == Self.tombstoneMagic)
+        record.replacedFileID = replacedFileID
         record.unknownBits = flags | (reserved.contains { $0 != 0 } ? 1 << 31 : 0)
         return record
     }
@@ -214,6 +222,7 @@ public struct FileRecord: Equatable, Sendable {
         writer.writeUInt16(UInt16(name.count))
         writer.writeUInt16(UInt16(tags.count))
         writer.writeBytes(type.bytes)
+        writer.writeUInt64(replacedFileID)
         writer.pad(to: Self.headerSize)
         writer.writeBytes(name)
         writer.pad(to: tagsOffset)
