@@ -67,14 +67,16 @@ let package = Package(
         .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCASCheck", "ArdakuZestCheck",
+            "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.
         .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
+        // The list of nested checkers fsck.zest registers, shared by the corpus and the crash harness.
+        .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuZestCheck", "ArdakuCASCheck"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
-        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuZestCheck",
-                                                "ArdakuCASCheck", "TestSupport", "CZlib"],
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCheckers",
+                                                "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
@@ -84,7 +86,7 @@ let package = Package(
         // The crash harness: operations crashed at every page write or flush, judged by the check
         // engine's repair (shared by tools/crash and the tests); CrashRun is its full run.
         .target(name: "CrashHarness", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "TestSupport",
+            "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "TestSupport",
         ], path: "tools/crash/CrashHarness"),
         .executableTarget(name: "CrashRun", dependencies: ["CrashHarness"], path: "tools/crash/CrashRun"),
 

@@ -1,4 +1,5 @@
 import ArdakuCheck
+import ArdakuCheckers
 import ArdakuFormat
 import ArdakuIO
 import Glibc

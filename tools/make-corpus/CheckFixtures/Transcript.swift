@@ -1,7 +1,6 @@
-import ArdakuCASCheck
+import ArdakuCheckers
 import ArdakuCheck
 import ArdakuFormat
-import ArdakuZestCheck
 
 /// A check's text output, as `fsck.zest` prints it on stdout, collected in memory: the
 /// corpus's `expect.*` files are transcripts, and the tests read codes and exit status
@@ -29,8 +28,8 @@ public final class Transcript: CheckObserver {
         return (lines.joined(separator: "\n") + "\n", report)
     }
 
-    /// The nested checkers `fsck.zest` registers (Sources/FsckZest/NestedCheckers.swift).
-    public static let nestedCheckers: [any NestedVolumeChecker] = [ZestNestedChecker(), CASNestedChecker()]
+    /// The nested checkers `fsck.zest` registers.
+    public static let nestedCheckers: [any NestedVolumeChecker] = NestedCheckers.all
 
     /// The finding codes a transcript reports (lines starting with a code, or with the
     /// device and a code), in order, and its exit status.
