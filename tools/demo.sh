@@ -57,6 +57,19 @@ run ardaku mv "$image" /notes/hello.txt /notes/greeting.txt
 run ardaku rm -r "$image" /Sources/ArdakuCLI
 run ardaku ls -R "$image" /notes
 
+step "Nested volumes: a ZEST pack of small files and CAS snapshots, inside the image"
+run ardaku zest create "$image" /packs/docs.zest
+run ardaku zest put -r "$image" /packs/docs.zest "$demo/tree/docs" /docs
+run ardaku zest ls -l "$image" /packs/docs.zest /docs
+run ardaku zest get -r -o "$demo/out/zest" "$image" /packs/docs.zest /docs
+run diff -r "$demo/tree/docs" "$demo/out/zest/docs"
+run ardaku cas put -r "$image" /backup.cas "$demo/tree/Sources" --tag v1
+printf 'a file added for the second snapshot\n' > "$demo/tree/Sources/NEWS.txt"
+run ardaku cas put -r "$image" /backup.cas "$demo/tree/Sources" --tag v2
+run ardaku cas tags "$image" /backup.cas
+run ardaku cas get -r "$image" /backup.cas v2 "$demo/out/cas-v2"
+run diff -r "$demo/tree/Sources" "$demo/out/cas-v2"
+
 step "Check the volume (full check, data CRCs included; exit 0 means clean)"
 run fsck.zest -fn -v "$image"
 
@@ -65,6 +78,7 @@ run dumpfs -q "$image"
 run dumpfs -q --system "$image" | head -40
 run dumpfs -q --file /notes/greeting.txt "$image"
 run dumpfs -q --page 0 "$image" | head -12
+run dumpfs -q --cas /backup.cas "$image" | head -30
 
 step "Damage one data page, find it, repair what can be repaired"
 page=$(dumpfs -q --json --file /random.bin "$image" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["data_pages"][0]["page"])' 2>/dev/null || true)
