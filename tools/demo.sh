@@ -62,7 +62,7 @@ run ardaku zest create "$image" /packs/docs.zest
 run ardaku zest put -r "$image" /packs/docs.zest "$demo/tree/docs" /docs
 run ardaku zest ls -l "$image" /packs/docs.zest /docs
 run ardaku zest get -r -o "$demo/out/zest" "$image" /packs/docs.zest /docs
-run diff -r "$demo/tree/docs" "$demo/out/zest/docs"
+run diff -r "$demo/tree/docs" "$demo/out/zest"
 run ardaku cas put -r "$image" /backup.cas "$demo/tree/Sources" --tag v1
 printf 'a file added for the second snapshot\n' > "$demo/tree/Sources/NEWS.txt"
 run ardaku cas put -r "$image" /backup.cas "$demo/tree/Sources" --tag v2
