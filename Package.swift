@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI"]),
         // dumpfs views: every structure field by field, owners, raw hex as `hexdump -C`. Renders
         // into an output buffer over the image's bytes; never prints, never trusts a count.
-        .target(name: "ArdakuDump", dependencies: ["ArdakuFormat"]),
+        .target(name: "ArdakuDump", dependencies: ["ArdakuFormat", "ArdakuZest"]),
         .executableTarget(name: "Dumpfs", dependencies: [
             "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -103,6 +103,20 @@ struct JSONWriter {
         try output.byte(UInt8(ascii: "\""))
     }
 
+    /// Opens a dumpfs document: `{"schema": ..., "view": view, "image": {"name", "bytes", "pages"}`;
+    /// the view's keys follow, then `endObject()` and `finish()`.
+    mutating func beginDocument(view: String, imageName: String, bytes: UInt64, pages: UInt64) throws {
+        try beginObject()
+        try member("schema", StructureDump.schema)
+        try member("view", view)
+        try key("image")
+        try beginObject()
+        try member("name", imageName)
+        try member("bytes", bytes)
+        try member("pages", pages)
+        try endObject()
+    }
+
     /// Ends the document with a newline.
     func finish() throws { try output.byte(0x0A) }
 

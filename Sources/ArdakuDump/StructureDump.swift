@@ -55,15 +55,7 @@ public struct StructureDump {
     public func render(_ view: DumpView, json: Bool, to output: OutputBuffer) throws {
         if json {
             var writer = JSONWriter(output: output)
-            try writer.beginObject()
-            try writer.member("schema", Self.schema)
-            try writer.member("view", view.name)
-            try writer.key("image")
-            try writer.beginObject()
-            try writer.member("name", scan.imageName)
-            try writer.member("bytes", scan.image.count)
-            try writer.member("pages", scan.imagePages)
-            try writer.endObject()
+            try writer.beginDocument(view: view.name, imageName: scan.imageName, bytes: scan.image.count, pages: scan.imagePages)
             try renderJSON(view, &writer)
             try writer.endObject()
             try writer.finish()

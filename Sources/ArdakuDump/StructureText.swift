@@ -44,10 +44,16 @@ extension FieldRow {
         return line
     }
 
-    func writeJSON(_ json: inout JSONWriter) throws {
+    func writeJSON(_ json: inout JSONWriter) throws { try writeJSON(&json, address: offset, volumeOffset: nil) }
+
+    /// - Parameters:
+    ///   - address: the image offset to show (nil: the field lies in a hole).
+    ///   - volumeOffset: for a field of a nested volume, its offset in that volume.
+    func writeJSON(_ json: inout JSONWriter, address: UInt64?, volumeOffset: UInt64?) throws {
         try json.beginObject()
         try json.member("name", name)
-        try json.member("offset", offset)
+        try json.member("offset", address)
+        if let volumeOffset { try json.member("volume_offset", volumeOffset) }
         try json.member("relative_offset", relativeOffset)
         try json.member("size", size)
         try json.member("raw", TextFormat.hexString(raw))

@@ -45,6 +45,12 @@ struct Dumpfs: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --cas: one object (an id or a tag) decoded as `ardaku cas info` shows it.", valueName: "ID|TAG"))
     var object: String?
 
+    @Option(name: .long, help: "A ZEST volume field by field: the Ardaku file NAME of type zest, or - when IMAGE is a standalone .zest file.")
+    var zest: String?
+
+    @Option(name: .customLong("zest-file"), help: "With --zest: one inner file's entry and its segments in hex.")
+    var zestFile: String?
+
     @Option(name: .long, help: "Raw hex of pages N[:COUNT] or N-M (64 KiB each).")
     var page: String?
 
@@ -80,14 +86,15 @@ struct Dumpfs: ParsableCommand {
 
     func validate() throws {
         let ranges = [page, subpage, sector, bytesRange].compactMap { $0 }.count
-        let views = [system, bitmap, trie, owners, file != nil, record != nil, cas != nil].filter { $0 }.count
+        let views = [system, bitmap, trie, owners, file != nil, record != nil, cas != nil, zest != nil].filter { $0 }.count
         guard ranges + views <= 1 else {
-            throw ValidationError("choose one view: --system, --bitmap, --trie, --file, --record, --owners, --cas, or one of --page, --subpage, --sector, --bytes")
+            throw ValidationError("choose one view: --system, --bitmap, --trie, --file, --record, --owners, --cas, --zest, or one of --page, --subpage, --sector, --bytes")
         }
         if object != nil && cas == nil { throw ValidationError("--object needs --cas NAME (or --cas - for a standalone CAS file)") }
         if object != nil && json { throw ValidationError("--object prints text; leave out --json") }
+        if zestFile != nil && zest == nil { throw ValidationError("--zest-file needs --zest (NAME, or - for a standalone .zest file)") }
         if ranges == 0 && annotate { throw ValidationError("--annotate needs a range: --page, --subpage, --sector or --bytes") }
-        if ranges == 0 && showAllLines { throw ValidationError("-v applies to raw hex: give --page, --subpage, --sector or --bytes") }
+        if ranges == 0 && zestFile == nil && showAllLines { throw ValidationError("-v applies to raw hex: give --page, --subpage, --sector, --bytes or --zest-file") }
         if let record, Self.number(record) == nil {
             throw ValidationError("--record takes a subpage index (decimal or 0x hex), not '\(record)'")
         }
@@ -118,6 +125,11 @@ struct Dumpfs: ParsableCommand {
                 options.annotate = annotate
                 options.json = json
                 try RawDump(image: bytes, name: image).render(range, options: options, to: output)
+            } else if let zest {
+                try zestDump(bytes, zest).render(file: zestFile, json: json, showAllLines: showAllLines, to: output)
+            } else if !system && !bitmap && !trie && !owners && file == nil && record == nil && ZestDump.recognizes(bytes) {
+                // A standalone .zest file given with no view: show it as a ZEST volume.
+                try ZestDump(standalone: bytes, name: image).render(file: nil, json: json, to: output)
             } else {
                 let dump = StructureDump(image: bytes, name: image)
                 try dump.render(view, json: json, to: output)
@@ -151,6 +163,11 @@ struct Dumpfs: ParsableCommand {
         } else {
             try CASView.text(store, title: title, to: output)
         }
+    }
+
+    /// The ZEST volume `--zest` names: the image itself for "-", else an Ardaku file in it.
+    private func zestDump(_ bytes: ImageBytes, _ name: String) throws -> ZestDump {
+        name == "-" ? ZestDump(standalone: bytes, name: image) : try ZestDump(image: bytes, name: image, file: name)
     }
 
     private var view: DumpView {

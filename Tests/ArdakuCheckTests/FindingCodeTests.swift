@@ -65,6 +65,8 @@ enum FileExpectations {
             case .movedTo(let target)?:
                 let actual = try FixtureVolume.contentCRC(volume, target)
                 #expect(actual == expected, "\(recipe): \(name) moved to \(target) differs")
+            case .zest(let lost)?:
+                #expect(try FixtureVolume.nestedZestProblems(volume, lost: lost) == [], "\(recipe): \(name)")
             }
         }
     }

@@ -30,6 +30,10 @@ public struct Recipe: Sendable {
         /// The file's content is gone because another file took its name (a committed
         /// rename over it); the name holds that other file.
         case replaced
+        /// A ZEST volume (/nested.zest) repaired: it opens, and every inner file of
+        /// `FixtureVolume.nestedZestFiles` but those listed here reads back intact, under its
+        /// name or moved to /lost+found.
+        case zest(lost: [String])
     }
 
     init(_ name: String, _ how: String, targets: [String], fatal: Bool = false, effects: [String: Effect]? = [:],
@@ -74,7 +78,7 @@ public enum DamageError: Error { case notFound(String) }
 /// Every corpus recipe, in corpus order. Names say what is damaged; each targets one code
 /// (or a realistic crash) and lists the codes it must produce.
 public enum Recipes {
-    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + multiple
+    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + zest + multiple
 
     public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
 
