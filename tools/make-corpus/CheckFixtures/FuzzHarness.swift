@@ -82,6 +82,14 @@ public enum FuzzHarness {
         bytes.withUnsafeBytes { run($0) }
     }
 
+    /// The image an input describes (before any check), to look at with fsck.zest or dumpfs.
+    public static func image(_ bytes: [UInt8]) -> [UInt8]? {
+        bytes.withUnsafeBytes { raw in
+            guard let mode = raw.first else { return nil }
+            return makeStore(mode: mode, raw.dropFirst(), scratch: nil).snapshot()
+        }
+    }
+
     /// A store for the harness to reuse between inputs (the fuzzer is single-threaded):
     /// filling it costs a copy, where a new store also costs zeroing.
     public static func scratchStore() -> MemoryPageStore { MemoryPageStore(pageCount: pageCount) }
