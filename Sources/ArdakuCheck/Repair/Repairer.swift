@@ -52,6 +52,18 @@ final class Repairer {
         for bitmap in [checker.garbage, checker.mismatchTargets] {
             bitmap.forEach { forbidden.insert($0 >> 2); return true }
         }
+        // Extension pages a record names but cannot use (another file's, undecodable) are
+        // claimed by nothing, yet pass 3 reads them: until the commit drops the reference,
+        // the old state must read as it did.
+        let range = checker.allocatable
+        checker.keep.forEach { subpage in
+            guard let record = checker.recordView(subpage) else { return true }
+            for sequence in 0..<record.extensionCount {
+                let page = Int(record.extensionPage(sequence))
+                if range.contains(page) { forbidden.insert(page) }
+            }
+            return true
+        }
         let store = checker.store
         allocator = RepairAllocator(range: checker.allocatable, pageCount: checker.pageCount, forbidden: forbidden,
                                     bitfieldWord: { [unowned checker] in checker.bitfieldWord($0) },
