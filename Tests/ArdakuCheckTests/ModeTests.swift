@@ -133,11 +133,17 @@ import TestSupport
         let subpage = try damage.recordSubpage("/a")
         damage.flip(page: subpage >> 2, offset: Int(subpage & 3) * Geometry.subpageSize + 0x38)
         let page0 = Array(try store.read(PageIndex(0)))
+        let before = Checker(store: store, options: CheckOptions(force: true)).run()
         let report = Checker(store: store, options: CheckOptions(repair: .all, force: true)).run()
         #expect(report.repairFailure != nil)
+        #expect(report.repairLackedSpace)
+        #expect(report.repairFailure?.hasPrefix("no free pages left for the repair") == true)
         #expect(report.exitStatus == .errorsUncorrected)
         #expect(report.findings.contains { $0.resolution == .failed })
         #expect(Array(try store.read(PageIndex(0))) == page0)
+        // A check after the failed repair finds exactly what it found before.
+        let after = Checker(store: store, options: CheckOptions(force: true)).run()
+        #expect(after.findings.map(\.description) == before.findings.map(\.description))
     }
 
     @Test func repairIsDeterministic() throws {

@@ -82,6 +82,9 @@ public struct CheckReport: Sendable {
     public var fatalFinding: Finding?
     /// Why a repair was not committed, when one was attempted and failed.
     public var repairFailure: String?
+    /// The repair failed because the volume has too few free pages for it (a full volume):
+    /// nothing was committed and a check finds what it found before.
+    public var repairLackedSpace = false
     /// A preen (`-p`) met a finding it may not fix; nothing was written.
     public var preenStopped = false
     public var cancelled = false

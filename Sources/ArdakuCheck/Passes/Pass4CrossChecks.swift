@@ -43,34 +43,54 @@ extension Checker {
 
         var batch: [Candidate] = []
         var examined: UInt64 = 0
-        let candidateCount = UInt64(candidates.cardinality)
+        var candidateCount = UInt64(candidates.cardinality)
         let foundOrphans = Bitmap(count: subpageCount)
-        candidates.forEach { subpage in
-            examined += 1
-            if examined & 0x3FF == 0 { progress(examined, of: candidateCount) }
-            guard let bytes = subpageBytes(subpage), ByteReader.uint32(in: bytes, at: 0) == FileRecord.magic,
-                  case .success(let record) = RecordView.read(bytes), record.checksumMatches,
-                  record.uuidMatches(system.uuid) else { return true }
-            if record.generation > system.generation {
-                garbage.insert(subpage)
-                emit(ArdakuFindings.uncommittedRecord, recordContext(record, subpage, expected: String(system.generation),
-                                                                     actual: String(record.generation)))
+        let examinedSubpages = candidates.copy()
+        var pending = candidates
+        while !pending.isEmpty {
+            let orphansBefore = foundOrphans.copy()
+            pending.forEach { subpage in
+                examined += 1
+                if examined & 0x3FF == 0 { progress(examined, of: candidateCount) }
+                guard let bytes = subpageBytes(subpage), ByteReader.uint32(in: bytes, at: 0) == FileRecord.magic,
+                      case .success(let record) = RecordView.read(bytes), record.checksumMatches,
+                      record.uuidMatches(system.uuid) else { return true }
+                if record.generation > system.generation {
+                    garbage.insert(subpage)
+                    emit(ArdakuFindings.uncommittedRecord, recordContext(record, subpage, expected: String(system.generation),
+                                                                         actual: String(record.generation)))
+                    return true
+                }
+                batch.append(Candidate(subpage: subpage, fileID: record.fileID, generation: record.generation))
+                if batch.count == Checker.candidateBatch {
+                    classifyCandidates(batch, into: foundOrphans)
+                    batch.removeAll(keepingCapacity: true)
+                }
                 return true
             }
-            batch.append(Candidate(subpage: subpage, fileID: record.fileID, generation: record.generation))
-            if batch.count == Checker.candidateBatch {
-                classifyCandidates(batch, into: foundOrphans)
-                batch.removeAll(keepingCapacity: true)
+            if !batch.isEmpty { classifyCandidates(batch, into: foundOrphans) }
+            batch.removeAll(keepingCapacity: true)
+
+            // An orphan makes its page a record page: once the repair reattaches it, a check
+            // reads that page's other subpages for lost records, so this one does too (a
+            // record page no name reached, marked free, was not among the candidates).
+            let more = Bitmap(count: subpageCount)
+            foundOrphans.forEach { subpage in
+                guard !orphansBefore.contains(subpage) else { return true }
+                let page = subpage >> 2
+                recordPages.insert(page)
+                for slot in 0..<Geometry.subpagesPerPage where !reached.contains(page * 4 + slot) {
+                    if examinedSubpages.testAndInsert(page * 4 + slot) {
+                        more.insert(page * 4 + slot)
+                        candidateCount += 1
+                    }
+                }
+                return true
             }
-            return true
+            pending = more
         }
-        if !batch.isEmpty { classifyCandidates(batch, into: foundOrphans) }
 
         // The orphans kept are checked like reached records: extension pages first.
-        foundOrphans.forEach { subpage in
-            recordPages.insert(subpage >> 2)
-            return true
-        }
         claimExtensionPages(of: foundOrphans)
         foundOrphans.forEach { subpage in
             checkRecord(subpage)

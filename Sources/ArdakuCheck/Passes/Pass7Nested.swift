@@ -82,6 +82,7 @@ extension Checker {
             system = repairer.system
         } catch {
             report.repairFailure = "nested volumes: \(error)"
+            if case .noSpace = error { report.repairLackedSpace = true }
             for change in changes {
                 for item in change.findings where item.fixed {
                     if let index = item.index { report.findings[index].resolution = .failed }
@@ -103,6 +104,10 @@ extension Repairer {
     /// (an all-zero page becomes a hole), the record is rewritten with the new list and
     /// length, the trie is patched, then the usual verified commit.
     func commitContent(_ changes: [(subpage: Int, name: [UInt8], store: FileContentStore)]) throws(RepairError) {
+        try abandoningOnFailure { () throws(RepairError) in try commitNestedContent(changes) }
+    }
+
+    private func commitNestedContent(_ changes: [(subpage: Int, name: [UInt8], store: FileContentStore)]) throws(RepairError) {
         let valid = checker.layout.allocatablePages
         let tree = FileInfixTree(store: store, pageIndices: system.triePages, root: system.trieRoot, validPages: valid)
         for change in changes {
@@ -126,7 +131,7 @@ extension Repairer {
                 do { return PageIndex(UInt32(try allocator.page())) } catch { throw .noSpace(neededPages: 1, freePages: 0) }
             }
         } catch {
-            if case .noSpace = error { throw .noSpace }
+            if case .noSpace = error { throw .noSpace(pagesTaken: allocator.allocatedCount) }
             throw .volume(error)
         }
         system.triePages = tree.pageIndices

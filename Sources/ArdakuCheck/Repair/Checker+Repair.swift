@@ -26,6 +26,7 @@ extension Checker {
             try repairer.repairAll()
         } catch {
             report.repairFailure = error.description
+            if case .noSpace = error { report.repairLackedSpace = true }
             for index in report.findings.indices where report.findings[index].finding.kind.repair != .reportOnly {
                 report.findings[index].resolution = .failed
             }

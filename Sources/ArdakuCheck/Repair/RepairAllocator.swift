@@ -20,6 +20,10 @@ final class RepairAllocator {
     /// page unmistakable for records.
     private let clearHeader: (Int) throws(RepairError) -> Void
     private(set) var allocatedCount = 0
+    /// Pages taken in the second pass (marked used, referenced by nothing). Pass 4 reads
+    /// such pages for lost records, so a repair that fails clears the record headers it
+    /// wrote there (`RepairAllocator.abandon`).
+    private(set) var takenMarkedUsed: [Int] = []
 
     init(range: Range<Int>, pageCount: Int, forbidden: Bitmap, bitfieldWord: @escaping (Int) -> UInt64,
          clearHeader: @escaping (Int) throws(RepairError) -> Void) {
@@ -37,9 +41,10 @@ final class RepairAllocator {
             if let page = scan() {
                 taken.insert(page)
                 allocatedCount += 1
+                if leakedPass { takenMarkedUsed.append(page) }
                 return page
             }
-            guard !leakedPass else { throw .noSpace }
+            guard !leakedPass else { throw .noSpace(pagesTaken: allocatedCount) }
             leakedPass = true
             cursor = range.lowerBound
         }
@@ -57,6 +62,17 @@ final class RepairAllocator {
         recordPage = page
         nextSlot = 1
         return page * 4
+    }
+
+    /// After a failed repair: makes the pages taken in the second pass look to a check as
+    /// they did before (they held no live record of this volume, else they would have been
+    /// forbidden; clearing each subpage's magic removes the records the repair wrote).
+    /// Pages taken in the first pass are clear in the bitfield and referenced by nothing,
+    /// which no check reads. Best effort: the repair's failure is what gets reported.
+    func abandon() {
+        for page in takenMarkedUsed {
+            for slot in 0..<Geometry.subpagesPerPage { try? clearHeader(page * 4 + slot) }
+        }
     }
 
     /// The next page at or after the cursor that this pass may take.

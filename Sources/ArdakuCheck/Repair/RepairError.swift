@@ -4,8 +4,11 @@ import ArdakuVolume
 /// Why a repair stopped before its commit. The committed state is then untouched: every
 /// write so far went to pages nothing references.
 enum RepairError: Error, CustomStringConvertible {
-    /// Not enough free pages for the new trie, records, extension pages or copies.
-    case noSpace
+    /// Not enough free pages for the new trie, records, extension pages or copies: the
+    /// repair took every page free in every view (`pagesTaken`) and needed more.
+    case noSpace(pagesTaken: Int)
+    /// A file lists more pages than one record and its extension pages can hold.
+    case recordTooLarge(pages: Int)
     /// The store refused a write or a flush.
     case store(StoreError)
     /// The volume library refused a trie operation.
@@ -19,7 +22,9 @@ enum RepairError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .noSpace: return "no free pages left for the repair"
+        case let .noSpace(taken):
+            return "no free pages left for the repair: it needs more than the \(taken) page\(taken == 1 ? "" : "s") free on the volume"
+        case let .recordTooLarge(pages): return "a file of \(pages) pages does not fit in one record"
         case let .store(error): return error.description
         case let .volume(error): return error.description
         case let .record(subpage, error): return "record at subpage \(subpage): \(error)"

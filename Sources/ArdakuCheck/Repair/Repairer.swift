@@ -6,16 +6,16 @@ import ArdakuVolume
 /// The repair is planned from what the check recorded in the checker's bitmaps and carried
 /// out as one commit in the order of docs/FORMAT.md §12.2:
 ///
-/// 1. Uncommitted and superseded records found lost become tombstones (nothing references
-///    them, so this is safe at any time).
-/// 2. Records that change (page lists, checksums, names, file ids) are written afresh, with
+/// 1. Records that change (page lists, checksums, names, file ids) are written afresh, with
 ///    any new extension pages and page copies, to pages free in every view; the trie is
 ///    patched (or, when its structure is damaged, rebuilt) on fresh pages, copy on write.
-/// 3. The state about to be committed is checked through an overlay; if that check finds
-///    anything, nothing more is written and the repair fails with the volume as it was.
-/// 4. The bitfield gains the bits of every page the new state uses; flush.
-/// 5. Page 0 (generation + 1, the new trie, counters), flush; the backup, flush.
-/// 6. Records the commit replaced become tombstones; the bitfield becomes exactly the pages
+/// 2. The state about to be committed is checked through an overlay; if that check finds
+///    anything, or step 1 ran out of pages, nothing more is written and the repair fails
+///    with the volume as it was (as a check sees it).
+/// 3. Uncommitted and superseded records found lost become tombstones (nothing references
+///    them); the bitfield gains the bits of every page the new state uses; flush.
+/// 4. Page 0 (generation + 1, the new trie, counters), flush; the backup, flush.
+/// 5. Records the commit replaced become tombstones; the bitfield becomes exactly the pages
 ///    the new state uses; flush.
 final class Repairer {
     unowned let checker: Checker
@@ -32,6 +32,8 @@ final class Repairer {
     private let sharedFirstUse: Bitmap
     private var nextFileID: UInt64
     private var lostAndFound: [UInt8]?
+    /// Set when the commit starts writing to pages the volume uses.
+    private var commitBegan = false
     /// What the check of the new state found: pages used, files, largest file id.
     private(set) var verified: (pages: Bitmap, files: Int, maxFileID: UInt64)?
 
@@ -50,6 +52,18 @@ final class Repairer {
         for bitmap in [checker.garbage, checker.mismatchTargets] {
             bitmap.forEach { forbidden.insert($0 >> 2); return true }
         }
+        // Extension pages a record names but cannot use (another file's, undecodable) are
+        // claimed by nothing, yet pass 3 reads them: until the commit drops the reference,
+        // the old state must read as it did.
+        let range = checker.allocatable
+        checker.keep.forEach { subpage in
+            guard let record = checker.recordView(subpage) else { return true }
+            for sequence in 0..<record.extensionCount {
+                let page = Int(record.extensionPage(sequence))
+                if range.contains(page) { forbidden.insert(page) }
+            }
+            return true
+        }
         let store = checker.store
         allocator = RepairAllocator(range: checker.allocatable, pageCount: checker.pageCount, forbidden: forbidden,
                                     bitfieldWord: { [unowned checker] in checker.bitfieldWord($0) },
@@ -62,14 +76,29 @@ final class Repairer {
 
     // MARK: Repairing what the check found
 
-    /// Repairs everything the check found that can be repaired, as one commit.
+    /// Repairs everything the check found that can be repaired, as one commit. When it
+    /// fails before the commit, a check of the volume finds exactly what it found before.
     func repairAll() throws(RepairError) {
-        for subpage in checker.garbage.members { try tombstone(subpage) }
-        let tree = try openTree()
-        try placeRecords(in: tree)
-        try finishTree(tree)
-        if checker.systemFix.rewriteSystem { system.label = checker.repairedLabel }
-        try commit()
+        try abandoningOnFailure { () throws(RepairError) in
+            let tree = try openTree()
+            try placeRecords(in: tree)
+            try finishTree(tree)
+            if checker.systemFix.rewriteSystem { system.label = checker.repairedLabel }
+            try commit(reclaimingGarbage: true)
+        }
+    }
+
+    /// Runs `body`; if it throws before the commit began, undoes what a check could see of
+    /// the writes so far (`RepairAllocator.abandon`). Nothing before the commit writes to a
+    /// page the volume uses: the lost records to reclaim become tombstones only once the
+    /// new state has checked clean.
+    func abandoningOnFailure(_ body: () throws(RepairError) -> Void) throws(RepairError) {
+        do {
+            try body()
+        } catch {
+            if !commitBegan { allocator.abandon() }
+            throw error
+        }
     }
 
     /// The trie to edit: the existing one when its structure is sound and canonical
@@ -208,7 +237,7 @@ final class Repairer {
                 do { return PageIndex(UInt32(try allocator.page())) } catch { throw .noSpace(neededPages: 1, freePages: 0) }
             }
         } catch {
-            if case .noSpace = error { throw .noSpace }
+            if case .noSpace = error { throw .noSpace(pagesTaken: allocator.allocatedCount) }
             throw .volume(error)
         }
         system.triePages = tree.pageIndices
@@ -306,7 +335,7 @@ final class Repairer {
                 return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
             }
         }
-        throw .noSpace
+        throw .recordTooLarge(pages: pageCount)
     }
 
     /// Makes the record at `subpage` a tombstone (its fields kept, this commit's generation),
@@ -345,14 +374,20 @@ final class Repairer {
 
     // MARK: Commit
 
-    /// Steps 3 to 6: verify the new state, then bitfield, page 0, backup, tombstones.
-    func commit() throws(RepairError) {
+    /// Steps 3 to 6: verify the new state, then the lost records to reclaim become
+    /// tombstones, bitfield, page 0, backup, the replaced records become tombstones.
+    ///
+    /// - Parameter reclaimingGarbage: the uncommitted and superseded records the check
+    ///   found become tombstones (before page 0: a record of the generation this commit
+    ///   makes would otherwise look committed).
+    func commit(reclaimingGarbage: Bool = false) throws(RepairError) {
         system.generation = generation
         system.copy = .primary
+        let garbage = reclaimingGarbage ? checker.garbage.members : []
         let overlay = OverlayPageStore(base: store)
         overlay.replace(0, with: system.asCopy(.primary).encode())
         overlay.replace(checker.layout.backupPage.rawValue, with: system.asCopy(.backup).encode())
-        for subpage in superseded {
+        for subpage in garbage + superseded {
             let bytes = tombstoneBytes(subpage)
             do { try overlay.patch(UInt32(subpage >> 2), at: (subpage & 3) * Geometry.subpageSize, with: bytes) }
             catch { throw .store(error) }
@@ -371,6 +406,8 @@ final class Repairer {
         system.fileCount = UInt32(verifier.keep.cardinality)
         system.nextFileID = max(nextFileID, verifier.maxFileID &+ 1)
 
+        commitBegan = true
+        for subpage in garbage { try tombstone(subpage) }
         try writeBitfield(pages, keepingOldBits: true)
         try flush()
         try write(system.asCopy(.primary).encode(), to: 0)

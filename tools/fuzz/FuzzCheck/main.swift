@@ -33,15 +33,7 @@ var argv = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
 #else
 func replay(_ path: String) -> Bool {
-    guard let file = fopen(path, "rb") else { return false }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes += buffer[0..<count]
-    }
+    guard let bytes = readFile(path) else { return false }
     if let violation = FuzzHarness.run(bytes) {
         print("FAIL \(path): \(violation)")
         return false
@@ -50,8 +42,35 @@ func replay(_ path: String) -> Bool {
     return true
 }
 
+func readFile(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return bytes
+}
+
+// `FuzzCheck --image INPUT IMAGE` writes the volume an input describes, to look at it with
+// fsck.zest or dumpfs.
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--image" {
+    guard arguments.count == 3, let input = readFile(arguments[1]), let image = FuzzHarness.image(input),
+          let output = fopen(arguments[2], "wb") else {
+        print("usage: FuzzCheck --image INPUT IMAGE (INPUT must be readable and not empty)")
+        exit(2)
+    }
+    let written = image.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, output) }
+    fclose(output)
+    exit(written == image.count ? 0 : 1)
+}
+
 var failures = 0
-for argument in CommandLine.arguments.dropFirst() {
+for argument in arguments {
     if let directory = opendir(argument) {
         var names: [String] = []
         while let entry = readdir(directory) {
