@@ -74,7 +74,7 @@ let package = Package(
         .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
         .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuZestCheck",
-                                                "ArdakuCASCheck", "TestSupport", "CZlib"],
+                                                "ArdakuCASCheck", "ArdakuCAS", "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
