@@ -75,8 +75,8 @@ let package = Package(
         // The list of nested checkers fsck.zest registers, shared by the corpus and the crash harness.
         .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuZestCheck", "ArdakuCASCheck"]),
         // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
-        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCheckers",
-                                                "TestSupport", "CZlib"],
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS",
+                                                "ArdakuCheckers", "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),

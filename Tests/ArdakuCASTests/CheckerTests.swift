@@ -182,6 +182,21 @@ struct Fixture {
         }
     }
 
+    /// A damaged record length (which the CRC covers) with intact content: the object
+    /// verifies against its id, so it is kept and its record resealed, not dropped.
+    @Test func damagedRecordLengthKeepsAnIntactObject() throws {
+        let f = try Fixture()
+        let (offset, length) = try f.location(f.loose)
+        try f.flip(offset + 9, 0x80)
+        let before = CASChecker.verify(f.store)
+        #expect(before.codes.contains("C2004") && !before.codes.contains("C2003"), "\(before)")
+        try CASChecker.repair(f.store)
+        #expect(CASChecker.verify(f.store).codes == ["C6001"], "\(CASChecker.verify(f.store))") // the untagged blobs
+        let volume = try f.volume()
+        #expect(volume.location(of: f.loose)?.recordLength == length)
+        #expect(try volume.content(f.loose) == TestData.random(20_000, seed: 2))
+    }
+
     @Test func reportOnlyFindingsAreReportedAndKept() throws {
         // C4001-C4004: references to objects that are gone.
         var f = try Fixture()

@@ -326,12 +326,19 @@ struct Analysis {
             do throws(FormatError) {
                 record = try decodeBytes(bytes) { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset) }
             } catch {
-                // Is only the framing damaged? Decode without the CRC and let the id decide.
-                if case .checksumMismatch(let stored, let computed) = error.kind,
-                   let loose = try? decodeBytes(bytes, { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false) }),
+                // Is only the framing damaged (the CRC, or the record length it covers)? Decode
+                // without the CRC, with the length the object length gives, and let the id decide.
+                var framing: (bytes: [UInt8], stored: UInt32, computed: UInt32)?
+                if case .checksumMismatch(let stored, let computed) = error.kind {
+                    framing = (bytes, stored, computed)
+                } else if case .inconsistent(let why) = error.kind, why.hasPrefix("record length") {
+                    framing = refittedObjectRecord(at: entry.offset, dataEnd: dataEnd)
+                }
+                if let framing,
+                   let loose = try? decodeBytes(framing.bytes, { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false) }),
                    loose.id == entry.id, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
                     report(CASFindings.objectRecordCRC, name: name, offset: entry.offset,
-                           expected: Hex.format(computed, width: 8), actual: Hex.format(stored, width: 8))
+                           expected: Hex.format(framing.computed, width: 8), actual: Hex.format(framing.stored, width: 8))
                     resealed.append((entry.offset, loose.encoded()))
                     keep(verified, id: entry.id, offset: entry.offset, recordLength: UInt32(loose.recordLength))
                 } else {
@@ -352,6 +359,22 @@ struct Analysis {
             }
             good[entry.id] = kept
         }
+    }
+
+    /// The object record at `offset` with its record length set to what its object length
+    /// needs (the length field is damaged), and its stored CRC beside the CRC of the record
+    /// as it is; nil when the object length cannot be right.
+    private func refittedObjectRecord(at offset: UInt64, dataEnd: UInt64) -> (bytes: [UInt8], stored: UInt32, computed: UInt32)? {
+        guard let head = window.bytes(at: offset, count: ObjectRecord.headerSize),
+              let objectLength = head.withUnsafeBytes({ ByteReader.uint32(in: $0, at: 16) }),
+              objectLength >= 1, objectLength <= UInt32(CASLimits.maxStoredObjectBytes) else { return nil }
+        let minimum = ObjectRecord.minimumLength(objectLength: Int(objectLength))
+        guard UInt64(minimum) <= dataEnd - offset, var bytes = window.bytes(at: offset, count: minimum) else { return nil }
+        let covered = 8..<(ObjectRecord.headerSize + Int(objectLength))
+        let computed = CRC32.checksum(bytes[covered])
+        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 4) } ?? 0
+        for k in 0..<8 { bytes[8 + k] = UInt8(truncatingIfNeeded: UInt64(minimum) >> UInt64(8 * k)) }
+        return (bytes, stored, computed)
     }
 
     /// The pack record at `offset`, decoded once per analysis.

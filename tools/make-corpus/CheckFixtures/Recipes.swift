@@ -18,6 +18,13 @@ public struct Recipe: Sendable {
     let damage: @Sendable (Damage) throws -> Void
     /// Changes the image bytes after the damage (truncation).
     let reshape: @Sendable ([UInt8]) -> [UInt8]
+    /// The volume the damage starts from, and where the corpus's `how` says it comes from
+    /// (nil: the fixture volume). CAS recipes set both (CASRecipes.swift).
+    var base: (@Sendable () throws -> MemoryPageStore)?
+    var origin: String?
+    /// Codes a second `-fy` still reports: damage fsck cannot make whole (an item or tag
+    /// naming an object the repair had to drop); the recipe's `how` says why.
+    public var remains: [String] = []
 
     /// What a repair does to a file the damage touched.
     public enum Effect: Sendable, Equatable {
@@ -49,7 +56,7 @@ public struct Recipe: Sendable {
 
     /// The damaged image: the fixture volume, damaged, reshaped.
     public func image() throws -> [UInt8] {
-        let store = FixtureVolume.fresh()
+        let store = try base?() ?? FixtureVolume.fresh()
         try damage(Damage(store))
         return reshape(store.snapshot())
     }
@@ -78,7 +85,7 @@ public enum DamageError: Error { case notFound(String) }
 /// Every corpus recipe, in corpus order. Names say what is damaged; each targets one code
 /// (or a realistic crash) and lists the codes it must produce.
 public enum Recipes {
-    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + zest + multiple
+    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + zest + multiple + cas
 
     public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
 

@@ -1,0 +1,105 @@
+import ArdakuCAS
+import ArdakuFormat
+
+/// Corpus recipes that damage the CAS volume `/snapshots.cas` of `CASFixture` (codes
+/// C1001…C6001, docs/cas-format.md §6). The Ardaku volume around it stays sound, so every
+/// finding is the CAS checker's (pass 7).
+extension Recipes {
+    static let cas: [Recipe] = [
+        casRecipe("cas-header-newest-slot", "the magic of the CAS header slot of the newest generation (slot 0) zeroed", targets: ["C1002"]) { d in
+            try d.store.write(at: VolumeHeader.slotOffsets[0], [0, 0, 0, 0])
+        },
+        casRecipe("cas-header-older-slot", "one bit of the CAS header slot of the previous generation (slot 1) flipped (CRC fails)", targets: ["C1002"]) { d in
+            try d.flip(at: VolumeHeader.slotOffsets[1] + 40)
+        },
+        casRecipe("cas-header-both-slots", "both CAS header slots overwritten with zeros", targets: ["C1001"]) { d in
+            for slot in VolumeHeader.slotOffsets { try d.store.write(at: slot, [UInt8](repeating: 0, count: VolumeHeader.encodedSize)) }
+        },
+        casRecipe("cas-truncated", "the CAS volume cut just before its newest index record (the file made shorter); -fy rebuilds from the previous generation's tags, so v2's tag, lost in the cut, leaves v2's five objects unreachable (kept, C6001)",
+                  targets: ["C1003"], remains: ["C6001", "C6001", "C6001", "C6001", "C6001"],
+                  reshape: { bytes in Array(bytes[0..<Int(try! CASDamage(MemoryByteStore(bytes)).header.indexOffset)]) }) { _ in },
+        casRecipe("cas-index-crc", "one bit of the newest CAS index record flipped (CRC fails)", targets: ["C2001"]) { d in
+            try d.flip(at: try d.header.indexOffset + 40)
+        },
+        casRecipe("cas-tag-table-crc", "one bit of the newest CAS tag table record flipped (CRC fails); -fy restores the previous generation's tags, which lack v2, so v2's five objects stay unreachable (kept, C6001)",
+                  targets: ["C2002"], remains: ["C6001", "C6001", "C6001", "C6001", "C6001"]) { d in
+            try d.flip(at: try d.header.tagTableOffset + 36)
+        },
+        casRecipe("cas-record-crc", "the CRC field of big.txt's object record changed (the object still matches its id)",
+                  targets: ["C2004"]) { d in
+            try d.flip(at: try d.entry(d.objects.big).offset + 4)
+        },
+        casRecipe("cas-record-length", "the record length of big.txt's object record doubled, CRC not updated (the object still matches its id)",
+                  targets: ["C2004"]) { d in
+            try d.flip(at: try d.entry(d.objects.big).offset + 9, mask: 0x80)
+        },
+        casRecipe("cas-record-framing", "a byte of big.txt's compressed payload changed, CRC not updated; -fy drops the object, and big.txt's item still names it (C4001: fsck cannot restore lost content)", targets: ["C2003"],
+                  remains: ["C4001"]) { d in
+            try d.flip(at: try d.entry(d.objects.big).offset + 200, mask: 0x20)
+        },
+        casRecipe("cas-object-inflate", "a byte of big.txt's compressed payload changed, record CRC valid (it no longer inflates); -fy drops it, and big.txt's item still names it (C4001)",
+                  targets: ["C3002"], remains: ["C4001"]) { d in
+            try d.rewriteObject(d.objects.big) { $0[$0.count / 2] ^= 0x20 }
+        },
+        casRecipe("cas-object-hash", "one letter of readme.txt's blob changed in its (uncompressed) pack, CRC valid (it no longer hashes to its id); -fy drops it, and readme.txt's item still names it (C4001)",
+                  targets: ["C3001"], remains: ["C4001"]) { d in
+            try d.rewritePack(holding: d.objects.readme) { $0[0].payload[0] ^= 0x20 }
+        },
+        casRecipe("cas-item-dangling", "the blob of v2's a.txt removed (index entry dropped, record freed): its item names a missing object (C4001: report only, fsck cannot restore the content)",
+                  targets: ["C4001"], remains: ["C4001"]) { d in
+            try d.destroy(d.objects.a2)
+        },
+        casRecipe("cas-tree-dangling", "the item a.txt of v2 removed (index entry dropped, record freed): v2's docs tree lists a missing object (C4002: report only) and v2's a.txt blob is unreachable (C6001)",
+                  targets: ["C4002"], remains: ["C4002", "C6001"]) { d in
+            try d.destroy(d.objects.a2Item)
+        },
+        casRecipe("cas-tag-dangling", "a tag v0 added naming an object that was never stored (C4004: report only, the tag is kept)", targets: ["C4004"], remains: ["C4004"]) { d in
+            let missing = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: Array("never stored".utf8))
+            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)])
+        },
+        casRecipe("cas-duplicate-id", "a second copy of big.txt's object record appended, the index listing both", targets: ["C4005"]) { d in
+            let big = try d.entry(d.objects.big)
+            var copy = big
+            copy.offset = try d.append(try d.store.read(at: big.offset, count: Int(big.recordLength)))
+            try d.writeIndex((try d.index().entries + [copy]).sorted { $0.id < $1.id })
+        },
+        casRecipe("cas-index-no-record", "the index entry of big.txt pointed at the previous generation's tag table record",
+                  targets: ["C5001"]) { d in
+            let header = try d.header
+            let previous = try d.store.read(at: VolumeHeader.slotOffsets[1 - header.slot], count: VolumeHeader.encodedSize)
+                .withUnsafeBytes { try VolumeHeader.decode($0, origin: 0) }
+            try d.writeIndex(try d.index().entries.map { entry in
+                var entry = entry
+                if entry.id == d.objects.big { entry.offset = previous.tagTableOffset }
+                return entry
+            })
+        },
+        casRecipe("cas-index-length", "the index entry of big.txt given a record length 8 bytes too long", targets: ["C5002"]) { d in
+            try d.writeIndex(try d.index().entries.map { entry in
+                var entry = entry
+                if entry.id == d.objects.big { entry.recordLength += 8 }
+                return entry
+            })
+        },
+        casRecipe("cas-unreachable", "tag v1 removed from the CAS tag table: the five objects only v1 reached are unreachable (reported, not errors: every run exits 0)",
+                  targets: ["C6001"], remains: ["C6001", "C6001", "C6001", "C6001", "C6001"]) { d in
+            try d.writeTags(try d.tagTable().entries.filter { $0.name != "v1" })
+        },
+    ]
+
+    /// A recipe on the CAS fixture: `damage` edits the CAS bytes before they are put in
+    /// the fixture volume as /snapshots.cas.
+    static func casRecipe(_ name: String, _ how: String, targets: [String], remains: [String] = [],
+                          reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 },
+                          _ damage: @escaping @Sendable (CASDamage) throws -> Void) -> Recipe {
+        var recipe = Recipe(name, how, targets: targets) { _ in }
+        recipe.base = { try CASFixture.image(reshape: reshape, damage) }
+        recipe.origin = """
+            Made by tools/make-corpus (recipe "\(name)", CheckFixtures/CASRecipes.swift) from the CAS fixture of
+            CheckFixtures/CASFixture.swift: the fixture volume (64 pages, UUID \(FixtureVolume.uuid)) plus
+            \(CASFixture.fileName), a CAS volume of two tagged snapshots, damaged before it is put; fixed times and seeds.
+            """
+        recipe.remains = remains
+        return recipe
+    }
+}
