@@ -1,5 +1,5 @@
 /// Every bound the CAS volume format and library rely on, in one place
-/// (docs/cas-format.md §8).
+/// (docs/FORMAT.md §C8).
 ///
 /// A count or length read from the store is compared with one of these before it sizes a
 /// buffer, drives a loop or indexes memory.
@@ -10,7 +10,7 @@ public enum CASLimits {
     /// incompressible data a little, but such payloads are stored raw, so this equals the
     /// payload bound plus the type byte.
     public static let maxStoredObjectBytes = maxPayloadBytes + 1
-    /// Payloads shorter than this are never compressed (docs/cas-format.md §2.3).
+    /// Payloads shorter than this are never compressed (docs/FORMAT.md §C2.3).
     public static let minCompressiblePayload = 33
     /// Most objects one volume indexes.
     public static let maxObjects = 1 << 24

@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// One CAS object: a type and its uncompressed payload (docs/cas-format.md §2).
+/// One CAS object: a type and its uncompressed payload (docs/FORMAT.md §C2).
 ///
 /// The id is derived, never stored with the value: it is the SHA-256 of the type byte
 /// (compressed bit clear) followed by the payload. Payload syntax per kind:
@@ -171,7 +171,7 @@ public struct ChunkListContents: Equatable, Sendable {
     public var totalLength: UInt64
 }
 
-/// The rules for item names (docs/cas-format.md §2.4): 1...255 bytes of UTF-8 with no
+/// The rules for item names (docs/FORMAT.md §C2.4): 1...255 bytes of UTF-8 with no
 /// NUL, newline or `/`, and not `.` or `..`, so that an item is always a safe directory entry.
 public enum ItemName {
     /// Why `bytes` is not a valid item name, or nil when it is.

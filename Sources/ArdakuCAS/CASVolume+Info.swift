@@ -2,7 +2,7 @@ import ArdakuFormat
 
 extension CASVolume {
     /// A description of `id` and, to `depth` levels, what it names, in the layout of the
-    /// seed's `file_info -recurse -d=N` (docs/cas-format.md §7):
+    /// seed's `file_info -recurse -d=N` (docs/FORMAT.md §C7):
     ///
     ///     [tree] <id>
     ///      [item] <name> <id>

@@ -83,7 +83,7 @@ extension CASVolume {
 
     /// Stores the tree `source` describes: each file as a blob or a chunk list, each name
     /// as an item, each directory as a tree of its items sorted by name bytes
-    /// (docs/cas-format.md §4.3). Returns the root tree's id with what was stored; tag it
+    /// (docs/FORMAT.md §C4.3). Returns the root tree's id with what was stored; tag it
     /// and `commit()` to keep it. Unchanged files and chunks are found by id and cost
     /// nothing.
     ///

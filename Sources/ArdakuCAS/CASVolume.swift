@@ -23,7 +23,7 @@ public struct CASOptions: Sendable {
 }
 
 /// A content-addressed store of blob, item, tree and chunk-list objects with named tags,
-/// inside any `ByteStore` (docs/cas-format.md).
+/// inside any `ByteStore` (docs/FORMAT.md Part III).
 ///
 /// Writes (`put…`, `setTag`, `removeTag`, `collectGarbage`) change the volume in memory and
 /// in free space of the store; `commit()` makes them durable and visible to a later `open`.
@@ -453,7 +453,7 @@ public final class CASVolume {
     public func putTree(_ entries: [ObjectID]) throws(CASError) -> ObjectID { try put(.tree(entries)) }
 
     /// Stores `bytes` as content: one blob when the chunker finds a single chunk, else its
-    /// chunks as blobs plus a chunk list naming them (docs/cas-format.md §2.6). Returns the
+    /// chunks as blobs plus a chunk list naming them (docs/FORMAT.md §C2.6). Returns the
     /// blob's or the chunk list's id.
     @discardableResult
     public func putContent(_ bytes: [UInt8]) throws(CASError) -> ObjectID {
@@ -461,7 +461,7 @@ public final class CASVolume {
     }
 
     /// Throws unless every id `object` names is indexed or in `batch`, and of the kind its
-    /// type allows (docs/cas-format.md §2.5): an item names a blob, tree or chunk list; a
+    /// type allows (docs/FORMAT.md §C2.5): an item names a blob, tree or chunk list; a
     /// tree lists items; a chunk list names blobs. (Two items of one tree with the same
     /// name are not looked for here; the checker reports them, and `snapshot` never
     /// makes them.)
@@ -542,7 +542,7 @@ public final class CASVolume {
 
     // MARK: Commit
 
-    /// Makes every change since the last commit durable (docs/cas-format.md §5):
+    /// Makes every change since the last commit durable (docs/FORMAT.md §C5):
     ///
     /// 1. the new records are already written into free space or past the data end;
     /// 2. write the new index and tag table into free space;

@@ -1,4 +1,4 @@
-/// Content-defined chunking of large contents (docs/cas-format.md §2.7).
+/// Content-defined chunking of large contents (docs/FORMAT.md §C2.7).
 ///
 /// A gear rolling hash (`h = h << 1 + gear[byte]`, 64 bits, so each value depends on the
 /// last 64 bytes only) with normalized cut conditions, as in FastCDC (Xia et al., 2016):

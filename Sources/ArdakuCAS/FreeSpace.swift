@@ -1,4 +1,4 @@
-/// The free extents of the data area, kept sorted and coalesced (docs/cas-format.md §4.2).
+/// The free extents of the data area, kept sorted and coalesced (docs/FORMAT.md §C4.2).
 ///
 /// Free space is never stored as such: it is whatever part of [data start, data end) no
 /// indexed object, index or tag table record covers, so it is recomputed on open and

@@ -1,7 +1,7 @@
 import Crypto
 
 /// The id of a CAS object: the SHA-256 of its type byte with the compressed bit cleared,
-/// followed by its uncompressed payload (docs/cas-format.md §2.2).
+/// followed by its uncompressed payload (docs/FORMAT.md §C2.2).
 ///
 /// Written as 64 lowercase hex digits in item and tree payloads, in tags given by the
 /// user and in messages; stored as its 32 raw bytes in records and the index.

@@ -1,5 +1,5 @@
 /// The first byte of every object: a kind in the low three bits and flag bits above
-/// (docs/cas-format.md §2.1).
+/// (docs/FORMAT.md §C2.1).
 ///
 /// | bits | meaning |
 /// |---|---|

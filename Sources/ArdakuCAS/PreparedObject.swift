@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// An object hashed, compressed by the rule of docs/cas-format.md §2.3 and framed as a
+/// An object hashed, compressed by the rule of docs/FORMAT.md §C2.3 and framed as a
 /// whole object record, ready to be written at any offset. Pure computation, safe to run
 /// on any thread.
 struct PreparedObject: Sendable {

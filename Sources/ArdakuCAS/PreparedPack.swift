@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// Small objects grouped and framed as one pack record (docs/cas-format.md §3.6), ready to
+/// Small objects grouped and framed as one pack record (docs/FORMAT.md §C3.6), ready to
 /// be written at any offset. Pure computation, safe to run on any thread.
 struct PreparedPack: Sendable {
     var record: [UInt8]

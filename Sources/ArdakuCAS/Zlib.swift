@@ -1,7 +1,7 @@
 import CZlib
 import Synchronization
 
-/// zlib streams for object payloads and pack bodies (docs/cas-format.md §2.3).
+/// zlib streams for object payloads and pack bodies (docs/FORMAT.md §C2.3).
 ///
 /// The stored form is a complete zlib stream (RFC 1950: 2-byte header, deflate data,
 /// Adler-32), what `compress2` writes. Inflation is bounded by the raw length the record

@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuCheck
 import ArdakuFormat
 
-/// fsck.zest's checker for CAS volumes (docs/cas-format.md §6, docs/FSCK.md §8): files of
+/// fsck.zest's checker for CAS volumes (docs/FORMAT.md §C6, docs/FSCK.md §8): files of
 /// type `cas` inside an Ardaku volume (pass 7), and standalone CAS host files.
 ///
 /// It runs `CASChecker` on the content store and passes its findings (codes `C1001`…`C6001`,
@@ -19,7 +19,7 @@ import ArdakuFormat
 /// finding of its code that asks for a fix remains, and report-only findings the repair
 /// uncovered (an item naming an object the repair had to drop) are added, unfixed, so the
 /// exit status says that errors remain. A repair that fails part way is safe to commit as
-/// it stands: the CAS commit order (cas-format.md §5) leaves the old or the new generation
+/// it stands: the CAS commit order (docs/FORMAT.md §C5) leaves the old or the new generation
 /// whole at every instant.
 ///
 /// The CAS check always re-hashes every object (its content checksum is its id), so

@@ -6,7 +6,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 
-/// `ardaku cas ...`: CAS volumes (content-addressed objects with tags, docs/cas-format.md),
+/// `ardaku cas ...`: CAS volumes (content-addressed objects with tags, docs/FORMAT.md Part III),
 /// standalone or nested in an Ardaku image.
 ///
 /// Every subcommand names its volume first, in one of two ways:

@@ -1,7 +1,7 @@
 import ArdakuFormat
 import ArdakuZest
 
-/// `dumpfs --zest`: a ZEST volume (docs/zest-format.md) field by field, standalone or held
+/// `dumpfs --zest`: a ZEST volume (docs/FORMAT.md Part II) field by field, standalone or held
 /// in an Ardaku file of type zest, and `--zest-file` one inner file's entry and segments.
 ///
 /// The volume is walked by `ZestWalk` (bounded: at most min(2^20, bytes / 8192 + 1)

@@ -1,7 +1,7 @@
 import ArdakuFormat
 import ArdakuZest
 
-/// The structures of a ZEST volume field by field (docs/zest-format.md §3-5). Rows carry
+/// The structures of a ZEST volume field by field (docs/FORMAT.md §Z3-5). Rows carry
 /// volume offsets; `ZestDump` maps them to image addresses when it prints them.
 enum ZestFields {
     /// One header copy: the 32 bytes at volume offset 0 or 2048 (fewer when the volume is

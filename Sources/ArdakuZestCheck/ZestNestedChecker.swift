@@ -7,7 +7,7 @@ import ArdakuZest
 /// `.zest` host files.
 ///
 /// It runs `ZestChecker` on the content and hands its findings (codes `Z…`,
-/// docs/zest-format.md §11) to the engine as they are:
+/// docs/FORMAT.md §Z11) to the engine as they are:
 ///
 /// - `.none`: `ZestChecker.verify` only; nothing is written.
 /// - `.preen`: the repair runs only when every finding of warning or error severity is

@@ -3,7 +3,7 @@ import ArdakuDump
 import ArdakuFormat
 import Foundation
 
-/// `dumpfs --cas NAME`: a CAS volume's structures field by field (docs/cas-format.md §3),
+/// `dumpfs --cas NAME`: a CAS volume's structures field by field (docs/FORMAT.md §C3),
 /// from `CASChecker.walk`, which never trusts a length or count it has not checked: both
 /// header slots, then every record of the data area in offset order (objects, packs and
 /// their members, the index and its entries, tag tables and their tags, free records, and

@@ -274,11 +274,11 @@ struct Fixture {
         #expect(CASFindings.all.filter { $0.repair != .reportOnly }.allSatisfy { !$0.fixDescription.isEmpty })
     }
 
-    /// docs/cas-format.md §6 has one row per code, with the severity and policy of the table.
+    /// docs/FORMAT.md §C6 has one row per code, with the severity and policy of the table.
     @Test func theFormatPageListsEveryCode() throws {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
-        let page = try String(contentsOf: url.appendingPathComponent("docs/cas-format.md"), encoding: .utf8)
+        let page = try String(contentsOf: url.appendingPathComponent("docs/FORMAT.md"), encoding: .utf8)
         let rows = page.split(separator: "\n").filter { $0.hasPrefix("| C") && $0.dropFirst(3).first?.isNumber == true }
         for kind in CASFindings.all {
             let severity = ["error": "E", "warning": "W", "info": "I"][kind.severity.rawValue] ?? "?"

@@ -2,7 +2,7 @@ import ArdakuFormat
 import Testing
 @testable import ArdakuCAS
 
-/// Small objects are stored together in pack records (docs/cas-format.md §3.7).
+/// Small objects are stored together in pack records (docs/FORMAT.md §C3.7).
 @Suite struct PackTests {
     @Test func packRecordGoldenBytes() throws {
         let pack = PackRecord(members: [.init(typeByte: 0x01, payload: Array("hi".utf8)), .init(typeByte: 0x03, payload: [])],

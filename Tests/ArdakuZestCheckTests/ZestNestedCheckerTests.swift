@@ -141,12 +141,12 @@ struct ZestSample {
     }
 }
 
-/// docs/zest-format.md §11 lists every ZEST code with its severity and repair policy.
+/// docs/FORMAT.md §Z11 lists every ZEST code with its severity and repair policy.
 @Suite struct ZestCodeTableTests {
     @Test func formatPageListsEveryCode() throws {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        let page = try String(contentsOf: root.appendingPathComponent("docs/zest-format.md"), encoding: .utf8)
+        let page = try String(contentsOf: root.appendingPathComponent("docs/FORMAT.md"), encoding: .utf8)
         let rows = page.split(separator: "\n").filter { $0.hasPrefix("| Z") }
         let policies: [RepairPolicy: String] = [.preenSafe: "preen", .needsConfirmation: "confirm", .reportOnly: "report only"]
         for kind in ZestFindings.all {

@@ -77,7 +77,7 @@ struct CompressionTests {
         #expect(figures.rawBytes > 3_000_000)
         // The dictionary must pay for itself and for the table: the whole volume is smaller
         // than the bare DEFLATE streams of the files compressed alone. (Against 128 KiB solid
-        // blocks this corpus is still 19% larger: see docs/zest-format.md §9.)
+        // blocks this corpus is still 19% larger: see docs/FORMAT.md §Z9.)
         #expect(Double(figures.volumeBytes) < 0.8 * Double(figures.volumeWithoutDictionary), "\(figures)")
         #expect(figures.volumeBytes < UInt64(figures.perFileDeflate), "\(figures)")
         // Each file stays readable alone.

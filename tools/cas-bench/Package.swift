@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The CAS measurement of docs/cas-format.md §9: a separate package so that the main
+// The CAS measurement of docs/FORMAT.md §C9: a separate package so that the main
 // manifest gains no benchmark target. Build with `swift build -c release` here.
 import PackageDescription
 

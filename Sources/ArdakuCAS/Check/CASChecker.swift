@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The damage-tolerant checker of a CAS volume (docs/cas-format.md §6).
+/// The damage-tolerant checker of a CAS volume (docs/FORMAT.md §C6).
 ///
 /// `verify` reads the store as it is, never trusting a length or count it has not checked,
 /// and reports every problem it finds as a `Finding` from `CASFindings`; it carries on

@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The CAS layer's message table: every finding `CASChecker` reports (docs/cas-format.md §6).
+/// The CAS layer's message table: every finding `CASChecker` reports (docs/FORMAT.md §C6).
 ///
 /// Codes never change meaning once published. `C1` header, `C2` record framing and CRCs,
 /// `C3` object content against its id, `C4` references and duplicates, `C5` index against

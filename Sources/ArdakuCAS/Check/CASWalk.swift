@@ -28,7 +28,7 @@ public struct CASRecordDump: Sendable {
 extension CASChecker {
     /// Every structure of the store in offset order, with its fields decoded from the raw
     /// bytes: both header slots, then a linear walk from the data start to the end of the
-    /// store (docs/cas-format.md §3).
+    /// store (docs/FORMAT.md §C3).
     /// Never throws: damaged bytes are shown as they are.
     public static func walk(_ store: ByteStore) -> [CASRecordDump] {
         let window = StoreWindow(store)

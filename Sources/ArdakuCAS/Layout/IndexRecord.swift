@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The index: every object's id and where its record is (docs/cas-format.md §3.4).
+/// The index: every object's id and where its record is (docs/FORMAT.md §C3.4).
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|

@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// One stored object in the data area (docs/cas-format.md §3.3).
+/// One stored object in the data area (docs/FORMAT.md §C3.3).
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|

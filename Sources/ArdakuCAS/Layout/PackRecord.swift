@@ -1,7 +1,7 @@
 import ArdakuFormat
 
 /// Small objects stored together, so that they compress as one stream
-/// (docs/cas-format.md §3.6).
+/// (docs/FORMAT.md §C3.6).
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|

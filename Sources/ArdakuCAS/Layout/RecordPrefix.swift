@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The 16 bytes every record in the data area begins with (docs/cas-format.md §3.2).
+/// The 16 bytes every record in the data area begins with (docs/FORMAT.md §C3.2).
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|
@@ -86,7 +86,7 @@ public struct RecordPrefix: Equatable, Sendable {
     static func aligned(_ n: Int) -> Int { (n + CASLimits.recordAlignment - 1) & ~(CASLimits.recordAlignment - 1) }
 }
 
-/// A run of free space (docs/cas-format.md §3.7): only the prefix; CRC over its length
+/// A run of free space (docs/FORMAT.md §C3.7): only the prefix; CRC over its length
 /// field (bytes 8..<16). The bytes after the prefix are stale and mean nothing.
 public enum FreeRecord {
     public static let headerSize = 16

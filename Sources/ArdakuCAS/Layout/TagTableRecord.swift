@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The tag table: names given to ids (docs/cas-format.md §3.5).
+/// The tag table: names given to ids (docs/FORMAT.md §C3.5).
 ///
 /// | offset | size | field | meaning |
 /// |---|---|---|---|
@@ -106,7 +106,7 @@ public struct TagTableRecord: Equatable, Sendable {
     }
 }
 
-/// The rules for tag names (docs/cas-format.md §2.8): 1...255 bytes of UTF-8 without
+/// The rules for tag names (docs/FORMAT.md §C2.8): 1...255 bytes of UTF-8 without
 /// control characters (below 0x20, and 0x7F).
 public enum TagName {
     public static func problem(_ bytes: [UInt8]) -> String? {

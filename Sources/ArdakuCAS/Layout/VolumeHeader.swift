@@ -1,7 +1,7 @@
 import ArdakuFormat
 
 /// The header of a CAS volume, kept in two slots of 4096 bytes at offsets 0 and 4096
-/// (docs/cas-format.md §3.1).
+/// (docs/FORMAT.md §C3.1).
 ///
 /// A commit writes the slot `generation % 2`, so the previous generation survives in the
 /// other slot if the write is torn. Opening takes the valid slot with the highest generation.

@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// Every fixed size and bound of the ZEST format (docs/zest-format.md §7), in one place.
+/// Every fixed size and bound of the ZEST format (docs/FORMAT.md §Z7), in one place.
 ///
 /// A count, length or offset read from a volume is compared with one of these (or with the
 /// store's length) before it sizes a buffer, drives a loop or indexes memory.
@@ -8,7 +8,7 @@ public enum ZestLimits {
     /// Bytes of one ZAT fragment slot (seed: 4 bytes of link, 4092 bytes of entries).
     public static let fragmentSize = 4096
     /// A fragment is kept as a pair of slots written alternately, so a torn write of one
-    /// slot leaves the other intact (docs/zest-format.md §5).
+    /// slot leaves the other intact (docs/FORMAT.md §Z5).
     public static let fragmentPairSize = 2 * fragmentSize
     /// Bytes at the start of the volume that hold the header and its backup copy.
     public static let headerAreaSize = 4096

@@ -6,7 +6,7 @@ extension ZestVolume {
         needsBarrier || fragments.contains { $0.isDirty } || !pendingFree.isEmpty
     }
 
-    /// Makes every change durable (docs/zest-format.md §6):
+    /// Makes every change durable (docs/FORMAT.md §Z6):
     ///
     /// 1. new fragment pairs are written (both slots) next to the content already written;
     /// 2. the store is flushed: content and new pairs are durable, nothing refers to them yet;

@@ -8,7 +8,7 @@ import ArdakuFormat
 ///
 /// Changes are atomic per file and become durable together at `flush()`: until then a
 /// crash leaves the volume as it was at the last flush, and a crash during `flush()` leaves
-/// each file changed since either as it was or as it is now (docs/zest-format.md §6).
+/// each file changed since either as it was or as it is now (docs/FORMAT.md §Z6).
 /// Content is always written to free segments (copy-on-write), never over the segments of
 /// the version on disk; the ZAT entry is rewritten in its own fragment.
 ///

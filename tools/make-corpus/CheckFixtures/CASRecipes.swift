@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuFormat
 
 /// Corpus recipes that damage the CAS volume `/snapshots.cas` of `CASFixture` (codes
-/// C1001…C6001, docs/cas-format.md §6). The Ardaku volume around it stays sound, so every
+/// C1001…C6001, docs/FORMAT.md §C6). The Ardaku volume around it stays sound, so every
 /// finding is the CAS checker's (pass 7).
 extension Recipes {
     static let cas: [Recipe] = [

@@ -3,7 +3,7 @@ import ArdakuZest
 
 /// Damage to the ZEST volume /nested.zest (three inner files: /notes/a.txt compressed,
 /// /notes/b.txt stored, /empty), written back through the Ardaku volume so that only the
-/// ZEST checker (pass 7, codes of docs/zest-format.md §11) can see it.
+/// ZEST checker (pass 7, codes of docs/FORMAT.md §Z11) can see it.
 extension Recipes {
     static let zest: [Recipe] = [
         Recipe("zest-header-magic", "/nested.zest: the primary ZEST header's magic changed to \"ZESX\", the backup intact",

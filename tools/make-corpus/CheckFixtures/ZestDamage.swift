@@ -5,7 +5,7 @@ import ArdakuZest
 /// The bytes of a ZEST volume being damaged, with the helpers the ZEST recipes need: find
 /// an entry or the head's current slot, change a field, reseal an entry or a slot CRC.
 ///
-/// Offsets are byte offsets in the volume. The layouts are those of docs/zest-format.md
+/// Offsets are byte offsets in the volume. The layouts are those of docs/FORMAT.md Part II
 /// §4 (slot) and §5 (entry).
 public struct ZestDamage {
     public var bytes: [UInt8]

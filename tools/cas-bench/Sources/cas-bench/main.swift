@@ -1,4 +1,4 @@
-// cas-bench: library-level measurements behind the choices in docs/cas-format.md §9
+// cas-bench: library-level measurements behind the choices in docs/FORMAT.md §C9
 // (the end-to-end comparison with casync and openssl is tools/bench/cas.sh).
 //
 //   cas-bench levels DIR [LEVEL|PACKS/LARGE...]   ingest DIR into an in-memory volume at each
