@@ -1,18 +1,8 @@
 import ArdakuFormat
+// The seeded generator of every test target (SplitMix64), visible in every file of this one.
+@_exported import TestSupport
 @testable import ArdakuZest
 
-/// SplitMix64: a small seeded generator, so every random test replays exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A byte store that records every write range and can replay a crash at any point.
 final class RecordingByteStore: ByteStore {

@@ -125,17 +125,7 @@ extension Repairer {
             let target = try rewriteRecord(change.subpage, name: change.name, content: (entries, length))
             do { try tree.insert(change.name, SubpageIndex(UInt32(target))) } catch { throw .volume(error) }
         }
-        let allocator = self.allocator
-        do {
-            _ = try tree.writeChangedPages(generation: generation) { () throws(VolumeError) -> PageIndex in
-                do { return PageIndex(UInt32(try allocator.page())) } catch { throw .noSpace(neededPages: 1, freePages: 0) }
-            }
-        } catch {
-            if case .noSpace = error { throw .noSpace(pagesTaken: allocator.allocatedCount) }
-            throw .volume(error)
-        }
-        system.triePages = tree.pageIndices
-        system.trieRoot = tree.root
+        try finishTree(tree)
         try commit()
     }
 }

@@ -82,7 +82,7 @@ final class Repairer {
         try abandoningOnFailure { () throws(RepairError) in
             let tree = try openTree()
             try placeRecords(in: tree)
-            try finishTree(tree)
+            try finishTree(tree.tree)
             if checker.systemFix.rewriteSystem { system.label = checker.repairedLabel }
             try commit(reclaimingGarbage: true)
         }
@@ -229,8 +229,7 @@ final class Repairer {
     }
 
     /// Writes the changed trie pages to fresh pages and records the trie in the new block.
-    private func finishTree(_ opened: (tree: FileInfixTree, present: Bitmap)) throws(RepairError) {
-        let tree = opened.tree
+    func finishTree(_ tree: FileInfixTree) throws(RepairError) {
         let allocator = self.allocator
         do {
             _ = try tree.writeChangedPages(generation: generation) { () throws(VolumeError) -> PageIndex in
