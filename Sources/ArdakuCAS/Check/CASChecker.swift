@@ -487,19 +487,23 @@ struct Analysis {
     }
 
     /// Moves into `good` every candidate that a kept object or a tag names, repeatedly.
+    /// Objects are visited in the order of their offsets and the first namer of an id wins, so
+    /// the findings come out the same on every run (dictionary order is not stable).
     private mutating func adoptReferencedCandidates(_ candidates: inout [ObjectID: GoodObject]) {
         var namers: [ObjectID: String] = [:]
-        for (id, object) in good { for reference in object.references where good[reference] == nil { namers[reference] = id.hex } }
-        for tag in tags where good[tag.id] == nil { namers[tag.id] = "tag \"\(tag.name)\"" }
+        for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) {
+            for reference in object.references where good[reference] == nil && namers[reference] == nil { namers[reference] = id.hex }
+        }
+        for tag in tags where good[tag.id] == nil && namers[tag.id] == nil { namers[tag.id] = "tag \"\(tag.name)\"" }
         var changed = true
         while changed {
             changed = false
-            for (id, candidate) in candidates {
+            for (id, candidate) in candidates.sorted(by: { $0.value.offset < $1.value.offset }) {
                 guard let namer = namers[id] else { continue }
                 report(CASFindings.unindexedObject, name: id.hex, offset: candidate.offset, detail: namer)
                 good[id] = candidate
                 candidates[id] = nil
-                for reference in candidate.references where good[reference] == nil { namers[reference] = id.hex }
+                for reference in candidate.references where good[reference] == nil && namers[reference] == nil { namers[reference] = id.hex }
                 changed = true
             }
         }
