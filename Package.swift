@@ -101,7 +101,7 @@ let package = Package(
         ], exclude: ["Golden"]),
         .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCLI",
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [

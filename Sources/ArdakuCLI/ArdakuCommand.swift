@@ -211,7 +211,7 @@ extension ArdakuCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: TakesBulkOperands {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove files (with -r, directories).")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]

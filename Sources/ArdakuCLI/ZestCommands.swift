@@ -479,7 +479,7 @@ extension ZestCommand {
         }
     }
 
-    struct Get: ParsableCommand {
+    struct Get: TakesBulkOperands {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write files of a ZEST volume to standard output, or (with -o) copy them out.",
@@ -703,7 +703,7 @@ extension ZestCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: TakesBulkOperands {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove files (with -r, directories) from a ZEST volume.",
             usage: "ardaku zest rm [-r] (FILE.zest | IMAGE VOLUME) NAME...")

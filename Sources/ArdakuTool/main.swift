@@ -1,3 +1,3 @@
 import ArdakuCLI
 
-ArdakuCommand.main()
+ArdakuCommand.launch()
