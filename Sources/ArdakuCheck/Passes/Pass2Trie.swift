@@ -218,10 +218,11 @@ struct TrieWalk {
     private func index(_ reference: NodeReference) -> Int { reference.ordinal * Limits.maxSlotsPerTriePage + reference.slot }
 
     /// The node a reference names, or nil (with a finding unless its page was already reported).
-    private func resolve(_ reference: NodeReference, from origin: String) -> NodeView? {
+    /// `origin` is built only for a finding: building it for every node cost more than the check.
+    private func resolve(_ reference: NodeReference, from origin: @autoclosure () -> String) -> NodeView? {
         guard reference.ordinal < pages.count else {
             checker.emit(ArdakuFindings.badNodeReference,
-                         FindingContext(actual: reference.description, detail: "\(origin); page 0 lists \(pages.count) trie pages"))
+                         FindingContext(actual: reference.description, detail: "\(origin()); page 0 lists \(pages.count) trie pages"))
             return nil
         }
         let info = pages[reference.ordinal]
@@ -229,7 +230,7 @@ struct TrieWalk {
         guard reference.slot < info.slotCount,
               let offset = ByteReader.uint16(in: bytes, at: TriePage.headerSize + 2 * reference.slot), offset != 0 else {
             checker.emit(ArdakuFindings.badNodeReference,
-                         FindingContext(page: UInt32(info.page), actual: reference.description, detail: "\(origin); no node in that slot"))
+                         FindingContext(page: UInt32(info.page), actual: reference.description, detail: "\(origin()); no node in that slot"))
             return nil
         }
         let firstNode = TriePage.headerSize + 2 * info.slotCount
