@@ -105,7 +105,7 @@ let package = Package(
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport", "CheckFixtures",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "TestSupport", "CheckFixtures",
         ]),
         .testTarget(name: "ArdakuZestCheckTests", dependencies: [
             "ArdakuZestCheck", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",

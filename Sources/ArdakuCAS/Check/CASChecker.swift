@@ -219,8 +219,14 @@ struct Analysis {
                 if indexRecord == nil { good[id] = candidate } else { candidates[id] = candidate }
             }
         }
+        // The ids the index names at each offset: an object record its own entry named was
+        // judged through that entry (kept or reported). Any other object record is a candidate,
+        // even at an offset an entry for another id names: a damaged or swapped index entry must
+        // not hide the object that is really there.
+        var indexedIDs: [UInt64: Set<ObjectID>] = [:]
+        for entry in indexRecord?.entries ?? [] { indexedIDs[entry.offset, default: []].insert(entry.id) }
         for record in walk {
-            guard case let .object(object) = record.content, !indexedOffsets.contains(record.offset) else { continue }
+            guard case let .object(object) = record.content, indexedIDs[record.offset]?.contains(object.id) != true else { continue }
             guard let verified = verifiedObject(object, at: record.offset, reporting: indexRecord == nil) else { continue }
             if indexRecord == nil {
                 if let first = good[object.id] {

@@ -74,6 +74,16 @@ extension Recipes {
                 return entry
             })
         },
+        casRecipe("cas-index-swapped", "the index entries of big.txt's blob and v1's a.txt blob given each other's record (offset and length swapped): both entries name the wrong object, both objects are found again by the scan and named by their items",
+                  targets: ["C5001", "C5003"]) { d in
+            let big = try d.entry(d.objects.big), a1 = try d.entry(d.objects.a1)
+            try d.writeIndex(try d.index().entries.map { entry in
+                var entry = entry
+                let other = entry.id == big.id ? a1 : entry.id == a1.id ? big : nil
+                if let other { (entry.offset, entry.recordLength) = (other.offset, other.recordLength) }
+                return entry
+            })
+        },
         casRecipe("cas-index-length", "the index entry of big.txt given a record length 8 bytes too long", targets: ["C5002"]) { d in
             try d.writeIndex(try d.index().entries.map { entry in
                 var entry = entry
