@@ -71,10 +71,11 @@ public struct ZestNestedChecker: NestedVolumeChecker {
         return NestedCheckResult(items: items, itemsChecked: 1)
     }
 
-    /// What happened to the file a finding names, when the repair moved it.
+    /// Where the file a finding names came from, when the repair moved it: the finding's fix
+    /// text already says where it went.
     static func note(_ finding: Finding, _ repaired: ZestRepairReport) -> String? {
         guard let name = finding.context.name, let move = repaired.renamedFiles.first(where: { $0.to == name }) else { return nil }
-        return "\(move.from.isEmpty ? "(an invalid name)" : move.from) kept as \(move.to)"
+        return move.from.isEmpty ? "(its name was not valid)" : "(was \(move.from))"
     }
 
     /// The finding with the names it carries made printable (control bytes escaped): they
