@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: installs what is missing, builds the tools as shipped
-# (release, static Swift runtime), then formats a demo image from a directory tree, adds,
+# (release, static executables), then formats a demo image from a directory tree, adds,
 # reads back, moves and removes files, checks the volume with fsck.zest and dumps it with
 # dumpfs. Every step prints the command it runs. Stops at the first step that fails.
 #
@@ -16,10 +16,18 @@ bin=$repo/.build/release
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" 2>/dev/null || printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+# The first N lines of a command's output. The command may die of SIGPIPE once head has
+# enough (exit 141), as hexdump and xxd do; any other failure stops the demo.
+first() {
+  local lines=$1 status=0; shift
+  printf '$ %s | head -%s\n' "$*" "$lines"
+  "$@" | head -"$lines" || status=$?
+  [ "$status" -eq 0 ] || [ "$status" -eq 141 ] || return "$status"
+}
 
-step "Build (swift build -c release --static-swift-stdlib)"
+step "Build (swift build -c release --static-swift-stdlib -Xswiftc -static-executable)"
 for product in mkfs.ardaku ardaku fsck.zest dumpfs; do
-  swift build -c release --static-swift-stdlib --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+  swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product "$product" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true
   [ -x "$bin/$product" ] || { echo "demo: $product did not build" >&2; exit 1; }
 done
 export PATH=$bin:$PATH
@@ -75,10 +83,10 @@ run fsck.zest -fn -v "$image"
 
 step "Dump it"
 run dumpfs -q "$image"
-run dumpfs -q --system "$image" | head -40
+first 40 dumpfs -q --system "$image"
 run dumpfs -q --file /notes/greeting.txt "$image"
-run dumpfs -q --page 0 "$image" | head -12
-run dumpfs -q --cas /backup.cas "$image" | head -30
+first 12 dumpfs -q --page 0 "$image"
+first 30 dumpfs -q --cas /backup.cas "$image"
 
 step "Damage one data page, find it, repair what can be repaired"
 page=$(dumpfs -q --json --file /random.bin "$image" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["data_pages"][0]["page"])' 2>/dev/null || true)

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 prefix=${1:-/usr/local}
-swift build -c release --static-swift-stdlib 2>&1 | grep -E 'error|Compiling|Build complete' | tail -3
+swift build -c release --static-swift-stdlib -Xswiftc -static-executable 2>&1 | grep -E 'error|Compiling|Build complete' | tail -3
 install -d "$prefix/sbin"
 for tool in mkfs.ardaku ardaku fsck.zest dumpfs; do
   install -m 0755 ".build/release/$tool" "$prefix/sbin/$tool"
