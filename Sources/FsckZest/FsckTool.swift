@@ -36,7 +36,7 @@ struct FsckTool {
         }
         let image: MappedImage
         do {
-            image = try MappedImage(path: device, mode: mode == .none ? .readOnly : .readWrite)
+            image = try MappedImage(path: device, mode: mode == .none ? .readOnly : .readWrite, readAhead: .hinted)
         } catch {
             Console.err("fsck.zest: \(error) while trying to open \(device)")
             return .operationalError

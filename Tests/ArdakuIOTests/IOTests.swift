@@ -88,6 +88,36 @@ struct MappedImageTests {
         }
     }
 
+    @Test("read-ahead hints never change what is read, whatever ranges they name")
+    func readAheadHints() throws {
+        try withScratch { directory in
+            let path = directory + "/image"
+            let pageCount = 6
+            let content: [UInt8] = (0..<(pageCount * 65_536)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 16) }
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            // Out of the page cache, so that the hints have something to fetch.
+            let fd = open(path, O_RDONLY)
+            #expect(fd >= 0)
+            _ = fdatasync(fd)
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            close(fd)
+            for readAhead in [MappedImage.ReadAhead.hinted, .kernel] {
+                let image = try MappedImage(path: path, mode: .readOnly, readAhead: readAhead)
+                #expect(image.readAhead == readAhead)
+                let end = UInt64(pageCount) << 16
+                image.willRead([])
+                image.willRead([5..<5, 0..<1, 70_000..<70_001])            // empty, tiny, unaligned
+                image.willRead([3 << 16..<(4 << 16), 65_536..<131_072, 100_000..<300_000])  // unsorted, overlapping
+                image.willRead([(end - 10)..<(end + 1_000_000), end..<(end + 5), UInt64.max - 1..<UInt64.max, 0..<UInt64.max])  // past the end
+                image.willRead((0..<pageCount).map { UInt64($0) << 16 + 4096..<(UInt64($0) << 16 + 8192) })  // gaps merged
+                for page in 0..<pageCount {
+                    let bytes = try image.read(PageIndex(UInt32(page)))
+                    #expect(Array(bytes) == Array(content[(page * 65_536)..<((page + 1) * 65_536)]), "page \(page), \(readAhead)")
+                }
+            }
+        }
+    }
+
     @Test("a read-only image refuses writes and discards")
     func readOnlyRefuses() throws {
         try withScratch { directory in

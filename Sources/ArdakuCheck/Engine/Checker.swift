@@ -218,6 +218,23 @@ public final class Checker {
 
     // MARK: Reading
 
+    /// The bytes of page `page` in the store, for `PageStore.willRead`.
+    static func pageRange(_ page: Int) -> Range<UInt64> {
+        let start = UInt64(max(0, page)) << 16
+        return start..<(start + UInt64(Geometry.pageSize))
+    }
+
+    /// The first bytes of each record in `subpages`, where its header, name and page list
+    /// start, for `PageStore.willRead`: the rest of a record is read when it is needed.
+    static func recordRanges<S: Sequence>(_ subpages: S) -> [Range<UInt64>] where S.Element == Int {
+        subpages.map(recordRange)
+    }
+
+    static func recordRange(_ subpage: Int) -> Range<UInt64> {
+        let start = UInt64(max(0, subpage)) << 14
+        return start..<(start + UInt64(Geometry.sectorSize))
+    }
+
     /// The 16 KiB of subpage `subpage`, or nil when its page cannot be read.
     func subpageBytes(_ subpage: Int) -> UnsafeRawBufferPointer? {
         guard subpage >= 0, subpage < subpageCount, let page = try? store.read(PageIndex(UInt32(subpage >> 2))) else { return nil }
@@ -269,6 +286,9 @@ public final class Checker {
         fileIDHashSeen = Bitmap(count: Self.fileIDHashBits(subpageCount))
         fileIDHashCollided = Bitmap(count: fileIDHashSeen.count)
         metadataPages.insert(0)
+        // The pages every later pass reads whole, fetched ahead together.
+        store.willRead((layout.bitfieldPages.map { Int($0) } + system.triePages.map { Int($0.rawValue) }
+            + [Int(layout.backupPage.rawValue)]).filter { $0 < pageCount }.map(Checker.pageRange))
         bitfieldPages = layout.bitfieldPages.map { try? store.read(PageIndex($0)) }
         for page in layout.bitfieldPages { metadataPages.insert(Int(page)) }
         metadataPages.insert(Int(layout.backupPage.rawValue))

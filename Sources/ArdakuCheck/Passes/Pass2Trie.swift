@@ -205,6 +205,7 @@ struct TrieWalk {
 
     private mutating func flushValues() {
         pending.sort { $0.subpage != $1.subpage ? $0.subpage < $1.subpage : $0.nameStart < $1.nameStart }
+        checker.store.willRead(Checker.recordRanges(pending.lazy.map { Int($0.subpage) }))
         for value in pending {
             pendingNames.withUnsafeBufferPointer { names in
                 followValue(UnsafeBufferPointer(rebasing: names[value.nameStart..<(value.nameStart + value.nameLength)]),

@@ -49,6 +49,13 @@ extension Checker {
         var pending = candidates
         while !pending.isEmpty {
             let orphansBefore = foundOrphans.copy()
+            var hints: [Range<UInt64>] = []
+            pending.forEach { subpage in
+                hints.append(Checker.recordRange(subpage))
+                if hints.count == Checker.dataBatch { store.willRead(hints); hints.removeAll(keepingCapacity: true) }
+                return true
+            }
+            store.willRead(hints)
             pending.forEach { subpage in
                 examined += 1
                 if examined & 0x3FF == 0 { progress(examined, of: candidateCount) }

@@ -29,6 +29,10 @@ extension Checker {
     /// CRC-32 does not match is reported and kept (a repair makes the record's CRC-32 match
     /// the bytes, so the file reads again); a hole must record the CRC-32 of its zeros.
     func checkData() -> Bool {
+        // File contents run through pages mostly in order: the store's read-ahead pays here
+        // (hinting each small file's bytes instead cost one device request per page).
+        store.expect(.streaming)
+        defer { store.expect(.scattered) }
         var jobs: [DataJob] = []
         jobs.reserveCapacity(Checker.dataBatch)
         var done: UInt64 = 0

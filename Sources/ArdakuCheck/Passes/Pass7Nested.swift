@@ -9,6 +9,9 @@ extension Checker {
     /// the file's content as a `ByteStore`; what it writes is committed afterwards as one
     /// transaction, so a crash leaves each file as it was or as the checker left it.
     func checkNestedVolumes() -> Bool {
+        // Nested checkers read whole files: the store's read-ahead pays here.
+        store.expect(.streaming)
+        defer { store.expect(.scattered) }
         let source: Checker
         if report.modified {
             var options = CheckOptions(repair: .none, force: true, verifyData: false)

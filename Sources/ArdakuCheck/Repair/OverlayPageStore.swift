@@ -18,6 +18,9 @@ final class OverlayPageStore: PageStore {
     var pageCount: UInt32 { base.pageCount }
     var isReadOnly: Bool { true }
 
+    func willRead(_ ranges: [Range<UInt64>]) { base.willRead(ranges) }
+    func expect(_ pattern: ReadPattern) { base.expect(pattern) }
+
     /// Replaces `page` by `bytes` (64 KiB) in this view.
     func replace(_ page: UInt32, with bytes: [UInt8]) {
         precondition(bytes.count == Geometry.pageSize)

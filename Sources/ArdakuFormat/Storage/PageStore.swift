@@ -23,6 +23,27 @@ public protocol PageStore: AnyObject {
     /// - Returns: true when the pages now read as zeros (a punched hole); false when the
     ///   medium may return anything (BLKDISCARD does not promise zeros) or cannot discard.
     func discard(_ pages: Range<UInt32>) throws(StoreError) -> Bool
+    /// A hint that the byte ranges will be read soon, so that a store reading from a device
+    /// can fetch them ahead in few requests. Never changes what a read returns; stores that
+    /// gain nothing from it ignore it (the default).
+    func willRead(_ ranges: [Range<UInt64>])
+    /// A hint of how pages will be read from now on, so that a store reading from a device
+    /// can choose its read-ahead. Never changes what a read returns; ignored by default.
+    func expect(_ pattern: ReadPattern)
+}
+
+/// How a reader is about to go through a store's pages.
+public enum ReadPattern: Sendable {
+    /// A few bytes of pages all over the store, named ahead with `willRead` (the checker's
+    /// metadata passes): reading around them would only read (or zero-fill) what no one needs.
+    case scattered
+    /// Long runs of pages, mostly in order (file contents): reading ahead pays.
+    case streaming
+}
+
+extension PageStore {
+    public func willRead(_ ranges: [Range<UInt64>]) {}
+    public func expect(_ pattern: ReadPattern) {}
 }
 
 extension PageStore {
