@@ -192,6 +192,26 @@ public final class MappedImage: PageStore {
         return UnsafeRawBufferPointer(rebasing: bytes[inWindow..<(inWindow + Geometry.pageSize)])
     }
 
+    /// The first `buffer.count` bytes of `page`, read with `pread`: a small read costs about
+    /// half of a page fault plus the unmapping of its page table entries at exit.
+    public func copy(_ page: PageIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
+        guard page.rawValue < pageCount, buffer.count <= Geometry.pageSize else {
+            throw .outOfRange(offset: page.firstByte.rawValue, count: UInt64(buffer.count), size: byteCount)
+        }
+        var done = 0
+        while done < buffer.count {
+            let position = Int64(page.firstByte.rawValue) + Int64(done)
+            let count: Int
+            do {
+                count = try descriptor.read(fromAbsoluteOffset: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch { throw SystemCalls.storeError("read \(path)", error, offset: UInt64(position)) }
+            guard count > 0 else {
+                throw .outOfRange(offset: UInt64(position), count: UInt64(buffer.count - done), size: byteCount)
+            }
+            done += count
+        }
+    }
+
     /// The mapped bytes `offset ..< offset + count`, for views that cross pages (dumpfs).
     /// Valid while the store is alive.
     public func bytes(at offset: UInt64, count: Int) throws(StoreError) -> UnsafeRawBufferPointer {

@@ -118,6 +118,30 @@ struct MappedImageTests {
         }
     }
 
+    @Test("copy reads what the mapping shows, and refuses pages past the end and more than a page")
+    func copyMatchesTheMapping() throws {
+        try withScratch { directory in
+            let path = directory + "/image"
+            let content: [UInt8] = (0..<(3 * 65_536)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 5) }
+            try Data(content).write(to: URL(fileURLWithPath: path))
+            let image = try MappedImage(path: path, mode: .readOnly)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536 + 1, alignment: 16)
+            defer { buffer.deallocate() }
+            for (page, count) in [(0, 1), (1, 4_000), (2, 65_536), (2, 0)] {
+                let target = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count])
+                try image.copy(PageIndex(UInt32(page)), into: target)
+                #expect(Array(target) == Array(try image.read(PageIndex(UInt32(page)))[0..<count]), "page \(page), \(count) bytes")
+            }
+            #expect(throws: StoreError.self) { try image.copy(PageIndex(3), into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<16])) }
+            #expect(throws: StoreError.self) { try image.copy(PageIndex(0), into: buffer) }
+            // The protocol's default (memory stores) agrees.
+            let memory = MemoryPageStore(image: content)
+            try memory.copy(PageIndex(1), into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<300]))
+            #expect(Array(buffer[0..<300]) == Array(content[65_536..<(65_536 + 300)]))
+            #expect(throws: StoreError.self) { try memory.copy(PageIndex(1), into: buffer) }
+        }
+    }
+
     @Test("a read-only image refuses writes and discards")
     func readOnlyRefuses() throws {
         try withScratch { directory in

@@ -30,6 +30,10 @@ public protocol PageStore: AnyObject {
     /// A hint of how pages will be read from now on, so that a store reading from a device
     /// can choose its read-ahead. Never changes what a read returns; ignored by default.
     func expect(_ pattern: ReadPattern)
+    /// Copies bytes `0 ..< buffer.count` (at most a page) of `page` into `buffer`: for reading
+    /// a small part of many pages without mapping each one. Safe to call from several
+    /// threads at once, while nothing writes.
+    func copy(_ page: PageIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError)
 }
 
 /// How a reader is about to go through a store's pages.
@@ -44,6 +48,14 @@ public enum ReadPattern: Sendable {
 extension PageStore {
     public func willRead(_ ranges: [Range<UInt64>]) {}
     public func expect(_ pattern: ReadPattern) {}
+
+    public func copy(_ page: PageIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
+        guard buffer.count <= Geometry.pageSize else {
+            throw .outOfRange(offset: page.firstByte.rawValue, count: UInt64(buffer.count), size: UInt64(pageCount) << 16)
+        }
+        let bytes = try read(page)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<buffer.count]))
+    }
 }
 
 extension PageStore {
