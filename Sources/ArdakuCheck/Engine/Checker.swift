@@ -218,10 +218,11 @@ public final class Checker {
 
     // MARK: Reading
 
-    /// The bytes of page `page` in the store, for `PageStore.willRead`.
-    static func pageRange(_ page: Int) -> Range<UInt64> {
+    /// The first `bytes` bytes of page `page` in the store (the whole page by default), for
+    /// `PageStore.willRead`.
+    static func pageRange(_ page: Int, bytes: Int = Geometry.pageSize) -> Range<UInt64> {
         let start = UInt64(max(0, page)) << 16
-        return start..<(start + UInt64(Geometry.pageSize))
+        return start..<(start + UInt64(max(0, min(bytes, Geometry.pageSize))))
     }
 
     /// The first bytes of each record in `subpages`, where its header, name and page list
@@ -288,7 +289,7 @@ public final class Checker {
         metadataPages.insert(0)
         // The pages every later pass reads whole, fetched ahead together.
         store.willRead((layout.bitfieldPages.map { Int($0) } + system.triePages.map { Int($0.rawValue) }
-            + [Int(layout.backupPage.rawValue)]).filter { $0 < pageCount }.map(Checker.pageRange))
+            + [Int(layout.backupPage.rawValue)]).filter { $0 < pageCount }.map { Checker.pageRange($0) })
         bitfieldPages = layout.bitfieldPages.map { try? store.read(PageIndex($0)) }
         for page in layout.bitfieldPages { metadataPages.insert(Int(page)) }
         metadataPages.insert(Int(layout.backupPage.rawValue))

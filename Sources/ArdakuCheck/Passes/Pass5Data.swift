@@ -7,15 +7,19 @@ import Glibc
 extension Checker {
     /// One data page to verify.
     struct DataJob {
-        /// The mapped bytes, or nil when the page is read with `PageStore.copy` (a short
-        /// page, `copied`) or cannot be read.
+        /// The mapped bytes, or nil when the page is read with `PageStore.copy` (`isShort`)
+        /// or cannot be read.
         var bytes: UnsafeRawPointer?
-        var copied = false
         var count: Int
         var recorded: UInt32
         var subpage: Int
         var ordinal: Int
         var page: Int
+
+        /// A page holding so few bytes of its file that it is copied rather than mapped.
+        var isShort: Bool { count <= Checker.copiedPageBytes }
+        /// The file's bytes in the page, for `PageStore.willRead`.
+        var range: Range<UInt64> { Checker.pageRange(page, bytes: count) }
     }
 
     /// Data pages verified per batch: 4096 pages are 256 MiB of data and 160 KiB of jobs.
@@ -52,9 +56,9 @@ extension Checker {
                 let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: plan.finalLength)
                 switch classify(entry, lost: lost) {
                 case .data(let page):
-                    let copied = count <= Checker.copiedPageBytes
-                    jobs.append(DataJob(bytes: copied ? nil : pageBytes(page)?.baseAddress, copied: copied, count: count,
-                                        recorded: entry.checksum, subpage: subpage, ordinal: ordinal, page: page))
+                    var job = DataJob(bytes: nil, count: count, recorded: entry.checksum, subpage: subpage, ordinal: ordinal, page: page)
+                    if !job.isShort { job.bytes = pageBytes(page)?.baseAddress }
+                    jobs.append(job)
                 case .hole:
                     let expected = count == Geometry.pageSize ? Checker.zeroPageChecksum : CRC32.checksumOfZeros(count: count)
                     if entry.checksum != expected {
@@ -90,7 +94,7 @@ extension Checker {
     private func verify(_ jobs: [DataJob]) {
         // The short pages are read with single small reads: fetched ahead together when cold.
         store.willRead(jobs.compactMap { job in
-            job.copied ? (UInt64(job.page) << 16)..<((UInt64(job.page) << 16) + UInt64(job.count)) : nil
+            job.isShort ? job.range : nil
         })
         var computed = [UInt32](repeating: 0, count: jobs.count)
         let workers = max(1, min(jobs.count, options.workers > 0 ? options.workers : Checker.processorCount))
@@ -107,7 +111,7 @@ extension Checker {
                         let job = jobs[index]
                         if let base = job.bytes {
                             results[index] = CRC32.checksum(UnsafeRawBufferPointer(start: base, count: job.count))
-                        } else if job.copied, job.count <= copy.count,
+                        } else if job.isShort,
                                   (try? store.copy(PageIndex(UInt32(job.page)), into: UnsafeMutableRawBufferPointer(rebasing: copy[0..<job.count]))) != nil {
                             results[index] = CRC32.checksum(UnsafeRawBufferPointer(rebasing: copy[0..<job.count]))
                         } else {
