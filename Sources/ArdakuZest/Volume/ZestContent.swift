@@ -33,7 +33,7 @@ public enum ZestContentFailure: Error, Equatable, Sendable {
 /// Shared by the volume (reads) and the checker (verification), so that both judge a
 /// file's content by the same rules.
 struct ZestContentDecoder {
-    private var inflater: ZlibInflater?
+    private var inflater: Inflater?
 
     init() {}
 
@@ -76,9 +76,7 @@ struct ZestContentDecoder {
         case .stored:
             content = Array(stored)
         case .deflate:
-            if inflater == nil {
-                do throws(ZestError) { inflater = try ZlibInflater() } catch { return .failure(.inflate(error.reason)) }
-            }
+            if inflater == nil { inflater = Inflater() }
             let usesDictionary = entry.kind == .file && entry.dictionaryID != 0
             switch inflater!.decompress(stored, originalLength: Int(entry.originalLength), dictionary: usesDictionary ? dictionary : nil) {
             case let .success(bytes): content = bytes
