@@ -65,7 +65,7 @@ public struct SafeOutput {
 
     /// Writes all of `bytes`; an all-zero buffer becomes a hole (the file stays sparse).
     static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, shown: String) throws {
-        if Volume.isAllZero(bytes) {
+        if Zeros.isAllZero(bytes) {
             guard lseek(descriptor, off_t(bytes.count), SEEK_CUR) >= 0 else { throw ToolError("\(shown): \(String(cString: strerror(errno)))") }
             let position = lseek(descriptor, 0, SEEK_CUR)
             guard ftruncate(descriptor, position) == 0 else { throw ToolError("\(shown): \(String(cString: strerror(errno)))") }

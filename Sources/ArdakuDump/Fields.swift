@@ -144,7 +144,7 @@ struct FieldBuilder {
     }
 
     /// True when every byte of the field is zero.
-    func isZero(_ offset: Int, _ size: Int) -> Bool { !slice(offset, size).contains { $0 != 0 } }
+    func isZero(_ offset: Int, _ size: Int) -> Bool { Zeros.isAllZero(slice(offset, size)) }
 
     /// Adds a row. `display` defaults to the decimal integer, or the bytes in hex.
     mutating func add(_ name: String, _ offset: Int, _ size: Int, meaning: String,

@@ -208,7 +208,7 @@ extension Volume {
     private func verifiedBytes(of file: OpenFile, ordinal: Int, entry: PageEntry, count: Int) throws(VolumeError) -> UnsafeRawBufferPointer {
         let bytes: UnsafeRawBufferPointer
         if entry.isHole {
-            bytes = UnsafeRawBufferPointer(rebasing: Volume.zeroPage[0..<count])
+            bytes = UnsafeRawBufferPointer(rebasing: Zeros.page[0..<count])
         } else {
             bytes = UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
         }
@@ -219,11 +219,4 @@ extension Volume {
         }
         return bytes
     }
-
-    /// Zeros that holes read as: allocated once and never written or freed.
-    nonisolated(unsafe) static let zeroPage: UnsafeRawBufferPointer = {
-        let page = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
-        page.initializeMemory(as: UInt8.self, repeating: 0)
-        return UnsafeRawBufferPointer(page)
-    }()
 }

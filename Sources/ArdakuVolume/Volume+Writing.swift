@@ -176,7 +176,7 @@ extension Volume {
     /// The verified bytes of a file's page (zeros for a hole).
     private func pageContent(of file: OpenFile, ordinal: Int, count: Int) throws(VolumeError) -> UnsafeRawBufferPointer {
         let entry = file.entries[ordinal]
-        let bytes = entry.isHole ? UnsafeRawBufferPointer(rebasing: Volume.zeroPage[0..<count])
+        let bytes = entry.isHole ? UnsafeRawBufferPointer(rebasing: Zeros.page[0..<count])
                                  : UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
         let computed = CRC32.checksum(bytes)
         guard computed == entry.checksum else {
@@ -190,7 +190,7 @@ extension Volume {
     /// when this transaction owns `replacing`'s page, else a new page (the old one is freed
     /// after the commit).
     private func storeDataPage(_ content: UnsafeRawBufferPointer, replacing old: PageEntry?) throws(VolumeError) -> PageEntry {
-        if Volume.isAllZero(content) {
+        if Zeros.isAllZero(content) {
             if let old { try releasePage(old.page) }
             return .hole(bytesInPage: content.count)
         }
@@ -203,18 +203,6 @@ extension Volume {
         }
         try write(content, to: target)
         return PageEntry(page: target, checksum: CRC32.checksum(content))
-    }
-
-    /// True when every byte is zero (libc's memcmp against a page of zeros: fast even in
-    /// debug builds, where a Swift loop over a page costs more than the I/O).
-    public static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let count = min(Geometry.pageSize, bytes.count - offset)
-            if memcmp(bytes.baseAddress! + offset, zeroPage.baseAddress!, count) != 0 { return false }
-            offset += count
-        }
-        return true
     }
 
     // MARK: Removing and renaming

@@ -139,13 +139,13 @@ extension Checker {
             (0x044C..<0x0450, "reserved field at 0x044c"), (0x0458..<0x0800, "reserved area 0x0458-0x07ff"),
         ]
         for (range, what) in reservedRanges {
-            if let first = Checker.firstNonZero(bytes, range) {
+            if let first = Zeros.firstNonZero(bytes, in: range) {
                 emit(ArdakuFindings.systemReservedNonZero, FindingContext(page: 0, offset: UInt64(first), detail: "\(what), first at \(Hex.format(first, width: 4))"))
                 systemFix.rewriteSystem = true
             }
         }
         let tailStart = SystemInformationBlock.triePageListOffset + 4 * block.triePages.count
-        if let first = Checker.firstNonZero(bytes, tailStart..<SystemInformationBlock.checksumOffset) {
+        if let first = Zeros.firstNonZero(bytes, in: tailStart..<SystemInformationBlock.checksumOffset) {
             let offset = first - (first - tailStart) % 4
             let value = ByteReader.uint32(in: bytes, at: offset) ?? 0
             emit(ArdakuFindings.triePageListTail, FindingContext(page: 0, offset: UInt64(offset), actual: String(value)))
@@ -159,31 +159,6 @@ extension Checker {
             systemFix.rewriteSystem = true
         }
     }
-
-    /// The first non-zero byte of `bytes` in `range` (clamped to `bytes`); zero runs are
-    /// skipped 4 KiB at a time with `memcmp` against zeros.
-    static func firstNonZero(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        var index = max(0, range.lowerBound)
-        let end = min(range.upperBound, bytes.count)
-        while index < end {
-            let chunk = min(4096, end - index)
-            if memcmp(base + index, Checker.zeros, chunk) == 0 {
-                index += chunk
-                continue
-            }
-            for offset in index..<(index + chunk) where bytes[offset] != 0 { return offset }
-            index += chunk
-        }
-        return nil
-    }
-
-    /// 4 KiB of zeros, allocated once and never written.
-    nonisolated(unsafe) static let zeros: UnsafeRawPointer = {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 64)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-        return UnsafeRawPointer(buffer)
-    }()
 
     /// The label as the repair writes it: cut before the first NUL or invalid byte.
     var repairedLabel: [UInt8] {

@@ -46,7 +46,7 @@ extension Checker {
             bits &= ~((1 << UInt64(pageCount % 64)) - 1)
             pastEnd += bits.nonzeroBitCount
             var offset = (firstWord + 1 - firstWordOfLast) * 8
-            while let next = Checker.firstNonZero(last, offset..<Geometry.pageSize) {
+            while let next = Zeros.firstNonZero(last, in: offset..<Geometry.pageSize) {
                 let wordOffset = next & ~7
                 pastEnd += (ByteReader.uint64(in: last, at: wordOffset) ?? 0).nonzeroBitCount
                 offset = wordOffset + 8

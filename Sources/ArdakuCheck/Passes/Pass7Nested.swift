@@ -117,7 +117,7 @@ extension Repairer {
             let (pages, base, length) = change.store.changedContent()
             var entries = base
             for (ordinal, bytes) in pages {
-                if bytes.allSatisfy({ $0 == 0 }) {
+                if Zeros.isAllZero(bytes) {
                     entries[ordinal] = .hole(bytesInPage: bytes.count)
                     continue
                 }

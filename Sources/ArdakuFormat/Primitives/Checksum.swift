@@ -34,11 +34,9 @@ public enum CRC32 {
     public static func checksumOfZeros(count: Int) -> UInt32 {
         precondition(count >= 0 && count <= Geometry.pageSize)
         if count == Geometry.pageSize { return checksumOfZeroPage }
-        return zeroPage.withUnsafeBytes { checksum(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        return checksum(UnsafeRawBufferPointer(rebasing: Zeros.page[0..<count]))
     }
 
     /// Most holes are whole pages; their checksum is computed once.
-    private static let checksumOfZeroPage: UInt32 = zeroPage.withUnsafeBytes { checksum($0) }
-
-    private static let zeroPage = [UInt8](repeating: 0, count: Geometry.pageSize)
+    private static let checksumOfZeroPage: UInt32 = checksum(Zeros.page)
 }

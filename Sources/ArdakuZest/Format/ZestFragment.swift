@@ -75,7 +75,7 @@ public struct ZestSlotTrailer: Equatable, Sendable {
         generation = ByteReader.uint32(in: bytes, at: ZestFragmentSlot.generationOffset) ?? 0
         storedCRC = ByteReader.uint32(in: bytes, at: ZestFragmentSlot.crcOffset) ?? 0
         computedCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<ZestFragmentSlot.crcOffset]))
-        isBlank = storedCRC == 0 && generation == 0 && !bytes.contains(where: { $0 != 0 })
+        isBlank = storedCRC == 0 && generation == 0 && Zeros.isAllZero(bytes)
     }
 
     /// Which slot of a pair is current: the valid one with the newer generation; slot 0

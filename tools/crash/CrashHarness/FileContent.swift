@@ -109,7 +109,7 @@ public struct FileContent: Equatable, Sendable, CustomStringConvertible {
                 if let page = pages[ordinal] {
                     equal = page.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
                 } else {
-                    equal = Volume.isAllZero(bytes)
+                    equal = Zeros.isAllZero(bytes)
                 }
                 if !equal { difference = "page \(ordinal) differs" }
             }
