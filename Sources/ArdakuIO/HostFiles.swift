@@ -32,6 +32,9 @@ public final class HostFileByteStore: ByteStore {
 
     deinit { try? descriptor.close() }
 
+    /// pread keeps no file position: threads may read at once.
+    public var allowsConcurrentReads: Bool { true }
+
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         try checkRange(offset, buffer.count)
         var done = 0

@@ -15,16 +15,27 @@ public protocol ByteStore: AnyObject {
     func setLength(_ length: UInt64) throws(StoreError)
     /// Returns once every earlier write is durable.
     func flush() throws(StoreError)
+    /// True when `read(at:into:)` may be called from several threads at once, as long as
+    /// nothing writes meanwhile (a file read with pread). False by default.
+    var allowsConcurrentReads: Bool { get }
 }
 
 extension ByteStore {
+    public var allowsConcurrentReads: Bool { false }
+
     /// `count` bytes from `offset`, copied.
     public func read(at offset: UInt64, count: Int) throws(StoreError) -> [UInt8] {
-        var result = [UInt8](repeating: 0, count: count)
-        let outcome: Result<Void, StoreError> = result.withUnsafeMutableBytes { raw in
-            do throws(StoreError) { try read(at: offset, into: raw); return .success(()) } catch { return .failure(error) }
+        var failure: StoreError?
+        let result = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(StoreError) {
+                try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = buffer.count
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
-        try outcome.get()
+        if let failure { throw failure }
         return result
     }
 

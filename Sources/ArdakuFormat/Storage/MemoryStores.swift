@@ -70,6 +70,9 @@ public final class MemoryByteStore: ByteStore {
 
     public var length: UInt64 { UInt64(bytes.count) }
 
+    /// Reading an array nothing writes is safe from any thread.
+    public var allowsConcurrentReads: Bool { true }
+
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         try checkRange(offset, buffer.count)
         let start = Int(offset)

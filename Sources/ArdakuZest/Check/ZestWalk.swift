@@ -160,18 +160,15 @@ public struct ZestWalk: Sendable {
             var fragment = ZestWalkFragment(index: index, pairSegment: pair, offset: offset, slots: [], currentSlot: nil,
                                             readSlot: nil, next: 0, entries: [], entryError: nil, badEntrySize: nil,
                                             nonZeroTailOffset: nil, entryBytes: 0)
-            var slotBytes: [[UInt8]] = []
+            // Both slots in one read: the slots the store holds completely (two, but at its end).
+            let slotsInStore = offset <= storeLength
+                ? Int(min(2, (storeLength - offset) / UInt64(ZestLimits.fragmentSize))) : 0
+            let pairBytes = slotsInStore > 0 ? try store.read(at: offset, count: slotsInStore * ZestLimits.fragmentSize) : []
+            func slotRange(_ slot: Int) -> Range<Int> { (slot * ZestLimits.fragmentSize)..<((slot + 1) * ZestLimits.fragmentSize) }
             for slot in 0..<2 {
-                let slotOffset = offset + UInt64(slot * ZestLimits.fragmentSize)
-                var trailer: ZestSlotTrailer?
-                if slotOffset <= storeLength, UInt64(ZestLimits.fragmentSize) <= storeLength - slotOffset {
-                    let bytes = try store.read(at: slotOffset, count: ZestLimits.fragmentSize)
-                    trailer = bytes.withUnsafeBytes { ZestSlotTrailer($0) }
-                    slotBytes.append(bytes)
-                } else {
-                    slotBytes.append([])
-                }
-                fragment.slots.append(ZestWalkSlot(offset: slotOffset, trailer: trailer))
+                let trailer = slot < slotsInStore
+                    ? pairBytes.withUnsafeBytes { ZestSlotTrailer(UnsafeRawBufferPointer(rebasing: $0[slotRange(slot)])) } : nil
+                fragment.slots.append(ZestWalkSlot(offset: offset + UInt64(slot * ZestLimits.fragmentSize), trailer: trailer))
             }
             let trailers = fragment.slots.map(\.trailer)
             if let first = trailers[0], let second = trailers[1] {
@@ -182,8 +179,9 @@ public struct ZestWalk: Sendable {
             fragment.readSlot = fragment.currentSlot ?? Self.salvageSlot(trailers)
             if let readSlot = fragment.readSlot, let trailer = trailers[readSlot] {
                 fragment.next = trailer.next
-                slotBytes[readSlot].withUnsafeBytes { raw in
-                    Self.parseEntries(raw, slotOffset: fragment.slots[readSlot].offset, filter: filter, into: &fragment)
+                pairBytes.withUnsafeBytes { raw in
+                    Self.parseEntries(UnsafeRawBufferPointer(rebasing: raw[slotRange(readSlot)]),
+                                      slotOffset: fragment.slots[readSlot].offset, filter: filter, into: &fragment)
                 }
             }
             let next = fragment.next
@@ -257,8 +255,8 @@ public struct ZestWalk: Sendable {
         }
         // Past the terminator (or the area's end) every byte up to the trailer is zero.
         let tailStart = min(position + 2, areaEnd)
-        if tailStart < areaEnd, let index = UnsafeRawBufferPointer(rebasing: slot[tailStart..<areaEnd]).firstIndex(where: { $0 != 0 }) {
-            fragment.nonZeroTailOffset = slotOffset + UInt64(tailStart + index)
+        if tailStart < areaEnd, let index = Zeros.firstNonZero(slot, in: tailStart..<areaEnd) {
+            fragment.nonZeroTailOffset = slotOffset + UInt64(index)
         }
         fragment.entryBytes = position - ZestLimits.entryAreaStart
     }
@@ -270,17 +268,42 @@ public struct ZestWalk: Sendable {
 /// Matching is by hash, so a few other names may be kept too; the volume looks the kept
 /// entries up by their exact names afterwards.
 public struct ZestNameFilter: Sendable {
-    private var hashes: Set<Int>
+    /// One bit per hash value modulo its size: about 1,024 bits per name, so that one name
+    /// in a thousand or so that was not asked for is kept.
+    private var bits: [UInt64]
+    private let mask: Int
 
     public init(_ names: [FileName]) {
-        hashes = Set(names.map { name in name.bytes.withUnsafeBytes { Self.hash($0) } })
+        var size = 1024
+        while size < min(names.count, 1 << 14) * 1024 { size <<= 1 }
+        bits = [UInt64](repeating: 0, count: size / 64)
+        mask = size - 1
+        for name in names {
+            let bit = name.bytes.withUnsafeBytes { Self.hash($0) } & mask
+            bits[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
     }
 
-    func matches(_ name: UnsafeRawBufferPointer) -> Bool { hashes.contains(Self.hash(name)) }
+    func matches(_ name: UnsafeRawBufferPointer) -> Bool {
+        let bit = Self.hash(name) & mask
+        return bits[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    }
 
+    /// A fast hash of a name, eight bytes at a time (the walk hashes every name in the
+    /// table). Not seeded: a volume whose names all collide only makes the walk keep every
+    /// entry, which is what an unfiltered open does anyway.
     static func hash(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var hasher = Hasher()
-        hasher.combine(bytes: bytes)
-        return hasher.finalize()
+        let multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var state = UInt64(bytes.count) &* multiplier
+        var position = 0
+        while position + 8 <= bytes.count {
+            state = (state ^ bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)) &* multiplier
+            state ^= state >> 29
+            position += 8
+        }
+        var tail: UInt64 = 0
+        for index in position..<bytes.count { tail |= UInt64(bytes[index]) << (8 * UInt64(index - position)) }
+        state = (state ^ tail) &* multiplier
+        return Int(truncatingIfNeeded: state ^ (state >> 32))
     }
 }

@@ -60,6 +60,9 @@ extension ZestVolume {
     static let readGapBytes: UInt64 = 4 << 10
     /// Largest single store read.
     static let readWindowBytes: UInt64 = 8 << 20
+    /// Largest single store read when the workers read for themselves: small enough that a
+    /// volume read whole still gives every worker windows to read and decode.
+    static let concurrentReadWindowBytes: UInt64 = 256 << 10
 
     /// Reads `items` (display name, record or nil when missing) round by round: each round
     /// reads its runs in storage order, merged into large reads, decodes them in parallel
@@ -92,18 +95,32 @@ extension ZestVolume {
         struct Job {
             var position: Int
             var entry: ZestEntry
+            var offset: UInt64 = 0
+            /// The window that holds its stored bytes.
             var window = 0
-            var offset = 0
             var dictionary: [UInt8]?
             var failure: ZestError?
         }
-        var jobs: [Job] = []
-        jobs.reserveCapacity(items.count)
+        /// One store read: jobs `jobs` lie in `offset..<(offset + count)`.
+        struct Window {
+            var offset: UInt64
+            var count: Int
+            var jobs: ClosedRange<Int>
+        }
+        // In storage order. Sorting the small keys, not the jobs: a job holds the entry's name
+        // and moving it costs reference counting, which made the sort most of a round's setup.
+        var order: [(offset: UInt64, position: Int)] = []
+        order.reserveCapacity(items.count)
         for position in items.indices {
             guard let record = items[position].record else { continue }
-            jobs.append(Job(position: position, entry: record.entry))
+            order.append((byteOffset(ofSegment: record.entry.segmentStart), position))
         }
-        jobs.sort { $0.entry.segmentStart < $1.entry.segmentStart }
+        order.sort { ($0.offset, $0.position) < ($1.offset, $1.position) }
+        var jobs: [Job] = []
+        jobs.reserveCapacity(order.count)
+        for (offset, position) in order {
+            jobs.append(Job(position: position, entry: items[position].record!.entry, offset: offset))
+        }
         // Dictionaries, read and verified once, before the workers start.
         var dictionaries: [UInt16: Result<[UInt8], ZestError>] = [:]
         for index in jobs.indices {
@@ -120,69 +137,127 @@ extension ZestVolume {
             case let .success(bytes): jobs[index].dictionary = bytes
             case .failure:
                 jobs[index].failure = ZestError(.missingDictionary(name: items[jobs[index].position].name, id: entry.dictionaryID),
-                                                offset: byteOffset(ofSegment: entry.segmentStart))
+                                                offset: jobs[index].offset)
             }
         }
-        // Runs merged into windows: one store read each.
-        var windows: [[UInt8]] = []
-        var index = 0
-        while index < jobs.count {
-            guard jobs[index].entry.storedLength > 0, jobs[index].failure == nil else { index += 1; continue }
+        for index in jobs.indices where jobs[index].failure == nil {
             if let problem = ZestContentDecoder.lengthProblem(jobs[index].entry) {
                 jobs[index].failure = Self.error(problem, entry: jobs[index].entry, segmentSize: header.segmentSize)
-                index += 1
-                continue
             }
-            let start = byteOffset(ofSegment: jobs[index].entry.segmentStart)
+        }
+        // Runs merged into windows: one store read each. When the workers read for
+        // themselves, windows stay small so that every worker has some.
+        try writePending()
+        let concurrentReads = workers > 1 && store.allowsConcurrentReads
+        let windowLimit = concurrentReads ? Self.concurrentReadWindowBytes : Self.readWindowBytes
+        func hasContent(_ job: Job) -> Bool { job.entry.storedLength > 0 && job.failure == nil }
+        var windows: [Window] = []
+        var index = 0
+        while index < jobs.count {
+            guard hasContent(jobs[index]) else { index += 1; continue }
+            let start = jobs[index].offset
             var end = start + UInt64(jobs[index].entry.storedLength)
             var last = index
-            while last + 1 < jobs.count {
-                let next = jobs[last + 1].entry
-                let nextStart = byteOffset(ofSegment: next.segmentStart)
-                let nextEnd = nextStart + UInt64(next.storedLength)
-                guard next.storedLength > 0, jobs[last + 1].failure == nil, ZestContentDecoder.lengthProblem(next) == nil,
-                      nextStart <= end + Self.readGapBytes, nextEnd - start <= Self.readWindowBytes else { break }
+            while last + 1 < jobs.count, hasContent(jobs[last + 1]) {
+                let nextStart = jobs[last + 1].offset
+                let nextEnd = nextStart + UInt64(jobs[last + 1].entry.storedLength)
+                guard nextStart <= end + Self.readGapBytes, nextEnd - start <= windowLimit else { break }
                 end = max(end, nextEnd)
                 last += 1
             }
-            windows.append(try storeRead(at: start, count: Int(end - start)))
-            for member in index...last {
-                jobs[member].window = windows.count - 1
-                jobs[member].offset = Int(byteOffset(ofSegment: jobs[member].entry.segmentStart) - start)
-            }
+            for member in index...last { jobs[member].window = windows.count }
+            windows.append(Window(offset: start, count: Int(end - start), jobs: index...last))
             index = last + 1
         }
-        // Decode on the workers; each job writes only its own result slot.
         let results = UnsafeMutableBufferPointer<Result<[UInt8], ZestError>>.allocate(capacity: jobs.count)
         defer { results.deallocate() }
         let segmentSize = header.segmentSize
-        jobs.withUnsafeBufferPointer { jobs in
-            windows.withUnsafeBufferPointer { windows in
-                ZestParallel.run(count: jobs.count, threads: workers, chunk: 16) { worker, index in
-                    let job = jobs[index]
-                    let result: Result<[UInt8], ZestError>
-                    if let failure = job.failure {
-                        result = .failure(failure)
-                    } else if job.entry.storedLength == 0 {
-                        result = decoders[worker].decode(job.entry, stored: UnsafeRawBufferPointer(start: nil, count: 0), dictionary: nil)
-                            .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
-                    } else {
-                        result = windows[job.window].withUnsafeBytes { raw in
-                            let stored = UnsafeRawBufferPointer(rebasing: raw[job.offset..<(job.offset + Int(job.entry.storedLength))])
-                            return decoders[worker].decode(job.entry, stored: stored, dictionary: job.dictionary)
-                                .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
+        let store = self.store
+        // Jobs without content to read: failures found above, and empty files.
+        for (index, job) in jobs.enumerated() where !hasContent(job) {
+            let result: Result<[UInt8], ZestError> = job.failure.map { .failure($0) }
+                ?? decoders[0].decode(job.entry, stored: UnsafeRawBufferPointer(start: nil, count: 0), dictionary: nil)
+                    .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
+            (results.baseAddress! + index).initialize(to: result)
+        }
+        /// Decodes job `index` from the bytes of its window; each job writes only its own slot.
+        func decode(_ index: Int, _ job: Job, window: Window, _ bytes: UnsafeRawBufferPointer, worker: Int) {
+            let from = Int(job.offset - window.offset)
+            let stored = UnsafeRawBufferPointer(rebasing: bytes[from..<(from + Int(job.entry.storedLength))])
+            let result = decoders[worker].decode(job.entry, stored: stored, dictionary: job.dictionary)
+                .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
+            (results.baseAddress! + index).initialize(to: result)
+        }
+        var storeFailure: StoreError?
+        if concurrentReads {
+            // Each worker reads its windows into its own buffer and decodes them: reading
+            // one window overlaps decoding another.
+            let failures = UnsafeMutableBufferPointer<StoreError?>.allocate(capacity: windows.count)
+            failures.initialize(repeating: nil)
+            defer { failures.deallocate() }
+            let buffers = UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer>.allocate(capacity: workers)
+            buffers.initialize(repeating: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+            defer {
+                for buffer in buffers { buffer.deallocate() }
+                buffers.deallocate()
+            }
+            jobs.withUnsafeBufferPointer { jobs in
+                windows.withUnsafeBufferPointer { windows in
+                    ZestParallel.run(count: windows.count, threads: workers) { worker, index in
+                        let window = windows[index]
+                        if buffers[worker].count < window.count {
+                            buffers[worker].deallocate()
+                            buffers[worker] = .allocate(byteCount: max(window.count, 64 << 10), alignment: 16)
+                        }
+                        let bytes = UnsafeMutableRawBufferPointer(rebasing: buffers[worker][0..<window.count])
+                        do throws(StoreError) {
+                            try store.read(at: window.offset, into: bytes)
+                        } catch {
+                            failures[index] = error
+                            for job in window.jobs { (results.baseAddress! + job).initialize(to: .failure(ZestError(store: error))) }
+                            return
+                        }
+                        for job in window.jobs { decode(job, jobs[job], window: window, UnsafeRawBufferPointer(bytes), worker: worker) }
+                    }
+                }
+            }
+            storeFailure = failures.lazy.compactMap { $0 }.first
+        } else {
+            // The store is read here, window by window, then the workers decode.
+            var contents: [[UInt8]] = []
+            contents.reserveCapacity(windows.count)
+            for (number, window) in windows.enumerated() {
+                do throws(StoreError) {
+                    contents.append(try store.read(at: window.offset, count: window.count))
+                } catch {
+                    storeFailure = error
+                    for later in windows[number...] {
+                        for job in later.jobs { (results.baseAddress! + job).initialize(to: .failure(ZestError(store: error))) }
+                    }
+                    break
+                }
+            }
+            // Decoded job by job: a large window's files are shared out too.
+            let readJobs = windows.prefix(contents.count).flatMap { $0.jobs }
+            jobs.withUnsafeBufferPointer { jobs in
+                windows.withUnsafeBufferPointer { windows in
+                    contents.withUnsafeBufferPointer { contents in
+                        ZestParallel.run(count: readJobs.count, threads: workers, chunk: 16) { worker, number in
+                            let index = readJobs[number]
+                            let job = jobs[index]
+                            contents[job.window].withUnsafeBytes { decode(index, job, window: windows[job.window], $0, worker: worker) }
                         }
                     }
-                    (results.baseAddress! + index).initialize(to: result)
                 }
             }
         }
         defer { results.baseAddress!.deinitialize(count: jobs.count) }
-        var byPosition: [Int: Int] = [:]
-        byPosition.reserveCapacity(jobs.count)
-        for (index, job) in jobs.enumerated() { byPosition[job.position] = index }
+        if let storeFailure { throw ZestError(store: storeFailure) }
+        var jobOfPosition = [Int](repeating: -1, count: items.count)
+        for (index, job) in jobs.enumerated() { jobOfPosition[job.position - items.startIndex] = index }
         for position in items.indices {
-            if let index = byPosition[position] {
+            let index = jobOfPosition[position - items.startIndex]
+            if index >= 0 {
                 try deliver(position, results[index])
             } else {
                 try deliver(position, .failure(ZestError(.fileNotFound(items[position].name))))
