@@ -48,9 +48,11 @@ let package = Package(
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
+        // Reading plain command lines without swift-argument-parser (its start-up cost).
+        .target(name: "PlainCommandLine"),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest", "PlainCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
@@ -69,7 +71,7 @@ let package = Package(
         .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
-            "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO",
+            "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "PlainCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.

@@ -3,6 +3,7 @@ import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
 import Foundation
+import PlainCommandLine
 
 /// `ardaku`: everyday work on an Ardaku image.
 public struct ArdakuCommand: ParsableCommand {
@@ -211,11 +212,22 @@ extension ArdakuCommand {
         }
     }
 
-    struct Remove: TakesBulkOperands {
+    struct Remove: RunsPlainCommandLines {
         static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove files (with -r, directories).")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
+
+        var request: RemoveRequest { RemoveRequest(image: image, names: names, recursive: recursive) }
+
+        func run() { request.run() }
+    }
+
+    /// `rm` with the values of its options and arguments (see `PlainCommandLine`).
+    struct RemoveRequest: CommandRequest {
+        var image: String
+        var names: [String]
+        var recursive: Bool
 
         func run() {
             ArdakuCommand.perform {
@@ -310,5 +322,12 @@ extension ArdakuCommand {
                 print(zip(columns, widths).map { $0.padded($1) }.joined().trimmingTrailingSpaces)
             }
         }
+    }
+}
+
+extension ArdakuCommand.RemoveRequest {
+    /// The image is the first operand; the names are the others (the shape requires both).
+    init(_ line: PlainCommandLine) {
+        self.init(image: line.operands.first ?? "", names: Array(line.operands.dropFirst()), recursive: line.flags.contains("-r"))
     }
 }

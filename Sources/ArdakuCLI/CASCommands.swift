@@ -591,6 +591,7 @@ enum CASCLI {
 extension CASCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Make an empty CAS volume: a standalone file, or a file of type 'cas' in an Ardaku image.",
             discussion: "ardaku cas create FILE.cas | ardaku cas create IMAGE VOLUME")
         @Argument(help: ArgumentHelp("FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
@@ -624,6 +625,7 @@ extension CASCommand {
 
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "put",
             abstract: "Store a host file (or, with -r, a directory tree) and print its id.",
             discussion: """
             ardaku cas put [-r] FILE.cas|IMAGE VOLUME SOURCE [--tag NAME]
@@ -717,6 +719,7 @@ extension CASCommand {
 
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Write a stored file to standard output or DEST, or (with -r) restore a tree into DEST.",
             discussion: """
             ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG [DEST]
@@ -801,6 +804,7 @@ extension CASCommand {
 
     struct Tag: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tag",
             abstract: "Point a tag at an object (moving it if it exists), or with -d remove it.",
             discussion: "ardaku cas tag FILE.cas|IMAGE VOLUME NAME ID|TAG\nardaku cas tag -d FILE.cas|IMAGE VOLUME NAME")
         @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), NAME, then ID|TAG.", valueName: "arguments"))
@@ -829,6 +833,7 @@ extension CASCommand {
 
     struct Tags: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tags",
             abstract: "List the tags: id and name, sorted by name.",
             discussion: "ardaku cas tags FILE.cas|IMAGE VOLUME")
         @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
@@ -853,6 +858,7 @@ extension CASCommand {
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "info",
             abstract: "Describe an object (like the seed's file_info), or without ID|TAG the volume.",
             discussion: """
             ardaku cas info [-r] [-d N] FILE.cas|IMAGE VOLUME [ID|TAG]
@@ -981,6 +987,7 @@ extension CASCommand {
 
     struct Hash: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "hash",
             abstract: "Print the SHA-256 of files (as sha256sum does), or with --object the id their content gets in a CAS volume.",
             discussion: "ardaku cas hash [--object] [FILE...]   (no FILE, or '-': standard input)")
         @Argument(help: "Host files.") var files: [String] = []

@@ -5,6 +5,7 @@ import ArdakuZest
 import ArgumentParser
 import Foundation
 import Glibc
+import PlainCommandLine
 
 /// `ardaku zest ...`: ZEST volumes, standalone or nested in an Ardaku image.
 ///
@@ -479,7 +480,7 @@ extension ZestCommand {
         }
     }
 
-    struct Get: TakesBulkOperands {
+    struct Get: RunsPlainCommandLines {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write files of a ZEST volume to standard output, or (with -o) copy them out.",
@@ -504,6 +505,19 @@ extension ZestCommand {
         @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
         var list: String?
 
+        var request: GetRequest { GetRequest(arguments: arguments, recursive: recursive, output: output, force: force, list: list) }
+
+        func run() { request.run() }
+    }
+
+    /// `zest get` with the values of its options and arguments (see `PlainCommandLine`).
+    struct GetRequest: CommandRequest {
+        var arguments: [String]
+        var recursive: Bool
+        var output: String?
+        var force: Bool
+        var list: String?
+
         func run() {
             ZestCommand.perform {
                 var names = arguments
@@ -511,6 +525,8 @@ extension ZestCommand {
                 let location = try ZestSession.locate(&names, usage: usage)
                 if let list { names += try ZestCLI.readNameList(list) }
                 guard !names.isEmpty else { throw ToolError("get needs at least one name: \(usage)") }
+                // Many files are decoded on several threads: start one while the table is read.
+                if recursive || names.count > 1 { ZestParallel.warmUp() }
                 // Single files: only their entries are decoded (the table is still checked).
                 let session = try ZestSession.open(location, writable: false,
                                                    only: recursive ? nil : try names.map(ZestCLI.fileName))
@@ -703,13 +719,23 @@ extension ZestCommand {
         }
     }
 
-    struct Remove: TakesBulkOperands {
+    struct Remove: RunsPlainCommandLines {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove files (with -r, directories) from a ZEST volume.",
             usage: "ardaku zest rm [-r] (FILE.zest | IMAGE VOLUME) NAME...")
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
+
+        var request: RemoveRequest { RemoveRequest(arguments: arguments, recursive: recursive) }
+
+        func run() { request.run() }
+    }
+
+    /// `zest rm` with the values of its options and arguments (see `PlainCommandLine`).
+    struct RemoveRequest: CommandRequest {
+        var arguments: [String]
+        var recursive: Bool
 
         func run() {
             ZestCommand.perform {
@@ -841,4 +867,15 @@ extension ZestCLI {
         } catch { throw ToolError("\(display): \(error)") }
         return summary
     }
+}
+
+extension ZestCommand.GetRequest {
+    init(_ line: PlainCommandLine) {
+        self.init(arguments: line.operands, recursive: line.flags.contains("-r"), output: line.options["-o"],
+                  force: line.flags.contains("-f"), list: line.options["-T"])
+    }
+}
+
+extension ZestCommand.RemoveRequest {
+    init(_ line: PlainCommandLine) { self.init(arguments: line.operands, recursive: line.flags.contains("-r")) }
 }

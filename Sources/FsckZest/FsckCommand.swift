@@ -1,5 +1,6 @@
 import ArdakuCheck
 import ArgumentParser
+import PlainCommandLine
 
 /// `fsck.zest`: the options, as e2fsck spells them.
 struct FsckCommand: ParsableCommand {
@@ -55,18 +56,15 @@ struct FsckCommand: ParsableCommand {
     var device: String?
 
     func validate() throws {
-        let modes = [readOnly, yes, preen || automatic].filter { $0 }.count
-        if modes > 1 { throw ValidationError("only one of the options -p/-a, -n or -y may be specified") }
-        if metadataOnly && verifyData { throw ValidationError("--metadata-only and --verify-data contradict each other") }
-        if device == nil && !version { throw ValidationError("missing the image file or device to check") }
-        if let fd = progressDescriptor, fd < 0 { throw ValidationError("-C needs a file descriptor number (0 for a bar)") }
+        if let problem = request.problem { throw ValidationError(problem) }
     }
 
-    var mode: RepairMode? {
-        if readOnly { return RepairMode.none }
-        if yes { return .all }
-        if preen || automatic { return .preen }
-        return nil
+    /// The values the parser filled in.
+    var request: FsckRequest {
+        FsckRequest(readOnly: readOnly, yes: yes, preen: preen, automatic: automatic, force: force, verbose: verbose,
+                    timing: timing, version: version, progressDescriptor: progressDescriptor,
+                    systemBlockPage: systemBlockPage, metadataOnly: metadataOnly, verifyData: verifyData,
+                    json: json, device: device)
     }
 
     /// fsck(8) passes `-C3` with the number attached; the parser wants `-C 3`.
@@ -78,5 +76,68 @@ struct FsckCommand: ParsableCommand {
             }
             return [argument]
         }
+    }
+}
+
+/// `fsck.zest` with the values of its options, however the command line was read.
+struct FsckRequest: Equatable {
+    var readOnly = false
+    var yes = false
+    var preen = false
+    var automatic = false
+    var force = false
+    var verbose = false
+    var timing = false
+    var version = false
+    var progressDescriptor: Int32?
+    var systemBlockPage: UInt32?
+    var metadataOnly = false
+    var verifyData = false
+    var json = false
+    var device: String?
+
+    var mode: RepairMode? {
+        if readOnly { return RepairMode.none }
+        if yes { return .all }
+        if preen || automatic { return .preen }
+        return nil
+    }
+
+    /// Why these options cannot go together, as the usage error says it; nil when they can.
+    var problem: String? {
+        let modes = [readOnly, yes, preen || automatic].filter { $0 }.count
+        if modes > 1 { return "only one of the options -p/-a, -n or -y may be specified" }
+        if metadataOnly && verifyData { return "--metadata-only and --verify-data contradict each other" }
+        if device == nil && !version { return "missing the image file or device to check" }
+        if let fd = progressDescriptor, fd < 0 { return "-C needs a file descriptor number (0 for a bar)" }
+        return nil
+    }
+
+    /// What a plain command line of fsck.zest may hold: its flags, grouped as e2fsck's are
+    /// ("-fn"), -C and -b with their values, and the device. Must match `FsckCommand`.
+    static let plainShape = PlainCommandLine.Shape(
+        path: [], flags: ["-n", "-y", "-p", "-a", "-f", "-v", "-t", "-V", "--metadata-only", "--verify-data", "--json"],
+        valueOptions: ["-C": "-C", "-b": "-b"], maximumOperands: 1, groupsShortFlags: true)
+
+    /// The request of a plain, valid command line (after `FsckCommand.normalize`), or nil
+    /// when the parser must read `arguments`: help, anything unusual, any usage error.
+    static func plain(_ arguments: [String]) -> FsckRequest? {
+        guard let line = PlainCommandLine.read(arguments, shape: plainShape) else { return nil }
+        var request = FsckRequest(readOnly: line.flags.contains("-n"), yes: line.flags.contains("-y"),
+                                  preen: line.flags.contains("-p"), automatic: line.flags.contains("-a"),
+                                  force: line.flags.contains("-f"), verbose: line.flags.contains("-v"),
+                                  timing: line.flags.contains("-t"), version: line.flags.contains("-V"),
+                                  metadataOnly: line.flags.contains("--metadata-only"),
+                                  verifyData: line.flags.contains("--verify-data"), json: line.flags.contains("--json"),
+                                  device: line.operands.first)
+        if let value = line.options["-C"] {
+            guard let descriptor = Int32(value) else { return nil }
+            request.progressDescriptor = descriptor
+        }
+        if let value = line.options["-b"] {
+            guard let page = UInt32(value) else { return nil }
+            request.systemBlockPage = page
+        }
+        return request.problem == nil ? request : nil
     }
 }

@@ -8,9 +8,9 @@ import Glibc
 /// interactive confirmation, rendering.
 struct FsckTool {
     static let version = "fsck.zest 1.0 (Ardaku format \(SystemInformationBlock.version))"
-    let command: FsckCommand
+    let command: FsckRequest
 
-    init(_ command: FsckCommand) { self.command = command }
+    init(_ command: FsckRequest) { self.command = command }
 
     func run() -> ExitStatus {
         if command.version {

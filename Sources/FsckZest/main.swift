@@ -4,16 +4,17 @@ import ArdakuIO
 import ArgumentParser
 import Glibc
 
-// fsck.zest: parse the options, open the image, run the check engine, print, exit.
+// fsck.zest: read the options, open the image, run the check engine, print, exit.
 
 /// Set by SIGINT/SIGTERM; the engine polls it between passes and batches.
 nonisolated(unsafe) var cancelRequested: sig_atomic_t = 0
 
 SystemCalls.installErrnoDescriptions()
 let arguments = FsckCommand.normalize(Array(CommandLine.arguments.dropFirst()))
-let command: FsckCommand
+// A plain line (the usual "-p DEVICE", "-fn IMAGE") is read without the parser's start-up cost.
+let command: FsckRequest
 do {
-    command = try FsckCommand.parse(arguments)
+    command = try FsckRequest.plain(arguments) ?? FsckCommand.parse(arguments).request
 } catch {
     if FsckCommand.exitCode(for: error) == .success {
         Console.out(FsckCommand.fullMessage(for: error))
