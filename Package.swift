@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(name: "CrashRun", dependencies: ["CrashHarness"], path: "tools/crash/CrashRun"),
 
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest"], path: "Tests/TestSupport"),
-        .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib"]),
+        .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib", "CArdakuCRC"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),

@@ -1,4 +1,5 @@
 import CZlib
+import CArdakuCRC
 import Testing
 import ArdakuFormat
 import TestSupport
@@ -43,6 +44,29 @@ import TestSupport
             #expect(CRC32.checksum(Array(data[split...]), continuing: first) == CRC32.checksum(data))
         }
         #expect(CRC32.checksumOfZeros(count: 65_536) == CRC32.checksum([UInt8](repeating: 0, count: 65_536)))
+    }
+
+    /// The 128-bit fold on long buffers too (where the CPU has the 512-bit one, ardaku_crc32
+    /// takes that from 1 KiB on), and both folds at lengths around the wide loop's 256-byte
+    /// rounds and the 1 KiB threshold, at several alignments.
+    @Test func bothFoldsMatchZlib() {
+        var rng = SeededGenerator(seed: 2009)
+        let data = rng.bytes(4 * 65_536 + 64)
+        var lengths = Array(stride(from: 0, through: 4 * 65_536, by: 997)) + [65_536, 4 * 65_536]
+        for base in [1_024, 2_048, 65_536] { lengths += (base - 300)...(base + 300) }
+        var mismatches: [String] = []
+        data.withUnsafeBytes { raw in
+            for offset in [0, 1, 13] {
+                for length in lengths {
+                    let buffer = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)])
+                    let seed = UInt32(truncatingIfNeeded: length &* 2_654_435_761)
+                    let reference = Self.zlib(buffer, seed)
+                    if ardaku_crc32_narrow(seed, buffer.baseAddress, buffer.count) != reference { mismatches.append("narrow \(offset)+\(length)") }
+                    if ardaku_crc32(seed, buffer.baseAddress, buffer.count) != reference { mismatches.append("\(offset)+\(length)") }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 
     @Test func acceleratedPathIsUsedOnThisMachine() {
