@@ -32,6 +32,7 @@ public enum Console {
     /// Runs a tool's body: one-line error messages, exit codes, strerror text in messages.
     public static func run(tool: String, _ body: () throws -> Int32) -> Never {
         SystemCalls.installErrnoDescriptions()
+        SystemCalls.reportMappingErrors(tool: tool, exitStatus: 1)
         let code: Int32
         do {
             code = try body()

@@ -90,7 +90,9 @@ public final class MappedImage: PageStore {
 
     deinit {
         for mapping in Array(windows.values) + extraMappings {
-            if let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
+            guard let base = mapping.baseAddress else { continue }
+            ardaku_mapping_unregister(base)
+            munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
         }
         try? descriptor.close()
     }
@@ -101,6 +103,9 @@ public final class MappedImage: PageStore {
             throw .system(operation: "mmap \(path)", errno: errno, offset: offset)
         }
         if readAhead == .hinted { _ = madvise(base, count, Self.advice(pattern)) }
+        // An I/O error under the mapping is a SIGBUS; registered, it becomes a one-line
+        // error naming the image and the byte (SystemCalls.reportMappingErrors).
+        _ = path.withCString { ardaku_mapping_register(base, count, offset, $0) }
         return UnsafeRawBufferPointer(start: base, count: count)
     }
 

@@ -57,10 +57,14 @@ public final class ReadOnlyMapping {
             throw .system(operation: "mmap", errno: errno, offset: nil)
         }
         bytes = UnsafeRawBufferPointer(start: base, count: Int(byteCount))
+        // An I/O error under the mapping is a SIGBUS: registered, a one-line error.
+        _ = path.withCString { ardaku_mapping_register(base, Int(byteCount), 0, $0) }
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        ardaku_mapping_unregister(base)
+        munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
     }
 
     /// Tells the kernel `range` will be read once, front to back (read-ahead, early reclaim).

@@ -1,3 +1,4 @@
+import CArdakuSys
 import ArdakuFormat
 import Glibc
 import SystemPackage
@@ -19,6 +20,14 @@ public enum SystemCalls {
     /// Makes `StoreError` messages show strerror text. Call once at program start.
     public static func installErrnoDescriptions() {
         StoreError.errnoDescription = { code in String(cString: strerror(code)) }
+    }
+
+    /// Turns a SIGBUS on a mapped image (an I/O error on a failing device, an image file that
+    /// shrank while it was read) into one line on standard error naming `tool`, the image and
+    /// the byte, and an exit with `exitStatus`, instead of a crash. Call once at program start.
+    public static func reportMappingErrors(tool: String, exitStatus: Int32) {
+        // Kept for the life of the process: the signal handler prints it.
+        _ = ardaku_mapping_errors_install(strdup(tool), exitStatus)
     }
 
     /// `stat(2)` of `path`; nil when it does not exist (or cannot be stat'ed: `errno` tells).

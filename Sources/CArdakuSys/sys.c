@@ -6,6 +6,10 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
 
 int ardaku_block_device_size(int fd, uint64_t *size) {
     return ioctl(fd, BLKGETSIZE64, size) == 0 ? 0 : -errno;
@@ -57,4 +61,96 @@ int ardaku_open_exclusive_probe(const char *path) {
     if (fd < 0) return -errno;
     close(fd);
     return 0;
+}
+
+// MARK: - SIGBUS on mapped reads
+
+// At most 1,024 windows and a few extra mappings per image, a few images per process.
+#define ARDAKU_MAX_MAPPINGS 4096
+
+struct ardaku_mapping {
+    _Atomic(uintptr_t) base;  // 0 when the slot is free; published last
+    size_t length;
+    uint64_t offset;
+    char *path;
+};
+
+static struct ardaku_mapping mappings[ARDAKU_MAX_MAPPINGS];
+static const char *mapping_tool = "ardaku";
+static int mapping_exit_status = 1;
+
+// Async-signal-safe output: no stdio, no allocation.
+static size_t put_text(char *out, size_t at, size_t size, const char *text) {
+    while (*text && at + 1 < size) out[at++] = *text++;
+    return at;
+}
+
+static size_t put_decimal(char *out, size_t at, size_t size, uint64_t value) {
+    char digits[24];
+    int count = 0;
+    do { digits[count++] = (char)('0' + value % 10); value /= 10; } while (value && count < 24);
+    while (count > 0 && at + 1 < size) out[at++] = digits[--count];
+    return at;
+}
+
+static void on_sigbus(int signal_number, siginfo_t *info, void *context) {
+    (void)context;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    for (int i = 0; i < ARDAKU_MAX_MAPPINGS; i++) {
+        uintptr_t base = atomic_load_explicit(&mappings[i].base, memory_order_acquire);
+        if (base == 0 || address < base || address - base >= mappings[i].length) continue;
+        uint64_t offset = mappings[i].offset + (uint64_t)(address - base);
+        char line[1024];
+        size_t at = 0;
+        at = put_text(line, at, sizeof line, mapping_tool);
+        at = put_text(line, at, sizeof line, ": ");
+        at = put_text(line, at, sizeof line, mappings[i].path ? mappings[i].path : "image");
+        at = put_text(line, at, sizeof line, ": I/O error reading byte ");
+        at = put_decimal(line, at, sizeof line, offset);
+        at = put_text(line, at, sizeof line, " (page ");
+        at = put_decimal(line, at, sizeof line, offset >> 16);
+        at = put_text(line, at, sizeof line, "): the device failed or the file shrank while it was read\n");
+        ssize_t ignored = write(2, line, at);
+        (void)ignored;
+        _exit(mapping_exit_status);
+    }
+    // Not a mapping of ours: the default action, when the faulting access is retried.
+    signal(signal_number, SIG_DFL);
+}
+
+int ardaku_mapping_errors_install(const char *tool, int exit_status) {
+    mapping_tool = tool;
+    mapping_exit_status = exit_status;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_sigbus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGBUS, &action, NULL) == 0 ? 0 : -errno;
+}
+
+int ardaku_mapping_register(const void *base, size_t length, uint64_t offset, const char *path) {
+    for (int i = 0; i < ARDAKU_MAX_MAPPINGS; i++) {
+        uintptr_t expected = 0;
+        // Claim the slot with a placeholder, fill it, then publish the real base.
+        if (!atomic_compare_exchange_strong(&mappings[i].base, &expected, (uintptr_t)1)) continue;
+        mappings[i].length = length;
+        mappings[i].offset = offset;
+        mappings[i].path = path ? strdup(path) : NULL;
+        atomic_store_explicit(&mappings[i].base, (uintptr_t)base, memory_order_release);
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+void ardaku_mapping_unregister(const void *base) {
+    for (int i = 0; i < ARDAKU_MAX_MAPPINGS; i++) {
+        if (atomic_load_explicit(&mappings[i].base, memory_order_acquire) != (uintptr_t)base) continue;
+        char *path = mappings[i].path;
+        mappings[i].path = NULL;
+        mappings[i].length = 0;
+        atomic_store_explicit(&mappings[i].base, 0, memory_order_release);
+        free(path);
+        return;
+    }
 }

@@ -106,6 +106,7 @@ struct Dumpfs: ParsableCommand {
 
     mutating func run() throws {
         SystemCalls.installErrnoDescriptions()
+        SystemCalls.reportMappingErrors(tool: "dumpfs", exitStatus: 1)
         if !quiet { StandardError.line(DumpVersion.banner) }
         let mapping: ReadOnlyMapping
         do { mapping = try ReadOnlyMapping(path: image) } catch { fail("\(error)") }

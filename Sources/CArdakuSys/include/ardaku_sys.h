@@ -25,4 +25,18 @@ int ardaku_fdatasync(int fd);
 /// open(O_RDONLY|O_EXCL) on a block device: -EBUSY when the kernel holds it (mounted, in use).
 int ardaku_open_exclusive_probe(const char *path);
 
+// Reading through a memory mapping turns an I/O error (a failing device, a file that shrank
+// under the mapping) into SIGBUS. These turn that signal, on a registered mapping, into one
+// line on standard error, "TOOL: PATH: I/O error reading byte OFFSET (page N) ...", and an
+// exit with the tool's status for operational errors, instead of a crash. A SIGBUS anywhere
+// else keeps its default action.
+
+/// Installs the SIGBUS handler; `tool` is kept (pass a string that lives for the process).
+int ardaku_mapping_errors_install(const char *tool, int exit_status);
+/// Registers [base, base+length) as a mapping of `path` from byte `offset` (path is copied).
+/// Returns -ENOSPC when the table of mappings is full: that mapping's errors stay signals.
+int ardaku_mapping_register(const void *base, size_t length, uint64_t offset, const char *path);
+/// Forgets the mapping that starts at `base` (before it is unmapped).
+void ardaku_mapping_unregister(const void *base);
+
 #endif
