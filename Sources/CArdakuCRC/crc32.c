@@ -96,6 +96,14 @@ static uint32_t fold_by_four(const unsigned char *p, size_t length, uint32_t crc
     return fold_finish(a, b, c, d, p, length);
 }
 
+// One fold of a 512-bit register's four lanes over the distance k holds, plus the data the
+// lanes land on: clmul(lo, k.lo) ^ clmul(hi, k.hi) ^ data, the XORs in one vpternlogq (0x96).
+__attribute__((target("avx512f,avx512vl,vpclmulqdq")))
+static inline __m512i fold_512(__m512i lanes, __m512i k, __m512i data) {
+    return _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(lanes, k, 0x00),
+                                     _mm512_clmulepi64_epi128(lanes, k, 0x11), data, 0x96);
+}
+
 // The same fold on 512-bit registers (VPCLMULQDQ): four registers of four lanes each,
 // 256 bytes per round, then the registers folded into one whose lanes are fold_by_four's
 // a, b, c, d. length >= 256, a multiple of 16.
@@ -114,31 +122,19 @@ static uint32_t fold_by_sixteen(const unsigned char *p, size_t length, uint32_t 
     p += 256;
     length -= 256;
 
-    // 0x96: a ^ b ^ c in one instruction.
     while (length >= 256) {
-        w = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(w, k_sixteen, 0x00),
-                                      _mm512_clmulepi64_epi128(w, k_sixteen, 0x11),
-                                      _mm512_loadu_si512((const void *)(p + 0)), 0x96);
-        x = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k_sixteen, 0x00),
-                                      _mm512_clmulepi64_epi128(x, k_sixteen, 0x11),
-                                      _mm512_loadu_si512((const void *)(p + 64)), 0x96);
-        y = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(y, k_sixteen, 0x00),
-                                      _mm512_clmulepi64_epi128(y, k_sixteen, 0x11),
-                                      _mm512_loadu_si512((const void *)(p + 128)), 0x96);
-        z = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(z, k_sixteen, 0x00),
-                                      _mm512_clmulepi64_epi128(z, k_sixteen, 0x11),
-                                      _mm512_loadu_si512((const void *)(p + 192)), 0x96);
+        w = fold_512(w, k_sixteen, _mm512_loadu_si512((const void *)(p + 0)));
+        x = fold_512(x, k_sixteen, _mm512_loadu_si512((const void *)(p + 64)));
+        y = fold_512(y, k_sixteen, _mm512_loadu_si512((const void *)(p + 128)));
+        z = fold_512(z, k_sixteen, _mm512_loadu_si512((const void *)(p + 192)));
         p += 256;
         length -= 256;
     }
 
     // Merge the registers: each is 64 bytes before the next.
-    x = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(w, k_four, 0x00),
-                                  _mm512_clmulepi64_epi128(w, k_four, 0x11), x, 0x96);
-    y = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(x, k_four, 0x00),
-                                  _mm512_clmulepi64_epi128(x, k_four, 0x11), y, 0x96);
-    z = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(y, k_four, 0x00),
-                                  _mm512_clmulepi64_epi128(y, k_four, 0x11), z, 0x96);
+    x = fold_512(w, k_four, x);
+    y = fold_512(x, k_four, y);
+    z = fold_512(y, k_four, z);
     return fold_finish(_mm512_extracti32x4_epi32(z, 0), _mm512_extracti32x4_epi32(z, 1),
                        _mm512_extracti32x4_epi32(z, 2), _mm512_extracti32x4_epi32(z, 3), p, length);
 }
