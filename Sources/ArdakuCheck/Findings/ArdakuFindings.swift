@@ -187,6 +187,10 @@ public enum ArdakuFindings {
         "A3013", .warning, .needsConfirmation,
         "The record of {name} at subpage {subpage} has generation {actual}, newer than the volume's {expected}.",
         fix: "rewritten with the current generation")
+    public static let fileIDUnfollowable = FindingKind(
+        "A3014", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} has file id {actual}, the largest there is: no next_file_id can be greater.",
+        fix: "given a new file id")
 
     // MARK: Pass 4: cross-checks and lost records
 
@@ -267,7 +271,7 @@ public enum ArdakuFindings {
         valueOutOfRange, leadsToTombstone, leadsToNoRecord, nameMismatch, foreignRecord,
         recordChecksum, recordUnreadable, recordReservedBits, pageCountMismatch, extensionOutOfRange,
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
-        dataOnMetadata, extensionReserved, recordFromFuture,
+        dataOnMetadata, extensionReserved, recordFromFuture, fileIDUnfollowable,
         pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, replacedRecord, sharedFileID,
         dataChecksum, holeChecksum,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,

@@ -110,7 +110,14 @@ extension Checker {
             emit(ArdakuFindings.recordFromFuture, context(expected: String(system.generation), actual: String(record.generation)))
             rewrite.insert(subpage)
         }
-        noteFileID(record.fileID)
+        if record.fileID == .max {
+            // next_file_id must exceed every id in use (FORMAT section 3); none exceeds this one.
+            emit(ArdakuFindings.fileIDUnfollowable, context(actual: String(record.fileID)))
+            newIDNeeded.insert(subpage)
+            rewrite.insert(subpage)
+        } else {
+            noteFileID(record.fileID)
+        }
         let plan = entryPlan(record, subpage: subpage, name: Checker.display(record.name), report: true)
         if let type = Checker.nestedTypeName(record) { nestedTypeCount[type, default: 0] += 1 }
         if plan.needsRewrite { rewrite.insert(subpage) }
