@@ -318,6 +318,10 @@ public enum Recipes {
         Recipe("record-from-future", "/docs/a.txt's record generation set to 999, checksum valid", targets: ["A3013"]) { d in
             try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.generation = 999 }
         },
+        Recipe("file-id-max", "/docs/a.txt's record file id set to 2^64-1 (no next_file_id can exceed it), checksum valid",
+               targets: ["A3014"]) { d in
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.fileID = .max }
+        },
     ]
 
     static let crossChecks: [Recipe] = [
