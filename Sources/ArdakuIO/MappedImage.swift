@@ -89,13 +89,16 @@ public final class MappedImage: PageStore {
     }
 
     deinit {
-        for mapping in Array(windows.values) + extraMappings {
+        for mapping in allMappings {
             guard let base = mapping.baseAddress else { continue }
             ardaku_mapping_unregister(base)
             munmap(UnsafeMutableRawPointer(mutating: base), mapping.count)
         }
         try? descriptor.close()
     }
+
+    /// Every mapping made so far: the windows and the ranges that crossed a window boundary.
+    private var allMappings: [UnsafeRawBufferPointer] { Array(windows.values) + extraMappings }
 
     /// Maps `count` bytes from `offset` (a multiple of the system page size).
     private func map(offset: UInt64, count: Int) throws(StoreError) -> UnsafeRawBufferPointer {
@@ -120,7 +123,7 @@ public final class MappedImage: PageStore {
     public func expect(_ pattern: ReadPattern) {
         guard readAhead == .hinted, pattern != self.pattern else { return }
         self.pattern = pattern
-        for mapping in Array(windows.values) + extraMappings {
+        for mapping in allMappings {
             if let base = mapping.baseAddress { _ = madvise(UnsafeMutableRawPointer(mutating: base), mapping.count, Self.advice(pattern)) }
         }
     }

@@ -159,6 +159,9 @@ static int has_vpclmul(void) {
     }
     return cached;
 }
+#else
+static int has_pclmul(void) { return 0; }
+static int has_vpclmul(void) { return 0; }
 #endif
 
 uint32_t ardaku_crc32_reference(uint32_t crc, const void *buffer, size_t length) {
@@ -166,21 +169,9 @@ uint32_t ardaku_crc32_reference(uint32_t crc, const void *buffer, size_t length)
     return (uint32_t)crc32_z(crc, (const Bytef *)buffer, length);
 }
 
-int ardaku_crc32_is_accelerated(void) {
-#if defined(__x86_64__)
-    return has_pclmul();
-#else
-    return 0;
-#endif
-}
+int ardaku_crc32_is_accelerated(void) { return has_pclmul(); }
 
-int ardaku_crc32_is_wide(void) {
-#if defined(__x86_64__)
-    return has_vpclmul();
-#else
-    return 0;
-#endif
-}
+int ardaku_crc32_is_wide(void) { return has_vpclmul(); }
 
 static uint32_t crc32_folding(uint32_t crc, const void *buffer, size_t length, int allow_wide) {
     const unsigned char *p = (const unsigned char *)buffer;

@@ -94,8 +94,8 @@ int main(int argc, char **argv) {
 #else
     report("zlib_crc32", zlib_crc, buf, size, reps, &z, 0);
     report("ardaku_crc32", ardaku_crc32, buf, size, reps, &a, 0);
-    printf("  \"accelerated\": %d,\n  \"identical\": %s\n}\n", ardaku_crc32_is_accelerated(),
-           z == a ? "true" : "false");
+    printf("  \"accelerated\": %d,\n  \"wide\": %d,\n  \"identical\": %s\n}\n", ardaku_crc32_is_accelerated(),
+           ardaku_crc32_is_wide(), z == a ? "true" : "false");
 #endif
     free(buf);
     return 0;
