@@ -48,6 +48,9 @@ public final class MappedImage: PageStore {
     public let readAhead: ReadAhead
     /// The pattern the reader announced last (`.hinted` stores only).
     private var pattern: ReadPattern = .scattered
+    /// Takes the page faults of hinted reads on another core when the pages are already in
+    /// memory (`.hinted` stores, machines with two CPUs or more; nil otherwise).
+    private var prefetcher: OpaquePointer?
 
     /// A gap between two hinted ranges up to this many bytes is fetched with them: one
     /// request costs more than reading a few KiB more.
@@ -86,9 +89,14 @@ public final class MappedImage: PageStore {
         }
         pageCount = UInt32(clamping: byteCount >> 16)
         mappableBytes = UInt64(pageCount) << 16
+        // Started now, not at the first hint: a new thread can take a few milliseconds to
+        // be scheduled, and the first hint comes after the first pass.
+        if readAhead == .hinted { prefetcher = ardaku_prefetcher_start() }
     }
 
     deinit {
+        // The prefetcher reads through the mappings: it must be gone before they are.
+        ardaku_prefetcher_stop(prefetcher)
         for mapping in allMappings {
             guard let base = mapping.baseAddress else { continue }
             ardaku_mapping_unregister(base)
@@ -148,8 +156,14 @@ public final class MappedImage: PageStore {
             }
         }
         // Warm (the usual case for a repeated check) every hint would be a wasted system call
-        // per run: when a sample of the runs is already in memory, the reads will not wait.
-        if runs.count > Self.residencySamples, allResident(samplingStartsOf: runs) { return }
+        // per run: when a sample of the runs is already in memory, the reads will not wait,
+        // but each first read of a page still costs a page fault. The prefetcher takes those
+        // on another core, going from the last range to the first while the reader goes the
+        // other way (the ranges' order is the reader's; a sorted copy only finds the runs).
+        if runs.count > Self.residencySamples, allResident(samplingStartsOf: runs) {
+            prefetch(ranges)
+            return
+        }
         for run in runs {
             var offset = run.lowerBound
             while offset < run.upperBound {
@@ -162,6 +176,18 @@ public final class MappedImage: PageStore {
                 offset = end
             }
         }
+    }
+
+    /// Hands the first byte of each range to the prefetcher, in the reader's order.
+    private func prefetch(_ ranges: [Range<UInt64>]) {
+        guard let prefetcher else { return }
+        var addresses: [UInt] = []
+        addresses.reserveCapacity(ranges.count)
+        for range in ranges where !range.isEmpty && range.lowerBound < mappableBytes {
+            guard let (start, bytes) = try? window(containing: range.lowerBound), let base = bytes.baseAddress else { return }
+            addresses.append(UInt(bitPattern: base + Int(range.lowerBound - start)))
+        }
+        addresses.withUnsafeBufferPointer { ardaku_prefetcher_touch(prefetcher, $0.baseAddress, $0.count) }
     }
 
     /// Runs of a hint whose first page `willRead` checks with `mincore` before advising.

@@ -6,6 +6,8 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -153,4 +155,108 @@ void ardaku_mapping_unregister(const void *base) {
         free(path);
         return;
     }
+}
+
+// MARK: - Prefetcher
+
+struct ardaku_prefetcher {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    uintptr_t *pending;          // the newest addresses, not yet taken by the thread
+    size_t pending_count;
+    size_t pending_capacity;
+    int has_pending;
+    int stopping;
+    // Bumped by every hand-over and by stop: the thread abandons a list once it changes.
+    _Atomic(uint64_t) generation;
+};
+
+static void *prefetch_worker(void *argument) {
+    struct ardaku_prefetcher *prefetcher = argument;
+    uintptr_t *taken = NULL;
+    size_t taken_capacity = 0;
+    pthread_mutex_lock(&prefetcher->lock);
+    for (;;) {
+        while (!prefetcher->has_pending && !prefetcher->stopping)
+            pthread_cond_wait(&prefetcher->wake, &prefetcher->lock);
+        if (prefetcher->stopping) break;
+        // Swap buffers rather than copy: the caller's next hand-over fills the spare one.
+        uintptr_t *list = prefetcher->pending;
+        size_t count = prefetcher->pending_count;
+        size_t capacity = prefetcher->pending_capacity;
+        prefetcher->pending = taken;
+        prefetcher->pending_capacity = taken_capacity;
+        prefetcher->pending_count = 0;
+        prefetcher->has_pending = 0;
+        taken = list;
+        taken_capacity = capacity;
+        uint64_t generation = atomic_load_explicit(&prefetcher->generation, memory_order_relaxed);
+        pthread_mutex_unlock(&prefetcher->lock);
+        for (size_t i = count; i-- > 0;) {
+            if (atomic_load_explicit(&prefetcher->generation, memory_order_relaxed) != generation) break;
+            (void)*(const volatile uint8_t *)taken[i];
+        }
+        pthread_mutex_lock(&prefetcher->lock);
+    }
+    pthread_mutex_unlock(&prefetcher->lock);
+    free(taken);
+    return NULL;
+}
+
+ardaku_prefetcher *ardaku_prefetcher_start(void) {
+    cpu_set_t usable;
+    if (sched_getaffinity(0, sizeof usable, &usable) != 0 || CPU_COUNT(&usable) < 2) return NULL;
+    struct ardaku_prefetcher *prefetcher = calloc(1, sizeof *prefetcher);
+    if (!prefetcher) return NULL;
+    pthread_mutex_init(&prefetcher->lock, NULL);
+    pthread_cond_init(&prefetcher->wake, NULL);
+    atomic_init(&prefetcher->generation, 0);
+    // The thread takes no asynchronous signals (SIGINT and the like stay with the tool's
+    // threads); a fault it takes on a mapping (SIGBUS) is still reported as an I/O error.
+    sigset_t blocked, previous;
+    sigfillset(&blocked);
+    sigdelset(&blocked, SIGBUS);
+    sigdelset(&blocked, SIGSEGV);
+    pthread_sigmask(SIG_SETMASK, &blocked, &previous);
+    int rc = pthread_create(&prefetcher->thread, NULL, prefetch_worker, prefetcher);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&prefetcher->wake);
+        pthread_mutex_destroy(&prefetcher->lock);
+        free(prefetcher);
+        return NULL;
+    }
+    return prefetcher;
+}
+
+void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count) {
+    if (!prefetcher || count == 0) return;
+    pthread_mutex_lock(&prefetcher->lock);
+    if (count > prefetcher->pending_capacity) {
+        uintptr_t *grown = realloc(prefetcher->pending, count * sizeof *grown);
+        if (!grown) { pthread_mutex_unlock(&prefetcher->lock); return; }  // only a hint
+        prefetcher->pending = grown;
+        prefetcher->pending_capacity = count;
+    }
+    memcpy(prefetcher->pending, addresses, count * sizeof *addresses);
+    prefetcher->pending_count = count;
+    prefetcher->has_pending = 1;
+    atomic_fetch_add_explicit(&prefetcher->generation, 1, memory_order_relaxed);
+    pthread_cond_signal(&prefetcher->wake);
+    pthread_mutex_unlock(&prefetcher->lock);
+}
+
+void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher) {
+    if (!prefetcher) return;
+    pthread_mutex_lock(&prefetcher->lock);
+    prefetcher->stopping = 1;
+    atomic_fetch_add_explicit(&prefetcher->generation, 1, memory_order_relaxed);
+    pthread_cond_signal(&prefetcher->wake);
+    pthread_mutex_unlock(&prefetcher->lock);
+    pthread_join(prefetcher->thread, NULL);
+    pthread_cond_destroy(&prefetcher->wake);
+    pthread_mutex_destroy(&prefetcher->lock);
+    free(prefetcher->pending);
+    free(prefetcher);
 }

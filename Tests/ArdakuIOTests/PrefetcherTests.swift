@@ -1,0 +1,104 @@
+import ArdakuFormat
+import ArdakuIO
+import CArdakuSys
+import Foundation
+import Glibc
+import Testing
+
+/// Pages of files mapped into this process and resident (the third field of /proc/self/statm).
+private func residentFilePages() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return -1 }
+    let fields = text.split(separator: " ")
+    return fields.count > 2 ? Int(fields[2]) ?? -1 : -1
+}
+
+private func usableCPUs() -> Int {
+    Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+}
+
+/// A file of `bytes` written now (so in the page cache), removed when the test ends.
+private func withWarmFile<R>(bytes: Int, _ body: (String, [UInt8]) throws -> R) throws -> R {
+    let path = NSTemporaryDirectory() + "ardaku-prefetch-\(getpid())-\(UUID().uuidString)"
+    let content: [UInt8] = (0..<bytes).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 12) }
+    try Data(content).write(to: URL(fileURLWithPath: path))
+    defer { unlink(path) }
+    return try body(path, content)
+}
+
+@Suite("Prefetcher")
+struct PrefetcherTests {
+    @Test("runs only where there is a second CPU")
+    func startsWithTwoCPUs() {
+        let prefetcher = ardaku_prefetcher_start()
+        defer { ardaku_prefetcher_stop(prefetcher) }
+        // sched_getaffinity decides; with no affinity mask set here it matches the online CPUs.
+        #expect((prefetcher != nil) == (usableCPUs() >= 2))
+    }
+
+    @Test("maps the pages it is given into the process")
+    func touchesWhatItIsGiven() throws {
+        guard usableCPUs() >= 2 else {
+            #expect(ardaku_prefetcher_start() == nil, "one CPU: no prefetcher, nothing to touch")
+            return
+        }
+        let pageCount = 256   // 16 MiB in 64 KiB pages
+        try withWarmFile(bytes: pageCount << 16) { path, _ in
+            let fd = open(path, O_RDONLY)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            let length = pageCount << 16
+            let base = try #require(mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0))
+            #expect(base != MAP_FAILED)
+            defer { munmap(base, length) }
+            let before = residentFilePages()
+            let prefetcher = try #require(ardaku_prefetcher_start())
+            var addresses = (0..<pageCount).map { UInt(bitPattern: base + ($0 << 16)) }
+            addresses.withUnsafeBufferPointer { ardaku_prefetcher_touch(prefetcher, $0.baseAddress, $0.count) }
+            addresses.removeAll()   // the prefetcher copied them
+            // Each touch maps at least its own 4 KiB page; wait for all of them.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while residentFilePages() - before < pageCount, ContinuousClock.now < deadline { usleep(1_000) }
+            #expect(residentFilePages() - before >= pageCount)
+            ardaku_prefetcher_stop(prefetcher)
+        }
+    }
+
+    @Test("a new list replaces the rest of the old one, and stop returns while a long list is left")
+    func replacesAndStops() throws {
+        guard let prefetcher = ardaku_prefetcher_start() else {
+            #expect(usableCPUs() < 2)
+            return
+        }
+        try withWarmFile(bytes: 1 << 20) { path, _ in
+            let fd = open(path, O_RDONLY)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            let base = try #require(mmap(nil, 1 << 20, PROT_READ, MAP_SHARED, fd, 0))
+            // Ten million touches of one mapped page: seconds of work if nothing stopped it.
+            let long = [UInt](repeating: UInt(bitPattern: base), count: 10_000_000)
+            for _ in 0..<3 { long.withUnsafeBufferPointer { ardaku_prefetcher_touch(prefetcher, $0.baseAddress, $0.count) } }
+            ardaku_prefetcher_touch(prefetcher, nil, 0)   // nothing to hand over: ignored
+            let started = ContinuousClock.now
+            ardaku_prefetcher_stop(prefetcher)
+            // Once stop returns nothing reads the mapping, so it may go at once.
+            munmap(base, 1 << 20)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test("a hinted store reads the same with its pages warm, and may go while the prefetcher works")
+    func warmHintsKeepReads() throws {
+        let pageCount = 64
+        try withWarmFile(bytes: pageCount << 16) { path, content in
+            for _ in 0..<20 {
+                let image = try MappedImage(path: path, mode: .readOnly, readAhead: .hinted)
+                // More runs than the residency sample, all in memory: the prefetcher's path.
+                image.willRead((0..<pageCount).reversed().map { UInt64($0) << 16..<(UInt64($0) << 16 + 4096) })
+                for page in stride(from: 0, to: pageCount, by: 7) {
+                    let bytes = try image.read(PageIndex(UInt32(page)))
+                    #expect(Array(bytes) == Array(content[(page << 16)..<((page + 1) << 16)]), "page \(page)")
+                }
+            }   // each image goes with its hints perhaps still being touched
+        }
+    }
+}
