@@ -37,35 +37,35 @@ public final class Checker {
     var systemFix = SystemFix()
 
     /// Page 0, the bitfield pages, the backup, and every usable trie page.
-    var metadataPages = Bitmap(count: 0)
+    let metadataPages = Bitmap(count: 0)
     /// Every trie page listed in page 0 that lies in the volume, usable or not.
-    var listedTriePages = Bitmap(count: 0)
+    let listedTriePages = Bitmap(count: 0)
     /// Pages holding at least one kept record.
-    var recordPages = Bitmap(count: 0)
-    var extensionPages = Bitmap(count: 0)
+    let recordPages = Bitmap(count: 0)
+    let extensionPages = Bitmap(count: 0)
     /// Data pages claimed by kept files (valid references only).
-    var dataPages = Bitmap(count: 0)
+    let dataPages = Bitmap(count: 0)
     /// Data pages claimed more than once.
-    var sharedPages = Bitmap(count: 0)
+    let sharedPages = Bitmap(count: 0)
     /// Pages of every in-range subpage a trie value names (valid or not).
-    var valuePages = Bitmap(count: 0)
+    let valuePages = Bitmap(count: 0)
 
     /// Subpages of records validly reached from the trie.
-    var reached = Bitmap(count: 0)
-    var withExtensions = Bitmap(count: 0)
+    let reached = Bitmap(count: 0)
+    let withExtensions = Bitmap(count: 0)
     /// Subpages a trie name leads to whose record bears another name.
-    var mismatchTargets = Bitmap(count: 0)
+    let mismatchTargets = Bitmap(count: 0)
     /// Records the repaired volume keeps: `reached` plus reattached orphans.
-    var keep = Bitmap(count: 0)
-    var orphans = Bitmap(count: 0)
+    let keep = Bitmap(count: 0)
+    let orphans = Bitmap(count: 0)
     /// Records to rewrite (checksum, reserved bits, page lists, shared pages, new id, ...).
-    var rewrite = Bitmap(count: 0)
+    let rewrite = Bitmap(count: 0)
     /// Records with a data page or hole whose CRC-32 does not match (pass 5).
-    var crcBad = Bitmap(count: 0)
+    let crcBad = Bitmap(count: 0)
     /// Uncommitted and superseded records, tombstoned before the commit.
-    var garbage = Bitmap(count: 0)
+    let garbage = Bitmap(count: 0)
     /// Records that lose their file id to another file with the same id.
-    var newIDNeeded = Bitmap(count: 0)
+    let newIDNeeded = Bitmap(count: 0)
 
     /// Records whose name must change, and why (A2015, A2016).
     var renames: [Int: RenameReason] = [:]
@@ -79,8 +79,8 @@ public final class Checker {
     /// Pass 2 found any error: lost records are restored under their names, not in /lost+found.
     var trieDamaged = false
     var maxFileID: UInt64 = 0
-    var fileIDHashSeen = Bitmap(count: 0)
-    var fileIDHashCollided = Bitmap(count: 0)
+    let fileIDHashSeen = Bitmap(count: 0)
+    let fileIDHashCollided = Bitmap(count: 0)
     var dataPageTotal: UInt64 = 0
     /// Kept files holding nested volumes, by type name.
     var nestedTypeCount: [String: Int] = [:]
@@ -276,16 +276,14 @@ public final class Checker {
     func allocateState() {
         pageCount = Int(system.totalPageCount)
         layout = VolumeLayout(totalPageCount: system.totalPageCount)!
-        for bitmap in [\Checker.metadataPages, \.listedTriePages, \.recordPages, \.extensionPages, \.dataPages,
-                       \.sharedPages, \.valuePages] as [ReferenceWritableKeyPath<Checker, Bitmap>] {
-            self[keyPath: bitmap] = Bitmap(count: pageCount)
+        for bitmap in [metadataPages, listedTriePages, recordPages, extensionPages, dataPages, sharedPages, valuePages] {
+            bitmap.reset(count: pageCount)
         }
-        for bitmap in [\Checker.reached, \.withExtensions, \.mismatchTargets, \.keep, \.orphans, \.rewrite, \.crcBad,
-                       \.garbage, \.newIDNeeded] as [ReferenceWritableKeyPath<Checker, Bitmap>] {
-            self[keyPath: bitmap] = Bitmap(count: subpageCount)
+        for bitmap in [reached, withExtensions, mismatchTargets, keep, orphans, rewrite, crcBad, garbage, newIDNeeded] {
+            bitmap.reset(count: subpageCount)
         }
-        fileIDHashSeen = Bitmap(count: Self.fileIDHashBits(subpageCount))
-        fileIDHashCollided = Bitmap(count: fileIDHashSeen.count)
+        fileIDHashSeen.reset(count: Self.fileIDHashBits(subpageCount))
+        fileIDHashCollided.reset(count: fileIDHashSeen.count)
         metadataPages.insert(0)
         // The pages every later pass reads whole, fetched ahead together.
         store.willRead((layout.bitfieldPages.map { Int($0) } + system.triePages.map { Int($0.rawValue) }

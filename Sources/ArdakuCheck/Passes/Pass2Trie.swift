@@ -82,12 +82,14 @@ extension Checker {
 
 /// The depth-first walk of pass 2, with its name buffer and visited-node bitmap.
 struct TrieWalk {
-    unowned let checker: Checker
+    /// Strong: the walk is a local of `checkTrie`, so no cycle, and reading a strong `let`
+    /// costs nothing where an unowned one costs a retain and a release per use.
+    let checker: Checker
     let pages: [Checker.TriePageInfo]
     let totalSlots: UInt64
     /// The name spelled so far; 1020 bytes plus room for one more label.
     var name = [UInt8](repeating: 0, count: 2 * Limits.maxNameBytes + 8)
-    var visited: Bitmap
+    let visited: Bitmap
     var nodesVisited: UInt64 = 0
     var pending: [PendingValue] = []
     var pendingNames: [UInt8] = []

@@ -62,13 +62,11 @@ extension Checker {
 
     /// Forgets what pass 2 concluded about records, before pass 3 checks them in order.
     private func resetRecordState() {
-        for bitmap in [\Checker.extensionPages, \.dataPages, \.sharedPages] as [ReferenceWritableKeyPath<Checker, Bitmap>] {
-            self[keyPath: bitmap] = Bitmap(count: pageCount)
-        }
-        rewrite = Bitmap(count: subpageCount)
-        keep = Bitmap(count: subpageCount)
-        fileIDHashSeen = Bitmap(count: fileIDHashSeen.count)
-        fileIDHashCollided = Bitmap(count: fileIDHashSeen.count)
+        for bitmap in [extensionPages, dataPages, sharedPages] { bitmap.reset(count: pageCount) }
+        rewrite.reset(count: subpageCount)
+        keep.reset(count: subpageCount)
+        fileIDHashSeen.reset(count: fileIDHashSeen.count)
+        fileIDHashCollided.reset(count: fileIDHashSeen.count)
         maxFileID = 0
         dataPageTotal = 0
         dataByteTotal = 0
