@@ -159,48 +159,43 @@ void ardaku_mapping_unregister(const void *base) {
 
 // MARK: - Prefetcher
 
+// One short-lived thread per list: a thread left waiting for work sleeps, and waking a
+// sleeping CPU of a virtual machine (to hand it the next list, or to end it at exit, which
+// the parent's wait includes) took milliseconds here. A thread that runs out of work ends.
 struct ardaku_prefetcher {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    uintptr_t *pending;          // the newest addresses, not yet taken by the thread
-    size_t pending_count;
-    size_t pending_capacity;
-    int has_pending;
-    int stopping;
-    // Bumped by every hand-over and by stop: the thread abandons a list once it changes.
+    // Bumped by every hand-over and by stop: a thread abandons its list once it changes.
     _Atomic(uint64_t) generation;
+    // Threads inside their touching loop; stop waits for none to be left.
+    _Atomic(int) touching;
+    // The owner's reference plus one per thread; the last to let go frees the prefetcher.
+    _Atomic(int) references;
 };
 
-static void *prefetch_worker(void *argument) {
-    struct ardaku_prefetcher *prefetcher = argument;
-    uintptr_t *taken = NULL;
-    size_t taken_capacity = 0;
-    pthread_mutex_lock(&prefetcher->lock);
-    for (;;) {
-        while (!prefetcher->has_pending && !prefetcher->stopping)
-            pthread_cond_wait(&prefetcher->wake, &prefetcher->lock);
-        if (prefetcher->stopping) break;
-        // Swap buffers rather than copy: the caller's next hand-over fills the spare one.
-        uintptr_t *list = prefetcher->pending;
-        size_t count = prefetcher->pending_count;
-        size_t capacity = prefetcher->pending_capacity;
-        prefetcher->pending = taken;
-        prefetcher->pending_capacity = taken_capacity;
-        prefetcher->pending_count = 0;
-        prefetcher->has_pending = 0;
-        taken = list;
-        taken_capacity = capacity;
-        uint64_t generation = atomic_load_explicit(&prefetcher->generation, memory_order_relaxed);
-        pthread_mutex_unlock(&prefetcher->lock);
-        for (size_t i = count; i-- > 0;) {
-            if (atomic_load_explicit(&prefetcher->generation, memory_order_relaxed) != generation) break;
-            (void)*(const volatile uint8_t *)taken[i];
-        }
-        pthread_mutex_lock(&prefetcher->lock);
+struct prefetch_list {
+    struct ardaku_prefetcher *owner;
+    uint64_t generation;
+    size_t count;
+    uintptr_t addresses[];
+};
+
+static void prefetcher_release(struct ardaku_prefetcher *prefetcher) {
+    if (atomic_fetch_sub(&prefetcher->references, 1) == 1) free(prefetcher);
+}
+
+static void *prefetch_run(void *argument) {
+    struct prefetch_list *list = argument;
+    struct ardaku_prefetcher *prefetcher = list->owner;
+    // Announce first, then look at the generation (both sequentially consistent, as in
+    // stop, which bumps the generation, then looks at `touching`): either stop sees this
+    // thread and waits, or this thread sees stop's generation and touches nothing.
+    atomic_fetch_add(&prefetcher->touching, 1);
+    for (size_t i = list->count; i-- > 0;) {
+        if (atomic_load(&prefetcher->generation) != list->generation) break;
+        (void)*(const volatile uint8_t *)list->addresses[i];
     }
-    pthread_mutex_unlock(&prefetcher->lock);
-    free(taken);
+    atomic_fetch_sub(&prefetcher->touching, 1);
+    free(list);
+    prefetcher_release(prefetcher);
     return NULL;
 }
 
@@ -209,9 +204,25 @@ ardaku_prefetcher *ardaku_prefetcher_start(void) {
     if (sched_getaffinity(0, sizeof usable, &usable) != 0 || CPU_COUNT(&usable) < 2) return NULL;
     struct ardaku_prefetcher *prefetcher = calloc(1, sizeof *prefetcher);
     if (!prefetcher) return NULL;
-    pthread_mutex_init(&prefetcher->lock, NULL);
-    pthread_cond_init(&prefetcher->wake, NULL);
     atomic_init(&prefetcher->generation, 0);
+    atomic_init(&prefetcher->touching, 0);
+    atomic_init(&prefetcher->references, 1);
+    return prefetcher;
+}
+
+void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count) {
+    if (!prefetcher || count == 0 || count > (SIZE_MAX - sizeof(struct prefetch_list)) / sizeof *addresses) return;
+    struct prefetch_list *list = malloc(sizeof *list + count * sizeof *addresses);
+    if (!list) return;  // only a hint
+    list->owner = prefetcher;
+    list->count = count;
+    memcpy(list->addresses, addresses, count * sizeof *addresses);
+    list->generation = atomic_fetch_add(&prefetcher->generation, 1) + 1;
+    atomic_fetch_add(&prefetcher->references, 1);
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attributes, 64 << 10);  // a loop, no recursion
     // The thread takes no asynchronous signals (SIGINT and the like stay with the tool's
     // threads); a fault it takes on a mapping (SIGBUS) is still reported as an I/O error.
     sigset_t blocked, previous;
@@ -219,44 +230,21 @@ ardaku_prefetcher *ardaku_prefetcher_start(void) {
     sigdelset(&blocked, SIGBUS);
     sigdelset(&blocked, SIGSEGV);
     pthread_sigmask(SIG_SETMASK, &blocked, &previous);
-    int rc = pthread_create(&prefetcher->thread, NULL, prefetch_worker, prefetcher);
+    pthread_t thread;
+    int rc = pthread_create(&thread, &attributes, prefetch_run, list);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    pthread_attr_destroy(&attributes);
     if (rc != 0) {
-        pthread_cond_destroy(&prefetcher->wake);
-        pthread_mutex_destroy(&prefetcher->lock);
-        free(prefetcher);
-        return NULL;
+        free(list);
+        prefetcher_release(prefetcher);
     }
-    return prefetcher;
-}
-
-void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count) {
-    if (!prefetcher || count == 0) return;
-    pthread_mutex_lock(&prefetcher->lock);
-    if (count > prefetcher->pending_capacity) {
-        uintptr_t *grown = realloc(prefetcher->pending, count * sizeof *grown);
-        if (!grown) { pthread_mutex_unlock(&prefetcher->lock); return; }  // only a hint
-        prefetcher->pending = grown;
-        prefetcher->pending_capacity = count;
-    }
-    memcpy(prefetcher->pending, addresses, count * sizeof *addresses);
-    prefetcher->pending_count = count;
-    prefetcher->has_pending = 1;
-    atomic_fetch_add_explicit(&prefetcher->generation, 1, memory_order_relaxed);
-    pthread_cond_signal(&prefetcher->wake);
-    pthread_mutex_unlock(&prefetcher->lock);
 }
 
 void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher) {
     if (!prefetcher) return;
-    pthread_mutex_lock(&prefetcher->lock);
-    prefetcher->stopping = 1;
-    atomic_fetch_add_explicit(&prefetcher->generation, 1, memory_order_relaxed);
-    pthread_cond_signal(&prefetcher->wake);
-    pthread_mutex_unlock(&prefetcher->lock);
-    pthread_join(prefetcher->thread, NULL);
-    pthread_cond_destroy(&prefetcher->wake);
-    pthread_mutex_destroy(&prefetcher->lock);
-    free(prefetcher->pending);
-    free(prefetcher);
+    atomic_fetch_add(&prefetcher->generation, 1);
+    // A thread inside its loop ends after the touch it is at; one not yet there never
+    // touches. Threads not yet scheduled are not waited for.
+    while (atomic_load(&prefetcher->touching) != 0) sched_yield();
+    prefetcher_release(prefetcher);
 }

@@ -40,19 +40,21 @@ int ardaku_mapping_register(const void *base, size_t length, uint64_t offset, co
 void ardaku_mapping_unregister(const void *base);
 
 // A warm check spends much of its time in the kernel, mapping the page-cache pages of the
-// records it reads, one page fault at a time. A prefetcher is a thread that takes those
-// faults on another core: it touches the addresses it is given, last to first, while the
-// caller reads them first to last, so each page is faulted once, by whichever gets there
-// first. Touching only reads; it never changes what a read returns.
+// records it reads, one page fault at a time. A prefetcher takes those faults on another
+// core: a thread touches the addresses it is given, last to first, while the caller reads
+// them first to last, so each page is faulted once, by whichever gets there first.
+// Touching only reads; it never changes what a read returns.
 
 typedef struct ardaku_prefetcher ardaku_prefetcher;
-/// Starts a prefetcher; NULL when the process may run on one CPU only (it would compete
-/// with its caller) or the thread cannot be made.
+/// A prefetcher; NULL when the process may run on one CPU only (a thread would compete
+/// with its caller).
 ardaku_prefetcher *ardaku_prefetcher_start(void);
-/// Hands over `count` addresses (copied) to touch, replacing the ones not yet touched.
-/// Every address must stay mapped until `ardaku_prefetcher_stop` returns.
+/// Hands over `count` addresses (copied) to a new thread that touches them and ends; the
+/// threads of earlier lists stop touching. Every address must stay mapped until
+/// `ardaku_prefetcher_stop` returns. Does nothing if no thread can be made.
 void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count);
-/// Abandons what is left, waits for the thread to end and frees the prefetcher.
+/// Ends all touching (returns once no thread can touch any address again) and lets go of
+/// the prefetcher.
 void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher);
 
 #endif
