@@ -113,7 +113,7 @@ let package = Package(
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "TestSupport", "CheckFixtures",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures",
         ]),
         .testTarget(name: "ArdakuZestCheckTests", dependencies: [
             "ArdakuZestCheck", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",

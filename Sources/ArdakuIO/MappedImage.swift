@@ -180,6 +180,25 @@ public final class MappedImage: PageStore {
         }
     }
 
+    /// Has the prefetcher unmap the pages of `ranges` (`MADV_DONTNEED`: they stay in the
+    /// page cache) while the reader goes on: unmapping ~20,000 record pages at the end of a
+    /// check cost it 2-3 ms. Only with a prefetcher, which also orders each drop after the
+    /// touching handed over before it.
+    public func doneReading(_ ranges: [Range<UInt64>]) {
+        guard let prefetcher else { return }
+        let systemPage = Self.systemPageSize
+        for range in ranges where !range.isEmpty && range.lowerBound < mappableBytes {
+            var offset = range.lowerBound & ~(systemPage - 1)
+            let end = min(mappableBytes, (min(range.upperBound, mappableBytes) + systemPage - 1) & ~(systemPage - 1))
+            while offset < end {
+                guard let (start, bytes) = try? window(containing: offset), let base = bytes.baseAddress else { return }
+                let stop = min(end, start + UInt64(bytes.count))
+                ardaku_prefetcher_drop(prefetcher, base + Int(offset - start), Int(stop - offset))
+                offset = stop
+            }
+        }
+    }
+
     /// Hands the first byte of each range to the prefetcher, in the reader's order.
     private func prefetch(_ ranges: [Range<UInt64>]) {
         guard let prefetcher else { return }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -159,42 +160,70 @@ void ardaku_mapping_unregister(const void *base) {
 
 // MARK: - Prefetcher
 
-// One short-lived thread per list: a thread left waiting for work sleeps, and waking a
-// sleeping CPU of a virtual machine (to hand it the next list, or to end it at exit, which
-// the parent's wait includes) took milliseconds here. A thread that runs out of work ends.
+// Lists are touched in the order they come, by one thread at a time, and that thread ends
+// when there is no list left: a thread left waiting for work sleeps, and waking a sleeping
+// CPU of a virtual machine (for the next list, or to end the thread at exit, which the
+// parent's wait includes) took milliseconds here. The next list starts a new thread.
+struct prefetch_list {
+    struct prefetch_list *next;
+    // A range to drop the page table entries of (length > 0), or addresses to touch.
+    uintptr_t drop_start;
+    size_t drop_length;
+    size_t count;
+    uintptr_t addresses[];
+};
+
 struct ardaku_prefetcher {
-    // Bumped by every hand-over and by stop: a thread abandons its list once it changes.
-    _Atomic(uint64_t) generation;
+    pthread_mutex_t lock;
+    struct prefetch_list *first, *last;  // lists not yet taken
+    int running;                         // a thread is taking lists
+    // Set by stop: no address is touched once a thread has seen it.
+    _Atomic(int) stopping;
     // Threads inside their touching loop; stop waits for none to be left.
     _Atomic(int) touching;
     // The owner's reference plus one per thread; the last to let go frees the prefetcher.
     _Atomic(int) references;
 };
 
-struct prefetch_list {
-    struct ardaku_prefetcher *owner;
-    uint64_t generation;
-    size_t count;
-    uintptr_t addresses[];
-};
-
 static void prefetcher_release(struct ardaku_prefetcher *prefetcher) {
-    if (atomic_fetch_sub(&prefetcher->references, 1) == 1) free(prefetcher);
+    if (atomic_fetch_sub(&prefetcher->references, 1) != 1) return;
+    for (struct prefetch_list *list = prefetcher->first, *next; list; list = next) {
+        next = list->next;
+        free(list);
+    }
+    pthread_mutex_destroy(&prefetcher->lock);
+    free(prefetcher);
 }
 
 static void *prefetch_run(void *argument) {
-    struct prefetch_list *list = argument;
-    struct ardaku_prefetcher *prefetcher = list->owner;
-    // Announce first, then look at the generation (both sequentially consistent, as in
-    // stop, which bumps the generation, then looks at `touching`): either stop sees this
-    // thread and waits, or this thread sees stop's generation and touches nothing.
-    atomic_fetch_add(&prefetcher->touching, 1);
-    for (size_t i = list->count; i-- > 0;) {
-        if (atomic_load(&prefetcher->generation) != list->generation) break;
-        (void)*(const volatile uint8_t *)list->addresses[i];
+    struct ardaku_prefetcher *prefetcher = argument;
+    for (;;) {
+        pthread_mutex_lock(&prefetcher->lock);
+        struct prefetch_list *list = prefetcher->first;
+        if (!list || atomic_load(&prefetcher->stopping)) {
+            prefetcher->running = 0;
+            pthread_mutex_unlock(&prefetcher->lock);
+            break;
+        }
+        prefetcher->first = list->next;
+        if (!prefetcher->first) prefetcher->last = NULL;
+        pthread_mutex_unlock(&prefetcher->lock);
+        // Announce first, then look at `stopping` (both sequentially consistent, as in stop,
+        // which sets `stopping`, then looks at `touching`): either stop sees this thread
+        // and waits for it, or this thread sees `stopping` and touches nothing more.
+        atomic_fetch_add(&prefetcher->touching, 1);
+        if (list->drop_length > 0) {
+            if (!atomic_load(&prefetcher->stopping))
+                (void)madvise((void *)list->drop_start, list->drop_length, MADV_DONTNEED);
+        } else {
+            for (size_t i = list->count; i-- > 0;) {
+                if (atomic_load(&prefetcher->stopping)) break;
+                (void)*(const volatile uint8_t *)list->addresses[i];
+            }
+        }
+        atomic_fetch_sub(&prefetcher->touching, 1);
+        free(list);
     }
-    atomic_fetch_sub(&prefetcher->touching, 1);
-    free(list);
     prefetcher_release(prefetcher);
     return NULL;
 }
@@ -204,21 +233,49 @@ ardaku_prefetcher *ardaku_prefetcher_start(void) {
     if (sched_getaffinity(0, sizeof usable, &usable) != 0 || CPU_COUNT(&usable) < 2) return NULL;
     struct ardaku_prefetcher *prefetcher = calloc(1, sizeof *prefetcher);
     if (!prefetcher) return NULL;
-    atomic_init(&prefetcher->generation, 0);
+    pthread_mutex_init(&prefetcher->lock, NULL);
+    atomic_init(&prefetcher->stopping, 0);
     atomic_init(&prefetcher->touching, 0);
     atomic_init(&prefetcher->references, 1);
     return prefetcher;
 }
 
+static void prefetcher_enqueue(struct ardaku_prefetcher *prefetcher, struct prefetch_list *list);
+
 void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count) {
     if (!prefetcher || count == 0 || count > (SIZE_MAX - sizeof(struct prefetch_list)) / sizeof *addresses) return;
     struct prefetch_list *list = malloc(sizeof *list + count * sizeof *addresses);
     if (!list) return;  // only a hint
-    list->owner = prefetcher;
+    list->next = NULL;
+    list->drop_start = 0;
+    list->drop_length = 0;
     list->count = count;
     memcpy(list->addresses, addresses, count * sizeof *addresses);
-    list->generation = atomic_fetch_add(&prefetcher->generation, 1) + 1;
-    atomic_fetch_add(&prefetcher->references, 1);
+    prefetcher_enqueue(prefetcher, list);
+}
+
+void ardaku_prefetcher_drop(ardaku_prefetcher *prefetcher, const void *start, size_t length) {
+    if (!prefetcher || length == 0) return;
+    struct prefetch_list *list = malloc(sizeof *list);
+    if (!list) return;
+    list->next = NULL;
+    list->drop_start = (uintptr_t)start;
+    list->drop_length = length;
+    list->count = 0;
+    prefetcher_enqueue(prefetcher, list);
+}
+
+static void prefetcher_enqueue(struct ardaku_prefetcher *prefetcher, struct prefetch_list *list) {
+    pthread_mutex_lock(&prefetcher->lock);
+    if (prefetcher->last) prefetcher->last->next = list; else prefetcher->first = list;
+    prefetcher->last = list;
+    int start = !prefetcher->running;
+    if (start) {
+        prefetcher->running = 1;
+        atomic_fetch_add(&prefetcher->references, 1);
+    }
+    pthread_mutex_unlock(&prefetcher->lock);
+    if (!start) return;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
@@ -231,19 +288,22 @@ void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *add
     sigdelset(&blocked, SIGSEGV);
     pthread_sigmask(SIG_SETMASK, &blocked, &previous);
     pthread_t thread;
-    int rc = pthread_create(&thread, &attributes, prefetch_run, list);
+    int rc = pthread_create(&thread, &attributes, prefetch_run, prefetcher);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     pthread_attr_destroy(&attributes);
     if (rc != 0) {
-        free(list);
+        // No thread: the lists wait for the next hand-over to try again.
+        pthread_mutex_lock(&prefetcher->lock);
+        prefetcher->running = 0;
+        pthread_mutex_unlock(&prefetcher->lock);
         prefetcher_release(prefetcher);
     }
 }
 
 void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher) {
     if (!prefetcher) return;
-    atomic_fetch_add(&prefetcher->generation, 1);
-    // A thread inside its loop ends after the touch it is at; one not yet there never
+    atomic_store(&prefetcher->stopping, 1);
+    // A thread inside its loop ends after the touch it is at; one not there yet never
     // touches. Threads not yet scheduled are not waited for.
     while (atomic_load(&prefetcher->touching) != 0) sched_yield();
     prefetcher_release(prefetcher);

@@ -25,6 +25,19 @@ private func withWarmFile<R>(bytes: Int, _ body: (String, [UInt8]) throws -> R) 
     return try body(path, content)
 }
 
+/// `withWarmFile`, mapped shared and read-only for the body, unmapped after it.
+private func withWarmMapping<R>(bytes: Int, _ body: (UnsafeMutableRawPointer, [UInt8]) throws -> R) throws -> R {
+    try withWarmFile(bytes: bytes) { path, content in
+        let fd = open(path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let base = try #require(mmap(nil, bytes, PROT_READ, MAP_SHARED, fd, 0))
+        #expect(base != MAP_FAILED)
+        defer { munmap(base, bytes) }
+        return try body(base, content)
+    }
+}
+
 @Suite("Prefetcher")
 struct PrefetcherTests {
     @Test("runs only where there is a second CPU")
@@ -42,14 +55,7 @@ struct PrefetcherTests {
             return
         }
         let pageCount = 256   // 16 MiB in 64 KiB pages
-        try withWarmFile(bytes: pageCount << 16) { path, _ in
-            let fd = open(path, O_RDONLY)
-            #expect(fd >= 0)
-            defer { close(fd) }
-            let length = pageCount << 16
-            let base = try #require(mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0))
-            #expect(base != MAP_FAILED)
-            defer { munmap(base, length) }
+        try withWarmMapping(bytes: pageCount << 16) { base, _ in
             let before = residentFilePages()
             let prefetcher = try #require(ardaku_prefetcher_start())
             var addresses = (0..<pageCount).map { UInt(bitPattern: base + ($0 << 16)) }
@@ -69,19 +75,14 @@ struct PrefetcherTests {
             #expect(usableCPUs() < 2)
             return
         }
-        try withWarmFile(bytes: 1 << 20) { path, _ in
-            let fd = open(path, O_RDONLY)
-            #expect(fd >= 0)
-            defer { close(fd) }
-            let base = try #require(mmap(nil, 1 << 20, PROT_READ, MAP_SHARED, fd, 0))
+        try withWarmMapping(bytes: 1 << 20) { base, _ in
             // Ten million touches of one mapped page: seconds of work if nothing stopped it.
             let long = [UInt](repeating: UInt(bitPattern: base), count: 10_000_000)
             for _ in 0..<3 { long.withUnsafeBufferPointer { ardaku_prefetcher_touch(prefetcher, $0.baseAddress, $0.count) } }
             ardaku_prefetcher_touch(prefetcher, nil, 0)   // nothing to hand over: ignored
             let started = ContinuousClock.now
             ardaku_prefetcher_stop(prefetcher)
-            // Once stop returns nothing reads the mapping, so it may go at once.
-            munmap(base, 1 << 20)
+            // Once stop returns nothing reads the mapping, so it may go at once (on return).
             #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
@@ -99,6 +100,49 @@ struct PrefetcherTests {
                     #expect(Array(bytes) == Array(content[(page << 16)..<((page + 1) << 16)]), "page \(page)")
                 }
             }   // each image goes with its hints perhaps still being touched
+        }
+    }
+}
+
+@Suite("Dropping pages read")
+struct DropTests {
+    @Test("the prefetcher unmaps a dropped range and the pages read the same afterwards")
+    func dropUnmapsAndReadsStayTheSame() throws {
+        guard let prefetcher = ardaku_prefetcher_start() else {
+            #expect(usableCPUs() < 2)
+            return
+        }
+        let pageCount = 256
+        try withWarmMapping(bytes: pageCount << 16) { base, content in
+            let length = pageCount << 16
+            let bytes = UnsafeRawBufferPointer(start: base, count: length)
+            // Read one byte of every 4 KiB page, so that every page is mapped.
+            let firstBytes = stride(from: 0, to: length, by: 4096).map { bytes[$0] }
+            #expect(firstBytes == stride(from: 0, to: length, by: 4096).map { content[$0] })
+            let mapped = residentFilePages()
+            ardaku_prefetcher_drop(prefetcher, base, length)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while mapped - residentFilePages() < pageCount * 16, ContinuousClock.now < deadline { usleep(1_000) }
+            #expect(mapped - residentFilePages() >= pageCount * 16)
+            #expect(Array(bytes) == content)
+            ardaku_prefetcher_stop(prefetcher)
+        }
+    }
+
+    @Test("a hinted store reads the same after doneReading, and may go while pages are dropped")
+    func doneReadingKeepsReads() throws {
+        let pageCount = 64
+        try withWarmFile(bytes: pageCount << 16) { path, content in
+            for round in 0..<10 {
+                let image = try MappedImage(path: path, mode: .readOnly, readAhead: .hinted)
+                for page in 0..<pageCount { _ = try image.read(PageIndex(UInt32(page)))[100] }
+                image.doneReading([0..<(UInt64(pageCount) << 16), 5..<7, 70_000..<70_001, (UInt64(pageCount) << 16)..<UInt64.max])
+                if round % 2 == 0 {
+                    for page in stride(from: 0, to: pageCount, by: 5) {
+                        #expect(Array(try image.read(PageIndex(UInt32(page)))) == Array(content[(page << 16)..<((page + 1) << 16)]))
+                    }
+                }
+            }
         }
     }
 }

@@ -91,8 +91,12 @@ struct TrieWalk {
     var name = [UInt8](repeating: 0, count: 2 * Limits.maxNameBytes + 8)
     let visited: Bitmap
     var nodesVisited: UInt64 = 0
+    /// The batch of values being collected, and their names.
     var pending: [PendingValue] = []
     var pendingNames: [UInt8] = []
+    /// The batch collected before it: hinted to the store, followed once `pending` is full.
+    var hinted: [PendingValue] = []
+    var hintedNames: [UInt8] = []
 
     struct Frame {
         var node: NodeView
@@ -177,7 +181,9 @@ struct TrieWalk {
             }
             stack.append(Frame(node: child, reference: childReference, nameLength: nameLength, nextChild: 0))
         }
-        flushValues()
+        rotateBatch()
+        followHinted()
+        // The last batch is left to the unmapping at the end: nothing runs alongside it now.
         checker.progress(nodesVisited, of: max(totalSlots, nodesVisited))
     }
 
@@ -194,7 +200,8 @@ struct TrieWalk {
     /// Values are followed in batches sorted by subpage, so that records are read in the
     /// order they lie on disk, not in the trie's: on a large volume that turns random page
     /// faults and cache misses into sequential ones. A batch holds at most 4096 names and
-    /// 1 MiB of name bytes, so memory stays bounded.
+    /// 1 MiB of name bytes, and two batches are held at a time (the one collected and the
+    /// one hinted before it), so memory stays bounded.
     static let batchValues = 4096
     static let batchNameBytes = 1 << 20
 
@@ -202,20 +209,63 @@ struct TrieWalk {
         pending.append(PendingValue(subpage: node.value, nameStart: pendingNames.count, nameLength: nameLength,
                                     filesUnderSlash: hasChildFiledUnderSlash(node)))
         pendingNames.append(contentsOf: name[0..<nameLength])
-        if pending.count >= Self.batchValues || pendingNames.count >= Self.batchNameBytes { flushValues() }
+        if pending.count >= Self.batchValues || pendingNames.count >= Self.batchNameBytes { rotateBatch() }
     }
 
-    private mutating func flushValues() {
+    /// Sorts and hints the batch being collected, follows the batch hinted before it, and
+    /// makes the new one the next to follow: the store fetches (cold) or maps (warm, with
+    /// a prefetcher) the records of one batch while the walk checks those of the one before.
+    private mutating func rotateBatch() {
         pending.sort { $0.subpage != $1.subpage ? $0.subpage < $1.subpage : $0.nameStart < $1.nameStart }
         checker.store.willRead(Checker.recordRanges(pending.lazy.map { Int($0.subpage) }))
-        for value in pending {
-            pendingNames.withUnsafeBufferPointer { names in
+        let done = Self.pageRuns(of: hinted, sparing: pending)
+        followHinted()
+        if done.count <= Self.maxDoneRuns {
+            checker.store.doneReading(done.map { UInt64($0.lowerBound) << 16..<UInt64($0.upperBound) << 16 })
+        }
+        swap(&pending, &hinted)
+        swap(&pendingNames, &hintedNames)
+    }
+
+    /// At most this many runs of pages are handed to `PageStore.doneReading` per batch: each
+    /// is a system call that interrupts the walk's CPU (a TLB flush); a batch scattered over
+    /// more is left to the unmapping at the end.
+    static let maxDoneRuns = 64
+    /// Pages between two of a batch's record pages are taken into one run up to this gap.
+    static let doneRunGap = 4
+
+    /// The record pages of `batch` (sorted by subpage) as runs of pages, merged across gaps
+    /// of up to `doneRunGap` pages that hold no record of `next` (sorted by subpage): those
+    /// are being fetched for the walk's next batch.
+    static func pageRuns(of batch: [PendingValue], sparing next: [PendingValue]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var nextIndex = 0
+        for value in batch {
+            let page = Int(value.subpage >> 2)
+            // Skip the next batch's pages below this one; the first left is the one to spare.
+            while nextIndex < next.count, Int(next[nextIndex].subpage >> 2) < page { nextIndex += 1 }
+            if nextIndex < next.count, Int(next[nextIndex].subpage >> 2) == page { continue }
+            if let last = runs.last, page < last.upperBound { continue }
+            if let last = runs.last, page - last.upperBound <= doneRunGap,
+               !(nextIndex > 0 && Int(next[nextIndex - 1].subpage >> 2) >= last.upperBound) {
+                runs[runs.count - 1] = last.lowerBound..<(page + 1)
+            } else {
+                runs.append(page..<(page + 1))
+                if runs.count > maxDoneRuns { return runs }
+            }
+        }
+        return runs
+    }
+
+    private mutating func followHinted() {
+        for value in hinted {
+            hintedNames.withUnsafeBufferPointer { names in
                 followValue(UnsafeBufferPointer(rebasing: names[value.nameStart..<(value.nameStart + value.nameLength)]),
                             subpage: value.subpage, filesUnderSlash: value.filesUnderSlash)
             }
         }
-        pending.removeAll(keepingCapacity: true)
-        pendingNames.removeAll(keepingCapacity: true)
+        hinted.removeAll(keepingCapacity: true)
+        hintedNames.removeAll(keepingCapacity: true)
     }
 
     private func index(_ reference: NodeReference) -> Int { reference.ordinal * Limits.maxSlotsPerTriePage + reference.slot }

@@ -20,6 +20,7 @@ final class OverlayPageStore: PageStore {
 
     func willRead(_ ranges: [Range<UInt64>]) { base.willRead(ranges) }
     func expect(_ pattern: ReadPattern) { base.expect(pattern) }
+    func doneReading(_ ranges: [Range<UInt64>]) { base.doneReading(ranges) }
 
     /// Replaces `page` by `bytes` (64 KiB) in this view.
     func replace(_ page: UInt32, with bytes: [UInt8]) {

@@ -30,6 +30,11 @@ public protocol PageStore: AnyObject {
     /// A hint of how pages will be read from now on, so that a store reading from a device
     /// can choose its read-ahead. Never changes what a read returns; ignored by default.
     func expect(_ pattern: ReadPattern)
+    /// A hint that the byte ranges, read, will not be read again soon: a mapped store may
+    /// unmap their pages ahead of time on another core, so that the unmapping at the end
+    /// costs the reader less. Never changes what a read returns; buffers `read` returned
+    /// stay valid. Ignored by default.
+    func doneReading(_ ranges: [Range<UInt64>])
     /// Copies bytes `0 ..< buffer.count` (at most a page) of `page` into `buffer`: for reading
     /// a small part of many pages without mapping each one. Safe to call from several
     /// threads at once, while nothing writes.
@@ -48,6 +53,7 @@ public enum ReadPattern: Sendable {
 extension PageStore {
     public func willRead(_ ranges: [Range<UInt64>]) {}
     public func expect(_ pattern: ReadPattern) {}
+    public func doneReading(_ ranges: [Range<UInt64>]) {}
 
     public func copy(_ page: PageIndex, into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) {
         guard buffer.count <= Geometry.pageSize else {

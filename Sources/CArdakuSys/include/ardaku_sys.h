@@ -49,10 +49,15 @@ typedef struct ardaku_prefetcher ardaku_prefetcher;
 /// A prefetcher; NULL when the process may run on one CPU only (a thread would compete
 /// with its caller).
 ardaku_prefetcher *ardaku_prefetcher_start(void);
-/// Hands over `count` addresses (copied) to a new thread that touches them and ends; the
-/// threads of earlier lists stop touching. Every address must stay mapped until
-/// `ardaku_prefetcher_stop` returns. Does nothing if no thread can be made.
+/// Hands over `count` addresses (copied), to be touched last to first after the lists
+/// handed over before, by a thread that ends when no list is left. Every address must stay
+/// mapped until `ardaku_prefetcher_stop` returns.
 void ardaku_prefetcher_touch(ardaku_prefetcher *prefetcher, const uintptr_t *addresses, size_t count);
+/// Queues dropping the page table entries of [start, start+length) (MADV_DONTNEED; the
+/// pages stay in the page cache, a later read faults them in again), so that the process's
+/// exit does not pay for them on the thread that waits. `start` is page-aligned; the range
+/// must stay mapped until `ardaku_prefetcher_stop` returns.
+void ardaku_prefetcher_drop(ardaku_prefetcher *prefetcher, const void *start, size_t length);
 /// Ends all touching (returns once no thread can touch any address again) and lets go of
 /// the prefetcher.
 void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher);
