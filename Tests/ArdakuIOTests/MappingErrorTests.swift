@@ -36,7 +36,7 @@ import Testing
         let length = readlink("/proc/self/exe", &executable, executable.count - 1)
         try #require(length > 0)
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: String(cString: executable))
+        child.executableURL = URL(fileURLWithPath: String(decoding: executable[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
         child.arguments = ["--testing-library", "swift-testing", "--filter", "childReadsPastTheEndOfAShrunkImage"]
         var environment = ProcessInfo.processInfo.environment
         environment[Self.childVariable] = image

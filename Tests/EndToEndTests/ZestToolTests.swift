@@ -501,7 +501,7 @@ enum BenchmarkTree {
             let (kind, bytes) = model.document(&random, size: random.int(100...8192))
             let path = "\(root)/\(directory)/\(random.pick(model.identifiers))-" + String(format: "%05d", index) + ".\(kind)"
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "\(path)")
         }
     }
 }
