@@ -5,7 +5,7 @@ import ArdakuFormat
 /// fsck.zest's checker for CAS volumes (docs/FORMAT.md §C6, docs/FSCK.md §8): files of
 /// type `cas` inside an Ardaku volume (pass 7), and standalone CAS host files.
 ///
-/// It runs `CASChecker` on the content store and passes its findings (codes `C1001`…`C6001`,
+/// It runs `CASChecker` on the content store and passes its findings (codes `C1001`…`C6002`,
 /// `CASFindings`) on unchanged. What it may do depends on the mode:
 ///
 /// - `.none`: `verify` only; the store is never written.
@@ -16,9 +16,10 @@ import ArdakuFormat
 /// - `.all`: `repair`.
 ///
 /// After a repair the volume is verified again: a finding counts as fixed only when no
-/// finding of its code that asks for a fix remains, and report-only findings the repair
-/// uncovered (an item naming an object the repair had to drop) are added, unfixed, so the
-/// exit status says that errors remain. A repair that fails part way is safe to commit as
+/// finding of its code that asks for a fix remains, and findings of warning or error level
+/// the repair uncovered are added, unfixed, so the exit status says that errors remain.
+/// (An object named but gone is recorded as lost by the repair, C4001…C4004, and reported
+/// as known, C6002, from then on.) A repair that fails part way is safe to commit as
 /// it stands: the CAS commit order (docs/FORMAT.md §C5) leaves the old or the new generation
 /// whole at every instant.
 ///

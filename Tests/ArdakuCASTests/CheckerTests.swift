@@ -197,32 +197,56 @@ struct Fixture {
         #expect(try volume.content(f.loose) == TestData.random(20_000, seed: 2))
     }
 
-    @Test func reportOnlyFindingsAreReportedAndKept() throws {
-        // C4001-C4004: references to objects that are gone.
+    @Test func lostObjectsAreRecordedAndEverythingNamingThemKept() throws {
+        // C4001-C4004: references to objects that are gone. Repair keeps every reference,
+        // records each missing id as lost (a tag ".lost/ID"), and the next check reports
+        // the references as known (C6002, information).
         var f = try Fixture()
         try f.destroy(f.blob)
         #expect(CASChecker.verify(f.store).codes.isSuperset(of: ["C4001", "C2005"]))
         try CASChecker.repair(f.store)
-        #expect(CASChecker.verify(f.store).codes == ["C4001", "C6001"])
+        #expect(CASChecker.verify(f.store).codes == ["C6002", "C6001"])
+        #expect(try f.volume().tag(named: LostMarker.name(for: f.blob)) == f.blob)
+        #expect(try f.volume().object(f.item).id == f.item)   // the item naming it is kept
 
         f = try Fixture()
         try f.destroy(f.item)
         #expect(CASChecker.verify(f.store).codes.contains("C4002"))
+        try CASChecker.repair(f.store)
+        #expect(!CASChecker.verify(f.store).contains { $0.severity >= .warning })
+        #expect(CASChecker.verify(f.store).codes.contains("C6002"))
 
         f = try Fixture()
         let chunk = try f.volume().object(f.big).chunkListEntries().chunks[1].id
         try f.destroy(chunk)
         #expect(CASChecker.verify(f.store).codes.contains("C4003"))
         #expect(throws: CASError.self) { try f.volume().content(f.big) }
+        try CASChecker.repair(f.store)
+        #expect(!CASChecker.verify(f.store).contains { $0.severity >= .warning })
+        #expect(throws: CASError.self) { try f.volume().content(f.big) }   // still lost, still an error to read
 
         f = try Fixture()
         var volume = try f.volume()
-        volume.tagTable["ghost"] = CASObject.blob([0]).id
+        let ghostID = CASObject.blob([0]).id
+        volume.tagTable["ghost"] = ghostID
         try volume.commit()
         let ghost = CASChecker.verify(f.store).filter { $0.code.rawValue == "C4004" }
         #expect(ghost.count == 1 && ghost[0].context.name == "ghost")
         try CASChecker.repair(f.store)
-        #expect(try f.volume().tag(named: "ghost") != nil)
+        #expect(try f.volume().tag(named: "ghost") == ghostID)
+        #expect(try f.volume().tag(named: LostMarker.name(for: ghostID)) == ghostID)
+        #expect(!CASChecker.verify(f.store).contains { $0.severity >= .warning })
+        #expect(CASChecker.verify(f.store).filter { $0.code.rawValue == "C6002" }.map { $0.context.name } == ["\"ghost\""])
+        // A second repair has nothing to do, and adds no second marker.
+        let tagCount = try f.volume().tagTable.count
+        try CASChecker.repair(f.store)
+        #expect(try f.volume().tagTable.count == tagCount)
+        // A tag named like a marker of another id is an ordinary tag: naming a missing id
+        // that has no marker, it dangles.
+        volume = try f.volume()
+        volume.tagTable[LostMarker.name(for: f.blob)] = CASObject.blob([1]).id
+        try volume.commit()
+        #expect(CASChecker.verify(f.store).codes.contains("C4004"))
 
         // C4006 and C4007: kinds the writer refuses (written here behind its back) and
         // names it does not look for.

@@ -6,9 +6,10 @@ import ArdakuFormat
 /// and reports every problem it finds as a `Finding` from `CASFindings`; it carries on
 /// after each one. `repair` acts on the same analysis: it rebuilds the index and tag table
 /// from what verifies, reseals records whose only fault is their CRC, frees bytes that
-/// belong to no committed record, and writes a new header into both slots. It never
-/// removes an object that still matches its id; collecting unreachable objects stays the
-/// job of `CASVolume.collectGarbage`.
+/// belong to no committed record, records every id that is named but gone as lost (a tag
+/// `.lost/ID`, `LostMarker`), and writes a new header into both slots. It never removes an
+/// object that still matches its id, nor anything that names a lost one; collecting
+/// unreachable objects stays the job of `CASVolume.collectGarbage`.
 public enum CASChecker {
     /// Every finding about the volume in `store`. `volume` names it in each finding's context.
     public static func verify(_ store: ByteStore, volume: String = "") -> [Finding] {
@@ -37,8 +38,14 @@ public enum CASChecker {
                 throw CASError(.store(error), offset: record.offset)
             }
         }
+        // What is named but gone stays named: each such id gets a lost marker, so that the
+        // next check knows it (C6002) and nothing that names it has to change or go.
+        var tags = analysis.tags
+        for id in analysis.missingReferenced.sorted(by: { $0.hex < $1.hex }) {
+            tags.append((LostMarker.name(for: id), id))
+        }
         let volume = try CASVolume.assemble(store: store, options: options, generation: analysis.newestGeneration,
-                                            objects: analysis.good, tags: analysis.tags)
+                                            objects: analysis.good, tags: tags)
         try volume.commit()
         // The same header in the other slot too, so that both slots are valid.
         let copy = volume.header.encoded()
@@ -49,6 +56,17 @@ public enum CASChecker {
         } catch { throw CASError(.store(error), offset: other) }
         return analysis.findings
     }
+}
+
+/// Lost markers (docs/FORMAT.md §C2.8): a tag named ".lost/" and the 64 hex digits of the
+/// id it names records that the object was named but gone when a repair ran.
+public enum LostMarker {
+    public static let prefix = ".lost/"
+
+    public static func name(for id: ObjectID) -> String { prefix + id.hex }
+
+    /// True when the tag `name` naming `id` is that id's marker.
+    public static func isMarker(_ name: String, of id: ObjectID) -> Bool { name == self.name(for: id) }
 }
 
 /// A verified object the analysis keeps.
@@ -70,6 +88,8 @@ struct Analysis {
     var findings: [Finding] = []
     var good: [ObjectID: GoodObject] = [:]
     var tags: [(name: String, id: ObjectID)] = []
+    /// Ids that objects or tags name, that are not in the volume and have no lost marker.
+    var missingReferenced: Set<ObjectID> = []
     /// Records whose only fault is their CRC, with the CRC corrected.
     var resealed: [(offset: UInt64, bytes: [UInt8])] = []
     /// Pack records read so far: the pack, or why it cannot be used.
@@ -527,12 +547,19 @@ struct Analysis {
     }
 
     private mutating func checkReferences() {
+        let knownLost = Set(tags.filter { LostMarker.isMarker($0.name, of: $0.id) && good[$0.id] == nil }.map(\.id))
         for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) {
             let kind = ObjectType(byte: object.typeByte)
             let name = id.hex
             var names = Set<String>()
             for reference in object.references {
                 guard let target = good[reference] else {
+                    if knownLost.contains(reference) {
+                        let namer = kind?.kind == .item ? "item" : kind?.isCore == true ? "chunk list" : "tree"
+                        report(CASFindings.knownLost, name: name, offset: object.offset, expected: reference.hex, detail: namer)
+                        continue
+                    }
+                    missingReferenced.insert(reference)
                     switch (kind?.kind, kind?.isCore) {
                     case (.item?, _): report(CASFindings.danglingItem, name: name, offset: object.offset, expected: reference.hex)
                     case (.tree?, true?): report(CASFindings.danglingChunk, name: name, offset: object.offset, expected: reference.hex)
@@ -559,6 +586,13 @@ struct Analysis {
             }
         }
         for tag in tags where good[tag.id] == nil {
+            // A marker is the record of the loss, not a reference to report.
+            if LostMarker.isMarker(tag.name, of: tag.id) { continue }
+            if knownLost.contains(tag.id) {
+                report(CASFindings.knownLost, name: "\"\(tag.name)\"", expected: tag.id.hex, detail: "tag")
+                continue
+            }
+            missingReferenced.insert(tag.id)
             report(CASFindings.danglingTag, name: tag.name, expected: tag.id.hex)
         }
     }

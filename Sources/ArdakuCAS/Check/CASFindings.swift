@@ -4,7 +4,7 @@ import ArdakuFormat
 ///
 /// Codes never change meaning once published. `C1` header, `C2` record framing and CRCs,
 /// `C3` object content against its id, `C4` references and duplicates, `C5` index against
-/// the records, `C6` reachability (information only).
+/// the records, `C6` reachability and objects known to be lost (information only).
 public enum CASFindings {
     // C1: header slots
     public static let noValidHeader = FindingKind("C1001", .error, .needsConfirmation,
@@ -41,14 +41,17 @@ public enum CASFindings {
         "object {name} at {offset}: {detail}")
 
     // C4: references and duplicates
-    public static let danglingItem = FindingKind("C4001", .error, .reportOnly,
-        "item {name} names {expected}, which is not in the volume")
-    public static let danglingTreeEntry = FindingKind("C4002", .error, .reportOnly,
-        "tree {name} lists {expected}, which is not in the volume")
-    public static let danglingChunk = FindingKind("C4003", .error, .reportOnly,
-        "chunk list {name} names chunk {expected}, which is not in the volume")
-    public static let danglingTag = FindingKind("C4004", .error, .reportOnly,
-        "tag \"{name}\" names {expected}, which is not in the volume")
+    // A missing object cannot be restored; repair records it as lost (a tag ".lost/ID",
+    // docs/FORMAT.md §C2.8) and keeps everything that names it, so a later check reports
+    // each reference as known (C6002) instead of as damage.
+    public static let danglingItem = FindingKind("C4001", .error, .needsConfirmation,
+        "item {name} names {expected}, which is not in the volume", fix: "recorded {expected} as lost (tag \".lost/{expected}\")")
+    public static let danglingTreeEntry = FindingKind("C4002", .error, .needsConfirmation,
+        "tree {name} lists {expected}, which is not in the volume", fix: "recorded {expected} as lost (tag \".lost/{expected}\")")
+    public static let danglingChunk = FindingKind("C4003", .error, .needsConfirmation,
+        "chunk list {name} names chunk {expected}, which is not in the volume", fix: "recorded {expected} as lost (tag \".lost/{expected}\")")
+    public static let danglingTag = FindingKind("C4004", .error, .needsConfirmation,
+        "tag \"{name}\" names {expected}, which is not in the volume", fix: "recorded {expected} as lost (tag \".lost/{expected}\")")
     public static let duplicateID = FindingKind("C4005", .warning, .preenSafe,
         "id {name} is stored twice (records at {offset} and {detail})", fix: "kept one copy")
     public static let wrongReferenceKind = FindingKind("C4006", .error, .reportOnly,
@@ -73,6 +76,8 @@ public enum CASFindings {
     // C6: reachability
     public static let unreachable = FindingKind("C6001", .info, .reportOnly,
         "object {name} ({detail}) is not reachable from any tag; garbage collection would remove it")
+    public static let knownLost = FindingKind("C6002", .info, .reportOnly,
+        "{detail} {name} names {expected}, recorded as lost by an earlier repair (tag \".lost/{expected}\")")
 
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
@@ -81,6 +86,6 @@ public enum CASFindings {
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
         danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
         indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,
-        unreachable,
+        unreachable, knownLost,
     ]
 }

@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuFormat
 
 /// Corpus recipes that damage the CAS volume `/snapshots.cas` of `CASFixture` (codes
-/// C1001…C6001, docs/FORMAT.md §C6). The Ardaku volume around it stays sound, so every
+/// C1001…C6002, docs/FORMAT.md §C6). The Ardaku volume around it stays sound, so every
 /// finding is the CAS checker's (pass 7).
 extension Recipes {
     static let cas: [Recipe] = [
@@ -33,29 +33,34 @@ extension Recipes {
                   targets: ["C2004"]) { d in
             try d.flip(at: try d.entry(d.objects.big).offset + 9, mask: 0x80)
         },
-        casRecipe("cas-record-framing", "a byte of big.txt's compressed payload changed, CRC not updated; -fy drops the object, and big.txt's item still names it (C4001: fsck cannot restore lost content)", targets: ["C2003"],
-                  remains: ["C4001"]) { d in
+        casRecipe("cas-record-framing", "a byte of big.txt's compressed payload changed, CRC not updated; -fy drops the object and records it as lost (a tag .lost/ID): big.txt's item still names it, which a second run reports as known (C6002, information)", targets: ["C2003"],
+                  remains: ["C6002"]) { d in
             try d.flip(at: try d.entry(d.objects.big).offset + 200, mask: 0x20)
         },
-        casRecipe("cas-object-inflate", "a byte of big.txt's compressed payload changed, record CRC valid (it no longer inflates); -fy drops it, and big.txt's item still names it (C4001)",
-                  targets: ["C3002"], remains: ["C4001"]) { d in
+        casRecipe("cas-object-inflate", "a byte of big.txt's compressed payload changed, record CRC valid (it no longer inflates); -fy drops it and records it as lost; big.txt's item still names it (C6002 on the second run)",
+                  targets: ["C3002"], remains: ["C6002"]) { d in
             try d.rewriteObject(d.objects.big) { $0[$0.count / 2] ^= 0x20 }
         },
-        casRecipe("cas-object-hash", "one letter of readme.txt's blob changed in its (uncompressed) pack, CRC valid (it no longer hashes to its id); -fy drops it, and readme.txt's item still names it (C4001)",
-                  targets: ["C3001"], remains: ["C4001"]) { d in
+        casRecipe("cas-object-hash", "one letter of readme.txt's blob changed in its (uncompressed) pack, CRC valid (it no longer hashes to its id); -fy drops it and records it as lost; readme.txt's item still names it (C6002 on the second run)",
+                  targets: ["C3001"], remains: ["C6002"]) { d in
             try d.rewritePack(holding: d.objects.readme) { $0[0].payload[0] ^= 0x20 }
         },
-        casRecipe("cas-item-dangling", "the blob of v2's a.txt removed (index entry dropped, record freed): its item names a missing object (C4001: report only, fsck cannot restore the content)",
-                  targets: ["C4001"], remains: ["C4001"]) { d in
+        casRecipe("cas-item-dangling", "the blob of v2's a.txt removed (index entry dropped, record freed): its item names a missing object (C4001); fsck cannot restore the content, so -fy records the id as lost (a tag .lost/ID) and keeps the item (C6002 on the second run)",
+                  targets: ["C4001"], remains: ["C6002"]) { d in
             try d.destroy(d.objects.a2)
         },
-        casRecipe("cas-tree-dangling", "the item a.txt of v2 removed (index entry dropped, record freed): v2's docs tree lists a missing object (C4002: report only) and v2's a.txt blob is unreachable (C6001)",
-                  targets: ["C4002"], remains: ["C4002", "C6001"]) { d in
+        casRecipe("cas-tree-dangling", "the item a.txt of v2 removed (index entry dropped, record freed): v2's docs tree lists a missing object (C4002; -fy records it as lost, C6002 on the second run) and v2's a.txt blob is unreachable (C6001)",
+                  targets: ["C4002"], remains: ["C6002", "C6001"]) { d in
             try d.destroy(d.objects.a2Item)
         },
-        casRecipe("cas-tag-dangling", "a tag v0 added naming an object that was never stored (C4004: report only, the tag is kept)", targets: ["C4004"], remains: ["C4004"]) { d in
+        casRecipe("cas-tag-dangling", "a tag v0 added naming an object that was never stored (C4004; -fy keeps the tag and records the id as lost, C6002 on the second run)", targets: ["C4004"], remains: ["C6002"]) { d in
             let missing = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: Array("never stored".utf8))
             try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)])
+        },
+        casRecipe("cas-lost-recorded", "the blob of v2's a.txt removed and recorded as lost by a tag .lost/ID, as an earlier repair leaves it: its item names a known lost object (C6002, information; exit 0)",
+                  targets: ["C6002"], remains: ["C6002"]) { d in
+            try d.destroy(d.objects.a2)
+            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a2)])
         },
         casRecipe("cas-duplicate-id", "a second copy of big.txt's object record appended, the index listing both", targets: ["C4005"]) { d in
             let big = try d.entry(d.objects.big)

@@ -22,8 +22,9 @@ public struct Recipe: Sendable {
     /// (nil: the fixture volume). CAS recipes set both (CASRecipes.swift).
     var base: (@Sendable () throws -> MemoryPageStore)?
     var origin: String?
-    /// Codes a second `-fy` still reports: damage fsck cannot make whole (an item or tag
-    /// naming an object the repair had to drop); the recipe's `how` says why.
+    /// Codes a second `-fy` still reports, information only (its exit status is still 0):
+    /// what fsck cannot make whole but has recorded (an item or tag naming an object recorded
+    /// as lost, C6002) and objects left unreachable (C6001); the recipe's `how` says why.
     public var remains: [String] = []
 
     /// What a repair does to a file the damage touched.
