@@ -14,6 +14,8 @@ import SystemPackage
 /// independent executable does not always have 64 TiB of contiguous address space free,
 /// and windows keep the number of mappings (at most 1,024) far below vm.max_map_count.
 /// Windows stay mapped until the store goes away, so every buffer `read` returns stays valid.
+/// `read`, `bytes` and the hints come from one thread at a time (they map windows and keep
+/// the last one); `copy` may come from several at once.
 public final class MappedImage: PageStore {
     public let path: String
     public let descriptor: FileDescriptor
