@@ -40,8 +40,11 @@ public enum CASChecker {
         }
         // What is named but gone stays named: each such id gets a lost marker, so that the
         // next check knows it (C6002) and nothing that names it has to change or go.
+        // A marker's name held by a tag that names something else is left alone: that tag is
+        // the user's, and the loss stays reported (C4001…C4004) rather than the tag replaced.
         var tags = analysis.tags
-        for id in analysis.missingReferenced.sorted(by: { $0.hex < $1.hex }) {
+        let names = Set(tags.map(\.name))
+        for id in analysis.missingReferenced.sorted() where !names.contains(LostMarker.name(for: id)) {
             tags.append((LostMarker.name(for: id), id))
         }
         let volume = try CASVolume.assemble(store: store, options: options, generation: analysis.newestGeneration,
@@ -65,8 +68,11 @@ public enum LostMarker {
 
     public static func name(for id: ObjectID) -> String { prefix + id.hex }
 
-    /// True when the tag `name` naming `id` is that id's marker.
-    public static func isMarker(_ name: String, of id: ObjectID) -> Bool { name == self.name(for: id) }
+    /// True when the tag `name` naming `id` is that id's marker. The length is compared
+    /// first: most tags are not markers, and spelling an id in hex is not free.
+    public static func isMarker(_ name: String, of id: ObjectID) -> Bool {
+        name.utf8.count == prefix.utf8.count + ObjectID.hexCount && name == self.name(for: id)
+    }
 }
 
 /// A verified object the analysis keeps.
@@ -554,16 +560,16 @@ struct Analysis {
             var names = Set<String>()
             for reference in object.references {
                 guard let target = good[reference] else {
-                    if knownLost.contains(reference) {
-                        let namer = kind?.kind == .item ? "item" : kind?.isCore == true ? "chunk list" : "tree"
-                        report(CASFindings.knownLost, name: name, offset: object.offset, expected: reference.hex, detail: namer)
-                        continue
+                    let (dangling, noun): (FindingKind, String) = switch (kind?.kind, kind?.isCore) {
+                    case (.item?, _): (CASFindings.danglingItem, "item")
+                    case (.tree?, true?): (CASFindings.danglingChunk, "chunk list")
+                    default: (CASFindings.danglingTreeEntry, "tree")
                     }
-                    missingReferenced.insert(reference)
-                    switch (kind?.kind, kind?.isCore) {
-                    case (.item?, _): report(CASFindings.danglingItem, name: name, offset: object.offset, expected: reference.hex)
-                    case (.tree?, true?): report(CASFindings.danglingChunk, name: name, offset: object.offset, expected: reference.hex)
-                    default: report(CASFindings.danglingTreeEntry, name: name, offset: object.offset, expected: reference.hex)
+                    if knownLost.contains(reference) {
+                        report(CASFindings.knownLost, name: name, offset: object.offset, expected: reference.hex, detail: "\(noun) \(name)")
+                    } else {
+                        missingReferenced.insert(reference)
+                        report(dangling, name: name, offset: object.offset, expected: reference.hex)
                     }
                     continue
                 }
@@ -589,7 +595,7 @@ struct Analysis {
             // A marker is the record of the loss, not a reference to report.
             if LostMarker.isMarker(tag.name, of: tag.id) { continue }
             if knownLost.contains(tag.id) {
-                report(CASFindings.knownLost, name: "\"\(tag.name)\"", expected: tag.id.hex, detail: "tag")
+                report(CASFindings.knownLost, name: tag.name, expected: tag.id.hex, detail: "tag \"\(tag.name)\"")
                 continue
             }
             missingReferenced.insert(tag.id)

@@ -77,7 +77,7 @@ public enum CASFindings {
     public static let unreachable = FindingKind("C6001", .info, .reportOnly,
         "object {name} ({detail}) is not reachable from any tag; garbage collection would remove it")
     public static let knownLost = FindingKind("C6002", .info, .reportOnly,
-        "{detail} {name} names {expected}, recorded as lost by an earlier repair (tag \".lost/{expected}\")")
+        "{detail} names {expected}, recorded as lost by an earlier repair (tag \".lost/{expected}\")")
 
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
