@@ -43,6 +43,8 @@ extension ArdakuCommand {
         var recordSubpage: UInt32
         var tags: [UInt32]
         var generation: UInt64
+        /// What fsck recorded: "damaged_data", "unproven_attributes"; empty for a sound file.
+        var damage: [String]
 
         init(_ status: FileStatus) {
             name = status.name
@@ -56,6 +58,8 @@ extension ArdakuCommand {
             recordSubpage = status.subpage.rawValue
             tags = status.tags
             generation = status.generation
+            damage = (status.flags.contains(.damagedData) ? ["damaged_data"] : [])
+                + (status.flags.contains(.unprovenAttributes) ? ["unproven_attributes"] : [])
         }
     }
 }
@@ -111,7 +115,8 @@ extension ArdakuCommand {
             }
             var lines: [(String, String)] = files.map { file in
                 let shown = prefixLength.map { String(decoding: file.nameBytes[$0...], as: UTF8.self) } ?? file.name
-                return (shown, long ? "\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
+                let damage = file.flags.isEmpty ? "" : "  [\(file.flags.description)]"
+                return (shown + (long ? damage : ""), long ? "\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
             }
             lines += directories.map { ($0 + "/", long ? "\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "") }
             for (name, prefix) in lines.sorted(by: { $0.0 < $1.0 }) { print(prefix + VolumeError.printable(name)) }
@@ -126,13 +131,16 @@ extension ArdakuCommand {
         @Argument(help: "Destination: a host file or directory; '-' or nothing writes a single file to standard output.") var destination: String?
         @Flag(name: .customShort("r"), help: "Copy every file under the directory NAME into DEST.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
+        @Flag(name: .long, help: "Copy damaged files as they are, naming the byte ranges that fail their CRC-32 on standard error (exit status 1).")
+        var salvage = false
 
         func run() {
+            var salvaged: [String] = []
             ArdakuCommand.perform {
                 let (_, volume) = try ImageAccess.openVolume(image, writable: false)
                 if recursive {
                     guard let destination, destination != "-" else { throw ToolError("get -r needs a destination directory") }
-                    try copyTree(volume, destination: destination)
+                    try copyTree(volume, destination: destination, salvaged: &salvaged)
                     return
                 }
                 let fileName = try ImageAccess.fileName(name)
@@ -140,9 +148,10 @@ extension ArdakuCommand {
                     throw ToolError(try volume.isDirectory(fileName.bytes) ? "\(name): is a directory (use -r)" : "\(name): no such file")
                 }
                 guard let destination, destination != "-" else {
-                    try volume.read(fileName) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                    try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                         FileHandle.standardOutput.write(Data(bytes))
                     }
+                    if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
                     return
                 }
                 var target = destination
@@ -154,14 +163,25 @@ extension ArdakuCommand {
                 let output = try SafeOutput(root: parent.isEmpty ? "." : parent)
                 defer { output.close() }
                 try output.write(relative: [(target as NSString).lastPathComponent], overwrite: force) { write in
-                    try volume.read(fileName) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                    try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                         do { try write(bytes) } catch { throw .source("\(error)") }
                     }
                 }
+                if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
             }
         }
 
-        private func copyTree(_ volume: Volume, destination: String) throws {
+        /// Reads `name` verified, or with `--salvage` as it is, noting its damaged ranges.
+        private func read(_ volume: Volume, _ name: FileName, salvaged: inout [String],
+                          _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws {
+            guard salvage else { return try volume.read(name, sink) }
+            let damaged = try volume.readSalvaging(name, sink)
+            if !damaged.isEmpty {
+                salvaged.append("\(VolumeError.printable(name.string)): salvaged with damage: \(VolumeError.describe(damaged))")
+            }
+        }
+
+        private func copyTree(_ volume: Volume, destination: String, salvaged: inout [String]) throws {
             let prefix = try ArdakuCommand.directoryPrefix(name)
             let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
             let files = try volume.list(prefix: under)
@@ -173,11 +193,12 @@ extension ArdakuCommand {
                 let validated = try ImageAccess.fileName(file.name)
                 let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
                 try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: force) { write in
-                    try volume.read(validated) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                    try read(volume, validated, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                         do { try write(bytes) } catch { throw .source("\(error)") }
                     }
                 }
             }
+            if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
         }
     }
 
@@ -290,6 +311,7 @@ extension ArdakuCommand {
                 Extension pages:   \(extensions.isEmpty ? "<none>" : extensions)
                 Tags:              \(status.tags.isEmpty ? "<none>" : status.tags.map(String.init).joined(separator: " "))
                 Written by commit: \(status.generation)
+                Damage:            \(status.flags.isEmpty ? "none recorded" : status.flags.description + " (recorded by fsck.zest; rewrite or remove the file to clear)")
                 """)
             }
         }

@@ -64,7 +64,11 @@ enum RecordFields {
             usedCheck = .invalid("the counts put the end at \(Hex.format(expectedEnd, width: 4))")
         }
         f.add("used_length", 0x08, 4, meaning: meaning("used_length"), display: Hex.format(usedLength, width: 4), check: usedCheck)
-        f.addReserved("flags", 0x0C, 4)
+        let flags = f.u32(0x0C)
+        let knownFlags = RecordFlags(rawValue: UInt32(truncatingIfNeeded: flags) & RecordFlags.known.rawValue)
+        f.add("flags", 0x0C, 4, meaning: meaning("flags"),
+              display: TextFormat.hex(flags, bytes: 4) + (knownFlags.isEmpty ? "" : " (\(knownFlags.description))"),
+              check: flags & UInt64(~RecordFlags.known.rawValue) == 0 ? nil : .invalid("unknown flag bits"))
         let uuid = VolumeUUID(bytes: Array(f.slice(0x10, 16)))
         var uuidCheck: FieldCheck?
         if let volumeUUID = scan?.system?.uuid, volumeUUID != uuid { uuidCheck = .invalid("the volume's UUID is \(volumeUUID)") }

@@ -83,7 +83,8 @@ enum SystemBlockFields {
                   : .invalid("ordinal \(root.ordinal) is not below trie_page_count \(triePageCount)"))
         let incompat = f.u32(0x0444)
         f.add("incompat_features", 0x0444, 4, meaning: meaning("incompat_features"),
-              display: TextFormat.hex(incompat, bytes: 4), check: incompat == 0 ? nil : .invalid("unknown feature bits"))
+              display: TextFormat.hex(incompat, bytes: 4) + (incompat & UInt64(IncompatFeatures.recordedDamage.rawValue) != 0 ? " (recorded damage)" : ""),
+              check: incompat & UInt64(~IncompatFeatures.known.rawValue) == 0 ? nil : .invalid("unknown feature bits"))
         f.add("record_page_hint", 0x0448, 4, meaning: meaning("record_page_hint"))
         f.addReserved("reserved", 0x044C, 4)
         f.add("next_file_id", 0x0450, 8, meaning: meaning("next_file_id"))

@@ -18,6 +18,8 @@ public struct FileStatus: Equatable, Sendable {
     public let extensionPages: [PageIndex]
     /// The commit that last wrote the record.
     public let generation: UInt64
+    /// Damage fsck recorded (empty for a sound file).
+    public var flags: RecordFlags = []
 }
 
 /// A file decoded once: its record and the full list of its data pages.
@@ -34,7 +36,7 @@ struct OpenFile {
                    modificationTime: record.modificationTime, tags: record.tags,
                    dataPageCount: record.dataPageCount,
                    allocatedDataPageCount: UInt32(entries.lazy.filter { !$0.isHole }.count),
-                   extensionPages: record.extensionPages, generation: record.generation)
+                   extensionPages: record.extensionPages, generation: record.generation, flags: record.flags)
     }
 }
 
@@ -169,12 +171,69 @@ extension Volume {
     /// - Parameter sink: receives the bytes of each page in order (the file's bytes only);
     ///   a hole arrives as zeros.
     /// - Throws: `.dataChecksumMismatch` naming the page whose content does not match.
+    /// - Throws: `.damaged` naming every byte range whose page does not match its CRC-32.
     public func read(_ name: FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws(VolumeError) {
         let file = try openFile(name)
         for (ordinal, entry) in file.entries.enumerated() {
             let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: file.record.byteLength)
-            try sink(try verifiedBytes(of: file, ordinal: ordinal, entry: entry, count: count))
+            let bytes: UnsafeRawBufferPointer
+            do { bytes = try verifiedBytes(of: file, ordinal: ordinal, entry: entry, count: count) } catch {
+                guard case .dataChecksumMismatch = error else { throw error }
+                throw .damaged(name: String(decoding: file.record.name, as: UTF8.self), ranges: try damagedRanges(of: file),
+                               marked: file.record.flags.contains(.damagedData))
+            }
+            try sink(bytes)
         }
+    }
+
+    /// Streams the whole file to `sink` as it is on disk, pages that fail their CRC-32
+    /// included, and returns the byte ranges of those pages (`ardaku get --salvage`).
+    public func readSalvaging(_ name: FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws(VolumeError) -> [Range<UInt64>] {
+        let file = try openFile(name)
+        var damaged: [Range<UInt64>] = []
+        for (ordinal, entry) in file.entries.enumerated() {
+            let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: file.record.byteLength)
+            let (bytes, matches) = try pageBytes(entry, count: count)
+            if !matches { Self.append(Self.byteRange(ordinal: ordinal, count: count), to: &damaged) }
+            try sink(bytes)
+        }
+        return damaged
+    }
+
+    /// The byte ranges of the file whose pages do not match their CRC-32, adjacent ones merged.
+    public func damagedRanges(_ name: FileName) throws(VolumeError) -> [Range<UInt64>] {
+        try damagedRanges(of: try openFile(name))
+    }
+
+    private func damagedRanges(of file: OpenFile) throws(VolumeError) -> [Range<UInt64>] {
+        var damaged: [Range<UInt64>] = []
+        for (ordinal, entry) in file.entries.enumerated() {
+            let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: file.record.byteLength)
+            if try !pageBytes(entry, count: count).matches { Self.append(Self.byteRange(ordinal: ordinal, count: count), to: &damaged) }
+        }
+        return damaged
+    }
+
+    private static func byteRange(ordinal: Int, count: Int) -> Range<UInt64> {
+        let start = UInt64(ordinal) << 16
+        return start..<(start + UInt64(count))
+    }
+
+    private static func append(_ range: Range<UInt64>, to ranges: inout [Range<UInt64>]) {
+        if let last = ranges.last, last.upperBound == range.lowerBound {
+            ranges[ranges.count - 1] = last.lowerBound..<range.upperBound
+        } else {
+            ranges.append(range)
+        }
+    }
+
+    /// A page's bytes of the file (zeros for a hole) and whether they match the entry's CRC-32.
+    private func pageBytes(_ entry: PageEntry, count: Int) throws(VolumeError) -> (bytes: UnsafeRawBufferPointer, matches: Bool) {
+        if entry.isHole {
+            return (UnsafeRawBufferPointer(rebasing: Zeros.page[0..<count]), CRC32.checksumOfZeros(count: count) == entry.checksum)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: try readPage(entry.page)[0..<count])
+        return (bytes, CRC32.checksum(bytes) == entry.checksum)
     }
 
     /// The whole file, verified.

@@ -165,7 +165,8 @@ extension Volume {
         guard let base = pendingRecords.removeValue(forKey: name), let current = openFiles[name] else { return }
         try storeFile(name: name, previous: base, fileID: base.record.fileID, entries: current.entries,
                       byteLength: current.record.byteLength, type: base.record.type,
-                      modificationTime: current.record.modificationTime, tags: base.record.tags)
+                      modificationTime: current.record.modificationTime, tags: base.record.tags,
+                      flags: base.record.flags)
     }
 
     /// Writes every deferred record (in name order, so images stay reproducible).
@@ -290,7 +291,7 @@ extension Volume {
         try storeFile(name: to.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                       byteLength: file.record.byteLength, type: file.record.type,
                       modificationTime: file.record.modificationTime, tags: file.record.tags,
-                      replacedFileID: replacedFileID)
+                      replacedFileID: replacedFileID, flags: file.record.flags)
     }
 
     /// Throws unless `name` can be created: no leading part of it is a file, and it is not
@@ -317,7 +318,7 @@ extension Volume {
     @discardableResult
     func storeFile(name: [UInt8], previous: OpenFile?, fileID: UInt64, entries: [PageEntry], byteLength: UInt64,
                    type: FileType, modificationTime: UInt64, tags: [UInt32],
-                   replacedFileID: UInt64 = 0) throws(VolumeError) -> OpenFile {
+                   replacedFileID: UInt64 = 0, flags: RecordFlags = []) throws(VolumeError) -> OpenFile {
         let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: tags.count,
                                                                  byteLength: byteLength)
         var extensionPages: [PageIndex] = []
@@ -353,6 +354,9 @@ extension Volume {
                                 dataPageCount: UInt32(entries.count), tags: tags, extensionPages: extensionPages,
                                 inlineEntries: Array(entries[0..<inlineCount]))
         record.replacedFileID = replacedFileID
+        // Damage fsck recorded stays with the file through a rename or a partial write (pages
+        // it did not rewrite may still be damaged); writing the whole content anew clears it.
+        record.flags = flags
         let subpage: SubpageIndex
         if let previous, transaction.allocatedSubpages.contains(previous.subpage) {
             subpage = previous.subpage

@@ -23,6 +23,8 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
     case readOnly
     /// A data page's content does not match the CRC-32 its record holds.
     case dataChecksumMismatch(name: String, pageOrdinal: UInt64, page: PageIndex, stored: UInt32, computed: UInt32)
+    /// The file's bytes in `ranges` do not match their CRC-32; `marked`: fsck recorded it.
+    case damaged(name: String, ranges: [Range<UInt64>], marked: Bool)
     /// Structures decode but contradict each other; `fsck.zest` can tell more and repair.
     case corrupt(String, address: ByteAddress?)
     /// The trie page list in page 0 is full.
@@ -49,6 +51,9 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
         case .readOnly: return "volume is open read-only"
         case let .dataChecksumMismatch(name, ordinal, page, stored, computed):
             return "\(name): data page \(ordinal) (page \(page.rawValue), byte \(page.firstByte)): CRC-32 mismatch: recorded \(Hex.format(stored, width: 8)), computed \(Hex.format(computed, width: 8))"
+        case let .damaged(name, ranges, marked):
+            return "\(Self.printable(name)): damaged: \(Self.describe(ranges)) "
+                + (marked ? "(marked damaged by fsck.zest)" : "(run fsck.zest)") + "; ardaku get --salvage copies what is there"
         case let .corrupt(detail, address):
             let location = address.map { "byte \($0) (page \($0.page?.rawValue ?? 0) \($0.offsetInPage)): " } ?? ""
             return "\(location)\(detail); run fsck.zest"
@@ -58,6 +63,14 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
         case let .truncatedImage(storePages, volumePages):
             return "image holds \(storePages) pages but the volume has \(volumePages): truncated image"
         }
+    }
+
+    /// "bytes 0..<65536 and 131072..<140000 do not match their CRC-32" (at most 8 ranges shown).
+    public static func describe(_ ranges: [Range<UInt64>]) -> String {
+        let shown = ranges.prefix(8).map { "\($0.lowerBound)..<\($0.upperBound)" }
+        var text = "bytes " + shown.joined(separator: ", ")
+        if ranges.count > 8 { text += " and \(ranges.count - 8) more ranges" }
+        return text + " do not match their CRC-32"
     }
 
     /// A name as it can be shown on one line: control bytes and invalid UTF-8 escaped.
@@ -76,4 +89,5 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
 
 extension FormatError {
     var asVolumeError: VolumeError { .format(self) }
+
 }

@@ -39,7 +39,10 @@ import CheckFixtures
         #expect(run.readOnly.exitStatus == .errorsUncorrected)
         #expect(run.repair.exitStatus == .errorsCorrected, "\(recipe.name): \(run.repair.repairFailure ?? "")")
         #expect(run.repair.findings.allSatisfy { $0.severity == .info || $0.resolution == .fixed })
-        #expect(run.second.findings.isEmpty, "\(recipe.name): \(run.second.findings.map(\.description))")
+        // What remains is information the repair recorded (damage it marked, FORMAT.md §7.1)
+        // and nothing else; the recipe names it.
+        #expect(codes(run.second) == recipe.remains, "\(recipe.name): \(run.second.findings.map(\.description))")
+        #expect(run.second.findings.allSatisfy { $0.severity == .info })
         #expect(run.second.exitStatus == .clean)
         try FileExpectations.verify(run.store, effects: recipe.effects ?? [:], recipe: recipe.name)
     }
@@ -55,8 +58,32 @@ enum FileExpectations {
                 let actual = try FixtureVolume.contentCRC(volume, name)
                 #expect(actual == expected, "\(recipe): \(name) changed")
             case .changed?:
-                // Kept under its name and readable (every page's CRC-32 holds again).
+                // Kept under its name and readable (every page's CRC-32 holds).
                 _ = try FixtureVolume.contentCRC(volume, name)
+            case .damaged?:
+                // Kept under its name, marked damaged, and never read as valid: reading it
+                // fails naming the damaged ranges; what lies outside them is the original.
+                let file = try Volume.fileName(name)
+                #expect(try volume.stat(file).flags.contains(.damagedData), "\(recipe): \(name) is not marked damaged")
+                let ranges = try volume.damagedRanges(file)
+                #expect(!ranges.isEmpty, "\(recipe): \(name) has no damaged range")
+                #expect(throws: VolumeError.self) { _ = try volume.readAll(file) }
+                do {
+                    var salvaged: [UInt8] = []
+                    _ = try volume.readSalvaging(file) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in salvaged.append(contentsOf: bytes) }
+                    let original = name == "/sparse.img" ? FixtureVolume.sparseContent() : FixtureVolume.contents()[name] ?? []
+                    // Compare page by page: the damaged ranges are whole pages of the file.
+                    var start = 0
+                    while start < min(salvaged.count, original.count) {
+                        let end = min(start + Geometry.pageSize, salvaged.count, original.count)
+                        let damagedPage = ranges.contains { $0.overlaps(UInt64(start)..<UInt64(end)) }
+                        if !damagedPage, salvaged[start..<end] != original[start..<end] {
+                            Issue.record("\(recipe): \(name) bytes \(start)..<\(end) outside the damaged ranges differ")
+                            break
+                        }
+                        start = end
+                    }
+                }
             case .lost?:
                 #expect(!(try volume.exists(Volume.fileName(name))), "\(recipe): \(name) should be gone")
             case .replaced?:

@@ -53,8 +53,20 @@ import TestSupport
         #expect(second.findings.filter { $0.severity >= .warning }.isEmpty,
                 "seed \(seed) \(description): \(second.findings.map(\.description)) after \(readOnly.findings.map(\.description))")
         #expect(second.exitStatus == .clean)
-        // Whatever survived is readable through the volume library.
+        // Whatever survived either reads back as it was written, or is marked damaged and
+        // refused: a repair never makes damaged bytes read as valid.
         let volume = try Volume(store: store)
-        for file in try volume.list() { _ = try FixtureVolume.contentCRC(volume, file.name) }
+        for file in try volume.list() {
+            let name = try Volume.fileName(file.name)
+            if file.flags.contains(.damagedData) {
+                #expect(throws: VolumeError.self, "seed \(seed): \(file.name) is marked damaged but reads") { _ = try volume.readAll(name) }
+                continue
+            }
+            let content = try FixtureVolume.contentCRC(volume, file.name)
+            let original = file.name.hasPrefix("/lost+found/") ? String(file.name.dropFirst("/lost+found".count)) : file.name
+            if let expected = FixtureVolume.expectedFiles[original], original != "/nested.zest" {
+                #expect(content == expected, "seed \(seed) \(description): \(file.name) reads back changed, unmarked")
+            }
+        }
     }
 }

@@ -73,4 +73,41 @@ import TestSupport
         // The benchmark's speed claim rests on this; the notes list pclmulqdq for this machine kind.
         #expect(CRC32.isAccelerated)
     }
+
+    /// fsck's single-byte repair (FORMAT.md §2): for any one changed byte, the walk back from
+    /// the syndrome names that byte and pattern, and every repair it names makes the CRC match.
+    @Test func singleByteRepairsFindEveryOneByteChange() {
+        var rng = SeededGenerator(seed: 7)
+        for trial in 0..<300 {
+            let length = 1 + Int(rng.next() % 20_000)
+            var message = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let stored = CRC32.checksum(message)
+            #expect(message.withUnsafeBytes { CRC32.singleByteRepairs($0, stored: stored) }.isEmpty)
+            let offset = Int(rng.next() % UInt64(length))
+            let pattern = UInt8(1 + rng.next() % 255)
+            message[offset] ^= pattern
+            let repairs = message.withUnsafeBytes { CRC32.singleByteRepairs($0, stored: stored, limit: 64) }
+            #expect(repairs.contains(SingleByteRepair(offset: offset, pattern: pattern)), "trial \(trial): \(repairs)")
+            for repair in repairs {
+                var fixed = message
+                fixed[repair.offset] ^= repair.pattern
+                #expect(CRC32.checksum(fixed) == stored)
+            }
+        }
+    }
+
+    /// Two changed bytes are not explained by one, except by rare chance.
+    @Test func singleByteRepairsRarelyExplainTwoChanges() {
+        var rng = SeededGenerator(seed: 11)
+        var explained = 0
+        for _ in 0..<300 {
+            var message = (0..<16_384).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let stored = CRC32.checksum(message)
+            message[Int(rng.next() % 16_384)] ^= 0x10
+            message[Int(rng.next() % 16_384)] ^= 0x01
+            if !message.withUnsafeBytes({ CRC32.singleByteRepairs($0, stored: stored) }).isEmpty { explained += 1 }
+        }
+        // About 16,384 · 255 / 2^32 ≈ 0.1% of random syndromes name a position.
+        #expect(explained <= 3)
+    }
 }

@@ -139,13 +139,36 @@ import TestSupport
         let record = try FileRecord.decode(UnsafeRawBufferPointer(rebasing: try store.read(status.subpage.page)[status.subpage.slot * 16_384..<(status.subpage.slot + 1) * 16_384]))
         let secondPage = record.inlineEntries[1].page
         try store.write([0xFF], to: secondPage, at: PageOffset(100))
-        do {
-            _ = try Volume(store: store).readAll(name)
-            Issue.record("a damaged page must not read back")
-        } catch let VolumeError.dataChecksumMismatch(shown, ordinal, page, _, _) {
-            #expect(shown == "/f")
-            #expect(ordinal == 1)
-            #expect(page == secondPage)
+        let reader = try Volume(store: store)
+        // Reading the whole file names every damaged range.
+        let whole = Result { () throws -> [UInt8] in try reader.readAll(name) }
+        guard case .failure(let wholeError) = whole, case let .damaged(shown, ranges, marked)? = wholeError as? VolumeError else {
+            Issue.record("a damaged page must not read back: \(whole)")
+            return
         }
+        #expect(shown == "/f")
+        #expect(ranges == [65_536..<100_000])
+        #expect(!marked)
+        // Random access names the page itself.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
+        defer { buffer.deallocate() }
+        let partial = Result { () throws -> Void in try reader.read(name, at: 70_000, into: buffer) }
+        guard case .failure(let partialError) = partial,
+              case let .dataChecksumMismatch(partialName, ordinal, page, _, _)? = partialError as? VolumeError else {
+            Issue.record("a damaged page must not read back: \(partial)")
+            return
+        }
+        #expect(partialName == "/f" && ordinal == 1 && page == secondPage)
+        // Salvaging delivers every byte as stored and names the damaged range.
+        #expect(try reader.damagedRanges(name) == [65_536..<100_000])
+        let salvaged = try Self.salvage(reader, name)
+        #expect(salvaged.ranges == [65_536..<100_000])
+        #expect(salvaged.bytes.count == 100_000 && salvaged.bytes[65_536 + 100] == 0xFF && salvaged.bytes[65_536] == 5)
+    }
+
+    private static func salvage(_ volume: Volume, _ name: FileName) throws -> (bytes: [UInt8], ranges: [Range<UInt64>]) {
+        var bytes: [UInt8] = []
+        let ranges = try volume.readSalvaging(name) { (chunk: UnsafeRawBufferPointer) throws(VolumeError) in bytes.append(contentsOf: chunk) }
+        return (bytes, ranges)
     }
 }

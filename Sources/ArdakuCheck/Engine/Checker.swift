@@ -67,6 +67,22 @@ public final class Checker {
     /// Records that lose their file id to another file with the same id.
     let newIDNeeded = Bitmap(count: 0)
 
+    /// Records failing their checksum that no single-byte repair proves: rewritten with
+    /// `RecordFlags.unprovenAttributes` (A3001).
+    /// A set, not a bitmap: such records are rare, and a bitmap costs a bit per subpage.
+    var unproven = Set<Int>()
+    /// Kept records marked `RecordFlags.damagedData`, with the ordinals of the entries that
+    /// fail their CRC-32 (pass 5).
+    var recordedDamage: [Int: [Int]] = [:]
+    /// Records rebuilt from the trie's name and their proven page lists (A3019): rewritten
+    /// with `RecordFlags.unprovenAttributes`. Found in pass 2, so kept when pass 3 starts over.
+    var rebuilt = Set<Int>()
+    /// Marked records whose pages all match again: rewritten without the mark.
+    var damageCleared = Set<Int>()
+    /// Copies of records and extension pages with one byte their CRC-32 proves damaged, put
+    /// right (`ProvenRepairs`); every later read of that subpage or page sees the copy.
+    var proven = ProvenRepairs()
+
     /// Records whose name must change, and why (A2015, A2016).
     var renames: [Int: RenameReason] = [:]
     /// Index in `report.findings` of the finding a repair note belongs to, by subpage.
@@ -238,6 +254,7 @@ public final class Checker {
 
     /// The 16 KiB of subpage `subpage`, or nil when its page cannot be read.
     func subpageBytes(_ subpage: Int) -> UnsafeRawBufferPointer? {
+        if proven.hasSubpages, let repaired = proven.subpages[subpage] { return repaired.bytes }
         guard subpage >= 0, subpage < subpageCount, let page = try? store.read(PageIndex(UInt32(subpage >> 2))) else { return nil }
         let start = (subpage & 3) * Geometry.subpageSize
         return UnsafeRawBufferPointer(rebasing: page[start..<(start + Geometry.subpageSize)])
@@ -245,6 +262,7 @@ public final class Checker {
 
     func pageBytes(_ page: Int) -> UnsafeRawBufferPointer? {
         guard page >= 0, page < pageCount else { return nil }
+        if proven.hasPages, let repaired = proven.pages[page] { return repaired.bytes }
         return try? store.read(PageIndex(UInt32(page)))
     }
 

@@ -132,13 +132,21 @@ public enum ArdakuFindings {
         "A2024", .error, .needsConfirmation,
         "{name} leads to a record of another volume ({actual}) at subpage {subpage}.",
         fix: "name removed")
+    public static let recordByteRepaired = FindingKind(
+        "A2025", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} is damaged at {offset} ({detail}): stored {actual}, the record's CRC-32 proves {expected}.",
+        fix: "rewritten with the proven bytes")
+    public static let recordRebuilt = FindingKind(
+        "A2026", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} is damaged ({detail}), but the trie's name and every page it lists prove it.",
+        fix: "rebuilt; its modification time, type and tags are marked unproven")
 
     // MARK: Pass 3: metadata records and page lists
 
     public static let recordChecksum = FindingKind(
         "A3001", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} fails its checksum: stored {actual}, computed {expected}.",
-        fix: "rewritten")
+        fix: "rewritten from what other structures prove (name, page list, length); its modification time, type and tags are marked unproven")
     public static let recordUnreadable = FindingKind(
         "A3002", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} cannot be decoded: {detail}.",
@@ -187,6 +195,17 @@ public enum ArdakuFindings {
         "A3013", .warning, .needsConfirmation,
         "The record of {name} at subpage {subpage} has generation {actual}, newer than the volume's {expected}.",
         fix: "rewritten with the current generation")
+    public static let extensionByteRepaired = FindingKind(
+        "A3015", .error, .needsConfirmation,
+        "{name}: extension page {detail} is damaged: stored {actual}, the page's CRC-32 proves {expected}.",
+        fix: "rewritten with the proven bytes")
+    public static let attributesUnproven = FindingKind(
+        "A3016", .info, .reportOnly,
+        "{name}: an earlier repair rebuilt its record; its modification time, type and tags are unproven.")
+    public static let damageFlagsWithoutFeature = FindingKind(
+        "A3017", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} carries damage flags ({detail}), but page 0 does not announce recorded damage.",
+        fix: "page 0 announces it (incompat_features bit 0)")
     public static let fileIDUnfollowable = FindingKind(
         "A3014", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} has file id {actual}, the largest there is: no next_file_id can be greater.",
@@ -228,11 +247,18 @@ public enum ArdakuFindings {
     public static let dataChecksum = FindingKind(
         "A5001", .error, .needsConfirmation,
         "{name}: data page {detail} (page {page}) does not match its CRC-32: recorded {expected}, computed {actual}.",
-        fix: "kept; the CRC-32 now matches the bytes it holds, which may be damaged")
+        fix: "kept, and the file is marked damaged: its CRC-32 still says what the page should hold")
     public static let holeChecksum = FindingKind(
         "A5002", .warning, .needsConfirmation,
         "{name}: hole {detail} records CRC-32 {actual}; a hole's is {expected}.",
-        fix: "corrected")
+        fix: "kept, and the file is marked damaged: the entry may have named a page that is lost")
+    public static let recordedDamage = FindingKind(
+        "A5003", .info, .reportOnly,
+        "{name} is marked damaged by an earlier repair: {detail}; ardaku get refuses the file (--salvage reads what is there).")
+    public static let recordedDamageGone = FindingKind(
+        "A5004", .warning, .preenSafe,
+        "{name} is marked damaged, but every data page now matches its CRC-32.",
+        fix: "the damaged mark is cleared")
 
     // MARK: Pass 6: used-page bitfield and counters
 
@@ -268,12 +294,13 @@ public enum ArdakuFindings {
         triePageOutOfRange, triePageListedTwice, triePageChecksum, triePageUnreadable, triePageOrdinal,
         badNodeReference, nodeDamaged, nodeReservedBits, childLabelMismatch, childrenUnsorted, nodeReachedTwice,
         pathTooLong, rootInvalid, emptyLabel, invalidName, fileIsDirectory, nonCanonicalNode,
-        valueOutOfRange, leadsToTombstone, leadsToNoRecord, nameMismatch, foreignRecord,
+        valueOutOfRange, leadsToTombstone, leadsToNoRecord, nameMismatch, foreignRecord, recordByteRepaired, recordRebuilt,
         recordChecksum, recordUnreadable, recordReservedBits, pageCountMismatch, extensionOutOfRange,
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
         dataOnMetadata, extensionReserved, recordFromFuture, fileIDUnfollowable,
+        extensionByteRepaired, attributesUnproven, damageFlagsWithoutFeature,
         pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, replacedRecord, sharedFileID,
-        dataChecksum, holeChecksum,
+        dataChecksum, holeChecksum, recordedDamage, recordedDamageGone,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,
     ]
 

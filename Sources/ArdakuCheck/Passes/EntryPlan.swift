@@ -73,6 +73,15 @@ extension Checker {
             let state = extensionState(page: page, sequence: sequence, fileID: record.fileID)
             switch state {
             case .usable(let view):
+                if let repaired = proven.pages[page] {
+                    if report {
+                        emit(ArdakuFindings.extensionByteRepaired,
+                             context(page: page, sequence: sequence, expected: repaired.proven,
+                                     actual: repaired.stored,
+                                     detail: "\(sequence) (page \(page), byte \(Hex.format(UInt64(page) << 16 + UInt64(repaired.offset), width: 8)), \(repaired.field))"))
+                    }
+                    plan.needsRewrite = true
+                }
                 let computed = view.computedChecksum
                 if computed != view.storedChecksum {
                     if report {
@@ -115,8 +124,12 @@ extension Checker {
                 plan.finalCount = Int(byLength)
                 plan.finalLength = record.byteLength
             } else {
-                plan.finalCount = plan.listedCount
-                plan.finalLength = UInt64(plan.listedCount) << 16
+                // The length claims pages no list holds: the file keeps the pages listed and
+                // one lost entry after them (a hole whose CRC-32 zeros never have), so that
+                // the bytes it is missing read as damaged, never as a shorter valid file.
+                let kept = min(plan.listedCount + 1, Int(Limits.maxFilePages))
+                plan.finalCount = kept
+                plan.finalLength = min(record.byteLength, UInt64(kept) << 16)
                 plan.lengthCut = true
             }
         }
@@ -135,7 +148,11 @@ extension Checker {
         if metadataPages.contains(page) { return .foreign(page == 0 || !listedTriePages.contains(page) ? "a fixed page of the volume" : "a trie page") }
         if recordPages.contains(page) { return .foreign("a page of metadata records") }
         if dataPages.contains(page) && !extensionPages.contains(page) { return .foreign("a data page of a file") }
-        guard let bytes = pageBytes(page) else { return .unreadable("unreadable") }
+        guard var bytes = pageBytes(page) else { return .unreadable("unreadable") }
+        if !extensionIntact(bytes, sequence: sequence, fileID: fileID),
+           let repaired = proven.repairExtension(bytes, page: page, sequence: sequence, fileID: fileID) {
+            bytes = repaired.bytes
+        }
         switch ExtensionView.read(bytes) {
         case .failure(let problem):
             return .unreadable(problem.description)
@@ -145,6 +162,12 @@ extension Checker {
             }
             return .usable(view)
         }
+    }
+
+    /// True when `bytes` hold extension page `sequence` of `fileID` and its checksum matches.
+    private func extensionIntact(_ bytes: UnsafeRawBufferPointer, sequence: Int, fileID: UInt64) -> Bool {
+        guard case .success(let view) = ExtensionView.read(bytes) else { return false }
+        return view.fileID == fileID && view.sequence == UInt32(sequence) && view.computedChecksum == view.storedChecksum
     }
 
     /// Calls `body` with each of the file's `plan.finalCount` entries, in order.

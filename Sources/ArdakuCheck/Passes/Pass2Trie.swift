@@ -334,7 +334,19 @@ struct TrieWalk {
             return
         }
         checker.valuePages.insert(page)
-        guard let bytes = checker.subpageBytes(subpage) else { return }
+        guard var bytes = checker.subpageBytes(subpage) else { return }
+        if let repaired = checker.proveOneByteRepair(of: bytes, subpage: subpage, name: name) {
+            checker.emit(ArdakuFindings.recordByteRepaired,
+                         FindingContext(name: Checker.display(name), page: UInt32(truncatingIfNeeded: page), subpage: value,
+                                        offset: UInt64(value) << 14 + UInt64(repaired.offset),
+                                        expected: repaired.proven, actual: repaired.stored,
+                                        detail: repaired.field))
+            bytes = repaired.bytes
+        } else if let rebuilt = checker.rebuildRecord(from: bytes, subpage: subpage, name: name) {
+            checker.emit(ArdakuFindings.recordRebuilt, context(problemDescription(bytes)))
+            checker.rebuilt.insert(subpage)
+            bytes = rebuilt.bytes
+        }
         let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
         if magic == FileRecord.tombstoneMagic {
             checker.emit(ArdakuFindings.leadsToTombstone, context())
@@ -375,6 +387,17 @@ struct TrieWalk {
         } else if filesUnderSlash {
             if let index = checker.emit(ArdakuFindings.fileIsDirectory, context()) { checker.noteFindings[subpage] = index }
             checker.renames[subpage] = .fileIsDirectory
+        }
+    }
+
+    /// What is wrong with a record that a trie name leads to, for a finding.
+    private func problemDescription(_ bytes: UnsafeRawBufferPointer) -> String {
+        switch RecordView.read(bytes) {
+        case .failure(let problem): return problem.description
+        case .success(let view):
+            if !view.uuidMatches(checker.system.uuid) { return "it names another volume" }
+            if view.magic != FileRecord.magic { return "magic \(Hex.format(view.magic, width: 8))" }
+            return "its name copy differs from the trie's"
         }
     }
 

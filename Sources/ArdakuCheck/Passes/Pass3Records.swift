@@ -65,6 +65,7 @@ extension Checker {
         for bitmap in [extensionPages, dataPages, sharedPages] { bitmap.reset(count: pageCount) }
         rewrite.reset(count: subpageCount)
         keep.reset(count: subpageCount)
+        unproven = []
         fileIDHashSeen.reset(count: fileIDHashSeen.count)
         fileIDHashCollided.reset(count: fileIDHashSeen.count)
         maxFileID = 0
@@ -97,12 +98,31 @@ extension Checker {
         }
         let computed = record.computedChecksum
         if computed != record.storedChecksum {
+            // No single byte explains it (pass 2 looked): only what other structures prove
+            // survives the rewrite, and the rest is marked unproven.
             emit(ArdakuFindings.recordChecksum, context(expected: Hex.format(computed, width: 8), actual: Hex.format(record.storedChecksum, width: 8)))
             rewrite.insert(subpage)
+            unproven.insert(subpage)
         }
-        if record.flags != 0 || record.reservedNonZero {
+        if proven.hasSubpages, proven.subpages[subpage] != nil { rewrite.insert(subpage) }
+        let knownFlags = RecordFlags(rawValue: record.flags & RecordFlags.known.rawValue)
+        if record.flags & ~RecordFlags.known.rawValue != 0 || record.reservedNonZero {
             emit(ArdakuFindings.recordReservedBits, context())
             rewrite.insert(subpage)
+        }
+        if !knownFlags.isEmpty {
+            if !system.incompatFeatures.contains(.recordedDamage) {
+                var announce = context()
+                announce.detail = knownFlags.description
+                emit(ArdakuFindings.damageFlagsWithoutFeature, announce)
+                rewrite.insert(subpage)
+            }
+            if knownFlags.contains(.unprovenAttributes) { emit(ArdakuFindings.attributesUnproven, context()) }
+            if knownFlags.contains(.damagedData) && !options.verifyData {
+                var marked = context()
+                marked.detail = "some data pages do not match their CRC-32 (a check with data verification names them)"
+                emit(ArdakuFindings.recordedDamage, marked)
+            }
         }
         if record.generation > system.generation {
             emit(ArdakuFindings.recordFromFuture, context(expected: String(system.generation), actual: String(record.generation)))

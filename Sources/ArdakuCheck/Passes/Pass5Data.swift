@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuVolume
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -49,9 +50,11 @@ extension Checker {
         jobs.reserveCapacity(Checker.dataBatch)
         var done: UInt64 = 0
         var cancelled = false
+        recordedDamage = [:]
         keep.forEach { subpage in
             guard let record = recordView(subpage) else { return true }
             let plan = entryPlan(record, subpage: subpage, name: "", report: false)
+            if record.flags & RecordFlags.damagedData.rawValue != 0 { recordedDamage[subpage] = [] }
             forEachEntry(record, plan) { ordinal, entry, lost in
                 let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: plan.finalLength)
                 switch classify(entry, lost: lost) {
@@ -61,7 +64,9 @@ extension Checker {
                     jobs.append(job)
                 case .hole:
                     let expected = count == Geometry.pageSize ? Checker.zeroPageChecksum : CRC32.checksumOfZeros(count: count)
-                    if entry.checksum != expected {
+                    if entry.checksum != expected, recordedDamage[subpage] != nil {
+                        recordedDamage[subpage]?.append(ordinal)
+                    } else if entry.checksum != expected {
                         emit(ArdakuFindings.holeChecksum,
                              FindingContext(name: Checker.display(record.name), subpage: UInt32(subpage),
                                             expected: Hex.format(expected, width: 8), actual: Hex.format(entry.checksum, width: 8),
@@ -87,7 +92,34 @@ extension Checker {
         }
         progress(done, of: max(dataPageTotal, done))
         currentStatistics.items = done
+        if !cancelled { reportRecordedDamage() }
         return !cancelled
+    }
+
+    /// Files an earlier repair marked damaged (`RecordFlags.damagedData`): each is named on
+    /// every run with the byte ranges that fail (information: the damage is known and
+    /// `ardaku get` refuses those bytes). A marked file whose pages all match again (a
+    /// passing read error) loses the mark.
+    private func reportRecordedDamage() {
+        for subpage in recordedDamage.keys.sorted() {
+            guard let record = recordView(subpage), let ordinals = recordedDamage[subpage] else { continue }
+            let name = Checker.display(record.name)
+            if ordinals.isEmpty {
+                emit(ArdakuFindings.recordedDamageGone, FindingContext(name: name, subpage: UInt32(subpage)))
+                damageCleared.insert(subpage)
+                continue
+            }
+            let plan = entryPlan(record, subpage: subpage, name: "", report: false)
+            // Adjacent pages' ranges merged, as `ardaku get` names them.
+            var ranges: [Range<UInt64>] = []
+            for ordinal in ordinals.sorted() {
+                let start = UInt64(ordinal) << 16
+                let end = start + UInt64(PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: plan.finalLength))
+                if let last = ranges.last, last.upperBound == start { ranges[ranges.count - 1] = last.lowerBound..<end } else { ranges.append(start..<end) }
+            }
+            emit(ArdakuFindings.recordedDamage,
+                 FindingContext(name: name, subpage: UInt32(subpage), detail: VolumeError.describe(ranges)))
+        }
     }
 
     /// Verifies one batch on every core and reports the pages that do not match, in order.
@@ -125,6 +157,10 @@ extension Checker {
         for (index, job) in jobs.enumerated() {
             currentStatistics.bytesVerified += UInt64(job.count)
             guard computed[index] != job.recorded else { continue }
+            if recordedDamage[job.subpage] != nil {
+                recordedDamage[job.subpage]?.append(job.ordinal)
+                continue
+            }
             crcBad.insert(job.subpage)
             let name = recordView(job.subpage).map { Checker.display($0.name) } ?? "?"
             emit(ArdakuFindings.dataChecksum,

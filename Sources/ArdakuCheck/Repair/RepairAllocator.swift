@@ -35,6 +35,14 @@ final class RepairAllocator {
         cursor = range.lowerBound
     }
 
+    /// Claims `page` (marked used, referenced by nothing) for a file that proves it its own
+    /// (`Repairer.adoptLostPage`); false when this repair already handed it out.
+    func reserve(_ page: Int) -> Bool {
+        guard range.contains(page), !forbidden.contains(page), !taken.contains(page) else { return false }
+        taken.insert(page)
+        return true
+    }
+
     /// A page for new content.
     func page() throws(RepairError) -> Int {
         while true {

@@ -30,6 +30,9 @@ final class Repairer {
     /// Notes for findings, by finding index.
     var notes: [Int: String] = [:]
     private let sharedFirstUse: Bitmap
+    /// Pages nothing may take or adopt: what the checked volume references or names.
+    private let forbiddenPages: Bitmap
+    private var lostPageList: [Int]?
     private var nextFileID: UInt64
     private var lostAndFound: [UInt8]?
     /// Set when the commit starts writing to pages the volume uses.
@@ -65,6 +68,7 @@ final class Repairer {
             return true
         }
         let store = checker.store
+        forbiddenPages = forbidden
         allocator = RepairAllocator(range: checker.allocatable, pageCount: checker.pageCount, forbidden: forbidden,
                                     bitfieldWord: { [unowned checker] in checker.bitfieldWord($0) },
                                     clearHeader: { (subpage: Int) throws(RepairError) -> Void in
@@ -169,6 +173,7 @@ final class Repairer {
 
     private func needsRewrite(_ subpage: Int) -> Bool {
         checker.rewrite.contains(subpage) || checker.crcBad.contains(subpage) || checker.newIDNeeded.contains(subpage)
+            || checker.damageCleared.contains(subpage)
     }
 
     /// Moves a record under /lost+found: its own name below it when that is valid and free,
@@ -267,26 +272,48 @@ final class Repairer {
             var listed: [(PageEntry, EntryKind)] = []
             listed.reserveCapacity(plan.finalCount)
             checker.forEachEntry(view, plan) { _, entry, lost in listed.append((entry, checker.classify(entry, lost: lost))) }
-            let verify = checker.crcBad.contains(subpage) || plan.lengthCut
             entries.reserveCapacity(listed.count)
             for (ordinal, (entry, kind)) in listed.enumerated() {
                 let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: length)
-                guard case .data(let page) = kind else {
+                let zeros = CRC32.checksumOfZeros(count: count)
+                switch kind {
+                case .data(let page):
+                    var target = page
+                    if !pageMatches(page, count: count, checksum: entry.checksum),
+                       let adopted = adoptLostPage(checksum: entry.checksum, count: count) {
+                        // A damaged page index that names another page: the file's own page
+                        // is still there, and its CRC-32 says which it is.
+                        target = adopted
+                    } else if checker.sharedPages.contains(page) && !sharedFirstUse.testAndInsert(page) {
+                        target = try allocator.page()
+                        guard let source = checker.pageBytes(page) else { throw .verification("page \(page) cannot be read") }
+                        try write(source, to: target)
+                    }
+                    // The recorded CRC-32 is kept even where the page no longer matches it:
+                    // it is the proof of what the page should hold, and the file is marked damaged.
+                    entries.append(PageEntry(page: PageIndex(UInt32(target)), checksum: entry.checksum))
+                case .hole where entry.checksum == zeros:
                     entries.append(.hole(bytesInPage: count))
-                    continue
+                case .hole, .outOfRange, .onMetadata:
+                    // The entry names no usable page, but its CRC-32 still says what the page
+                    // held: a page nothing references that matches it is that page; if none
+                    // does, the entry stays a hole that keeps the CRC-32 (damaged, not zeros).
+                    if let adopted = adoptLostPage(checksum: entry.checksum, count: count) {
+                        entries.append(PageEntry(page: PageIndex(UInt32(adopted)), checksum: entry.checksum))
+                    } else {
+                        entries.append(PageEntry(page: PageIndex(0), checksum: entry.checksum == zeros ? ~zeros : entry.checksum))
+                    }
+                case .lostHole:
+                    // Lost with an extension page, or never listed: what it held is unknown.
+                    entries.append(PageEntry(page: PageIndex(0), checksum: ~zeros))
                 }
-                var target = page
-                if checker.sharedPages.contains(page) && !sharedFirstUse.testAndInsert(page) {
-                    target = try allocator.page()
-                    guard let source = checker.pageBytes(page) else { throw .verification("page \(page) cannot be read") }
-                    try write(source, to: target)
-                }
-                var checksum = entry.checksum
-                if verify, let data = checker.pageBytes(page) {
-                    checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: data[0..<count]))
-                }
-                entries.append(PageEntry(page: PageIndex(UInt32(target)), checksum: checksum))
             }
+        }
+        var damaged = false
+        for (ordinal, entry) in entries.enumerated() where !damaged {
+            let count = PageEntry.bytesInPage(ordinal: UInt64(ordinal), byteLength: length)
+            damaged = entry.isHole ? entry.checksum != CRC32.checksumOfZeros(count: count)
+                : !pageMatches(Int(entry.page.rawValue), count: count, checksum: entry.checksum)
         }
         var fileID = old.fileID
         if checker.newIDNeeded.contains(subpage) {
@@ -301,6 +328,7 @@ final class Repairer {
             let chunk = Array(entries[start..<min(entries.count, start + Limits.entriesPerExtensionPage)])
             if fileID == old.fileID, inlineCount == view.inlineCount, sequence < plan.extensions.count,
                case .valid(let existing) = plan.extensions[sequence], existing.reserved == 0,
+               checker.proven.pages[Int(view.extensionPage(sequence))] == nil,
                existing.computedChecksum == existing.storedChecksum, existing.entryCount == chunk.count,
                chunk.indices.allSatisfy({ existing.entry($0) == chunk[$0] }) {
                 extensionPages.append(PageIndex(UInt32(view.extensionPage(sequence))))
@@ -310,16 +338,59 @@ final class Repairer {
             try write(ExtensionPage(sequence: UInt32(sequence), fileID: fileID, entries: chunk).encode(), to: page)
             extensionPages.append(PageIndex(UInt32(page)))
         }
-        let record = FileRecord(volumeUUID: system.uuid, generation: generation, fileID: fileID, name: name, type: old.type,
+        var record = FileRecord(volumeUUID: system.uuid, generation: generation, fileID: fileID, name: name, type: old.type,
                                 byteLength: length, modificationTime: old.modificationTime,
                                 dataPageCount: UInt32(entries.count), tags: old.tags, extensionPages: extensionPages,
                                 inlineEntries: Array(entries[0..<inlineCount]))
+        record.flags = damageFlags(subpage, old: old.flags, damaged: damaged)
+        if !record.flags.isEmpty { system.incompatFeatures.insert(.recordedDamage) }
         let target = try allocator.recordSubpage()
         try write(record.encode(), toSubpage: target)
         moved[subpage] = target
         superseded.append(subpage)
         return target
     }
+
+    /// The flags of a rewritten record: a repair never makes unproven bytes read as valid
+    /// (docs/FSCK.md §4). A page that fails its CRC-32, or a length cut short of what the
+    /// record claimed, marks the data damaged; a record rebuilt after its checksum failed
+    /// marks its attributes unproven. A new page list from a nested volume's repair was
+    /// built from proven bytes; a mark whose pages all match again is dropped.
+    private func damageFlags(_ subpage: Int, old: RecordFlags, damaged: Bool) -> RecordFlags {
+        var flags = old
+        if damaged { flags.insert(.damagedData) } else { flags.remove(.damagedData) }
+        if checker.unproven.contains(subpage) || checker.rebuilt.contains(subpage) { flags.insert(.unprovenAttributes) }
+        return flags
+    }
+
+    /// True when the first `count` bytes of `page` have CRC-32 `checksum`.
+    private func pageMatches(_ page: Int, count: Int, checksum: UInt32) -> Bool {
+        guard let bytes = checker.pageBytes(page) else { return false }
+        return CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<count])) == checksum
+    }
+
+    /// A page the bitfield marks used that nothing references and whose first `count` bytes
+    /// match `checksum`: the page an entry lost (its index damaged) still names by its
+    /// CRC-32. Taken only when exactly one page matches.
+    private func adoptLostPage(checksum: UInt32, count: Int) -> Int? {
+        let candidates = lostPages().filter { pageMatches($0, count: count, checksum: checksum) }
+        guard candidates.count == 1, let page = candidates.first, allocator.reserve(page) else { return nil }
+        return page
+    }
+
+    /// Pages the bitfield marks used that nothing in the checked volume references, at most
+    /// `Repairer.lostPageLimit` of them (each costs a CRC-32 per entry sought).
+    private func lostPages() -> [Int] {
+        if let lostPageList { return lostPageList }
+        var pages: [Int] = []
+        for page in checker.allocatable where pages.count < Self.lostPageLimit {
+            if checker.bitfieldMarksUsed(page), !forbiddenPages.contains(page) { pages.append(page) }
+        }
+        lostPageList = pages
+        return pages
+    }
+
+    static let lostPageLimit = 16384
 
     /// How many entries go inline and how many extension pages hold the rest (the volume
     /// library's layout: inline first, then as few extension pages as needed).

@@ -5,7 +5,7 @@
 /// | 0x0000 | 4    | magic                 | 0x524D4641 "AFMR" live record; 0x544D4641 "AFMT" tombstone |
 /// | 0x0004 | 4    | checksum              | CRC-32 of bytes 0x0008..<used_length |
 /// | 0x0008 | 4    | used_length           | bytes of the record in use, 0x80...0x4000 |
-/// | 0x000C | 4    | flags                 | zero |
+/// | 0x000C | 4    | flags                 | RecordFlags: damage recorded by fsck; zero otherwise |
 /// | 0x0010 | 16   | volume_uuid           | the volume's UUID (tells our records from look-alikes) |
 /// | 0x0020 | 8    | generation            | commit that wrote this record |
 /// | 0x0028 | 8    | file_id               | the file's id; kept across overwrite and rename |
@@ -40,7 +40,7 @@ public struct FileRecord: Equatable, Sendable {
         FieldLayout("magic", 0x00, 4, "\"AFMR\" live, \"AFMT\" tombstone"),
         FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<used_length"),
         FieldLayout("used_length", 0x08, 4, "bytes in use"),
-        FieldLayout("flags", 0x0C, 4, "zero"),
+        FieldLayout("flags", 0x0C, 4, "bit 0 damaged data, bit 1 unproven attributes"),
         FieldLayout("volume_uuid", 0x10, 16, "volume UUID"),
         FieldLayout("generation", 0x20, 8, "commit that wrote this record"),
         FieldLayout("file_id", 0x28, 8, "file id"),
@@ -75,7 +75,10 @@ public struct FileRecord: Equatable, Sendable {
     /// that wrote this record; 0 for none. It tells fsck that the replaced file's record,
     /// live until the commit's tombstone is durable, is dead (docs/FORMAT.md §12.4).
     public var replacedFileID: UInt64 = 0
-    /// Flags and reserved bytes as found on disk; writers write zeros.
+    /// Damage fsck recorded in this file (zero unless page 0 has `IncompatFeatures.recordedDamage`).
+    public var flags: RecordFlags = []
+    /// Flag bits this version does not know and reserved bytes, as found on disk; writers
+    /// write zeros.
     public var unknownBits: UInt32 = 0
 
     public init(volumeUUID: VolumeUUID, generation: UInt64, fileID: UInt64, name: [UInt8], type: FileType = .data,
@@ -187,7 +190,8 @@ public struct FileRecord: Equatable, Sendable {
                                 tags: tags, extensionPages: extensionPages, inlineEntries: entries,
                                 isTombstone: magic == Self.tombstoneMagic)
         record.replacedFileID = replacedFileID
-        record.unknownBits = flags | (reserved.contains { $0 != 0 } ? 1 << 31 : 0)
+        record.flags = RecordFlags(rawValue: flags & RecordFlags.known.rawValue)
+        record.unknownBits = (flags & ~RecordFlags.known.rawValue) | (reserved.contains { $0 != 0 } ? 1 << 31 : 0)
         return record
     }
 
@@ -210,7 +214,7 @@ public struct FileRecord: Equatable, Sendable {
         writer.writeUInt32(isTombstone ? Self.tombstoneMagic : Self.magic)
         writer.writeUInt32(0)
         writer.writeUInt32(UInt32(usedLength))
-        writer.writeUInt32(0)
+        writer.writeUInt32(flags.rawValue)
         writer.writeBytes(volumeUUID.bytes)
         writer.writeUInt64(generation)
         writer.writeUInt64(fileID)
@@ -236,5 +240,30 @@ public struct FileRecord: Equatable, Sendable {
         let checksum = bytes.withUnsafeBytes { Self.checksum($0, usedLength: usedLength) }
         bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: 4) }
         return bytes
+    }
+}
+
+/// A record's flags (docs/FORMAT.md §7.1): what fsck could not prove about the file. Only
+/// fsck sets them; rewriting the file's content clears them, and only a volume whose page 0
+/// has `IncompatFeatures.recordedDamage` may carry them.
+public struct RecordFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Some data page (or hole) does not match the CRC-32 its entry records. The entries keep
+    /// the CRC-32s the writer recorded, so a reader finds the damaged pages by verifying.
+    public static let damagedData = RecordFlags(rawValue: 1 << 0)
+    /// The record failed its checksum and was rebuilt from what other structures prove (its
+    /// name, page list and length); modification_time, type and tags could not be proven.
+    public static let unprovenAttributes = RecordFlags(rawValue: 1 << 1)
+
+    public static let known: RecordFlags = [.damagedData, .unprovenAttributes]
+
+    /// "damaged data, unproven attributes"; empty for none.
+    public var description: String {
+        var words: [String] = []
+        if contains(.damagedData) { words.append("damaged data") }
+        if contains(.unprovenAttributes) { words.append("unproven attributes") }
+        return words.joined(separator: ", ")
     }
 }

@@ -20,7 +20,7 @@
 /// | 0x0438 | 4     | used_page_count        | pages marked used in the bitfield |
 /// | 0x043C | 4     | file_count             | files in the trie |
 /// | 0x0440 | 4     | trie_root              | node reference of the trie's root |
-/// | 0x0444 | 4     | incompat_features      | zero; a reader refuses unknown bits |
+/// | 0x0444 | 4     | incompat_features      | IncompatFeatures; a reader refuses unknown bits |
 /// | 0x0448 | 4     | record_page_hint       | allocation hint for metadata records |
 /// | 0x044C | 4     | reserved               | zero |
 /// | 0x0450 | 8     | next_file_id           | the file id the next new file gets |
@@ -52,7 +52,7 @@ public struct SystemInformationBlock: Equatable, Sendable {
         FieldLayout("used_page_count", 0x0438, 4, "pages marked used"),
         FieldLayout("file_count", 0x043C, 4, "files in the trie"),
         FieldLayout("trie_root", 0x0440, 4, "node reference of the trie root"),
-        FieldLayout("incompat_features", 0x0444, 4, "must be zero"),
+        FieldLayout("incompat_features", 0x0444, 4, "bit 0: records may carry damage flags; other bits zero"),
         FieldLayout("record_page_hint", 0x0448, 4, "allocation hint for records"),
         FieldLayout("reserved", 0x044C, 4, "zero"),
         FieldLayout("next_file_id", 0x0450, 8, "id of the next new file"),
@@ -78,6 +78,8 @@ public struct SystemInformationBlock: Equatable, Sendable {
     public var fileCount: UInt32
     public var trieRoot: NodeReference
     public var recordPageHint: UInt32
+    /// Features a reader must know to read the volume (docs/FORMAT.md §4.1).
+    public var incompatFeatures: IncompatFeatures = []
     public var nextFileID: UInt64
     /// Trie pages by ordinal: `triePages[n]` holds the nodes whose references name ordinal n.
     public var triePages: [PageIndex]
@@ -168,7 +170,8 @@ public struct SystemInformationBlock: Equatable, Sendable {
         let fileCount = try reader.readUInt32()
         let trieRoot = NodeReference(rawValue: try reader.readUInt32())
         let incompat = try reader.readUInt32()
-        guard incompat == 0 else { throw reader.error(.unknownFeatures(incompat), at: 0x0444) }
+        let unknownFeatures = incompat & ~IncompatFeatures.known.rawValue
+        guard unknownFeatures == 0 else { throw reader.error(.unknownFeatures(unknownFeatures), at: 0x0444) }
         let recordPageHint = try reader.readUInt32()
         try reader.skip(4)
         let nextFileID = try reader.readUInt64()
@@ -187,6 +190,7 @@ public struct SystemInformationBlock: Equatable, Sendable {
         block.fileCount = fileCount
         block.recordPageHint = recordPageHint
         block.nextFileID = nextFileID
+        block.incompatFeatures = IncompatFeatures(rawValue: incompat)
         return block
     }
 
@@ -222,7 +226,7 @@ public struct SystemInformationBlock: Equatable, Sendable {
         writer.writeUInt32(usedPageCount)
         writer.writeUInt32(fileCount)
         writer.writeUInt32(trieRoot.rawValue)
-        writer.writeUInt32(0)
+        writer.writeUInt32(incompatFeatures.rawValue)
         writer.writeUInt32(recordPageHint)
         writer.writeUInt32(0)
         writer.writeUInt64(nextFileID)
@@ -242,4 +246,20 @@ public struct SystemInformationBlock: Equatable, Sendable {
         block.copy = copy
         return block
     }
+}
+
+/// The system block's incompat_features (docs/FORMAT.md §4.1): each bit names something a
+/// reader must understand to read the volume correctly, so a reader that does not know a
+/// set bit refuses the volume rather than misread it.
+public struct IncompatFeatures: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Records may carry `RecordFlags` (damage recorded by fsck). Set by the first repair
+    /// that records damage; a reader that ignored the flags would show damaged or unproven
+    /// data as valid.
+    public static let recordedDamage = IncompatFeatures(rawValue: 1 << 0)
+
+    /// Every bit this version of the toolchain reads.
+    public static let known: IncompatFeatures = [.recordedDamage]
 }

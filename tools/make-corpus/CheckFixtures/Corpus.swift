@@ -29,10 +29,17 @@ public struct CorpusEntry {
         let missing = recipe.targets.filter { !found.contains($0) }
         guard missing.isEmpty else { throw CorpusError.missedTarget(recipe.name, missing) }
         let expectedSecond: Int32 = recipe.fatal ? ExitStatus.operationalError.rawValue : 0
-        // A recipe with `remains` is judged by the codes its second run still reports.
-        let asExpected = recipe.remains.isEmpty
-            ? second.report.exitStatus.rawValue == expectedSecond && (recipe.fatal || second.report.findings.isEmpty)
-            : Transcript.parse(second.text).codes == recipe.remains
+        // A recipe with `remains` is judged by the codes its second run still reports; random
+        // damage by whether all it reports is damage the repair recorded (Recipe.recordedDamageCodes).
+        let secondCodes = Transcript.parse(second.text).codes
+        let asExpected: Bool
+        if recipe.fatal || recipe.remains.isEmpty && recipe.effects != nil {
+            asExpected = second.report.exitStatus.rawValue == expectedSecond && (recipe.fatal || second.report.findings.isEmpty)
+        } else if recipe.effects == nil && recipe.remains.isEmpty {
+            asExpected = second.report.exitStatus.rawValue == 0 && secondCodes.allSatisfy(Recipe.recordedDamageCodes.contains)
+        } else {
+            asExpected = second.report.exitStatus.rawValue == 0 && secondCodes == recipe.remains
+        }
         guard asExpected else {
             throw CorpusError.secondRunNotClean(recipe.name, second.text)
         }

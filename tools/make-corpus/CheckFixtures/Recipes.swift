@@ -27,12 +27,20 @@ public struct Recipe: Sendable {
     /// as lost, C6002) and objects left unreachable (C6001); the recipe's `how` says why.
     public var remains: [String] = []
 
+    /// The information a second run reports about damage the first repair recorded
+    /// (FORMAT.md §7.1): the only findings random damage may leave behind.
+    public static let recordedDamageCodes: Set<String> = ["A5003", "A3016"]
+
     /// What a repair does to a file the damage touched.
     public enum Effect: Sendable, Equatable {
         /// The file is gone: its record could not be kept, or the damage finished its deletion.
         case lost
-        /// The file is kept under its name; its content differs (damaged or lost pages).
+        /// The file is kept under its name, readable; its content differs (a write the damage
+        /// undid or finished).
         case changed
+        /// The file is kept under its name and marked damaged (FORMAT.md §7.1): reading it
+        /// fails with the damaged byte ranges, and every other byte is the original.
+        case damaged
         /// The file is kept, intact, under another name.
         case movedTo(String)
         /// The file's content is gone because another file took its name (a committed
@@ -45,8 +53,10 @@ public struct Recipe: Sendable {
     }
 
     init(_ name: String, _ how: String, targets: [String], fatal: Bool = false, effects: [String: Effect]? = [:],
+         remains: [String] = [],
          reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }, _ damage: @escaping @Sendable (Damage) throws -> Void) {
         self.name = name
+        self.remains = remains
         self.how = how
         self.targets = targets
         self.fatal = fatal
@@ -219,7 +229,13 @@ public enum Recipes {
             d.setUInt32(0x00FF_FFF0, page: page, offset: offset + 8)
             d.resealTriePage(page)
         },
-        Recipe("trie-to-tombstone", "/docs/a.txt's record marked as a tombstone, trie unchanged", targets: ["A2021"], effects: ["/docs/a.txt": .lost]) { d in
+        Recipe("trie-to-tombstone", "/docs/a.txt's record made a tombstone of the next generation (a deletion that never committed), trie unchanged",
+               targets: ["A2021"], effects: ["/docs/a.txt": .lost]) { d in
+            let generation = d.system.generation + 1
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.isTombstone = true; $0.generation = generation }
+        },
+        Recipe("record-magic-tombstone", "/docs/a.txt's record magic changed to the tombstone's, generation and checksum as committed (damage, not a deletion: the record's CRC-32 proves it live)",
+               targets: ["A2025"]) { d in
             d.setRecordUInt32(FileRecord.tombstoneMagic, subpage: try d.recordSubpage("/docs/a.txt"), offset: 0)
         },
         Recipe("trie-to-nothing", "/empty's record subpage zeroed", targets: ["A2022"], effects: ["/empty": .replaced]) { d in
@@ -238,25 +254,71 @@ public enum Recipes {
             d.writeRecordField([0xEE, 0xEE], subpage: subpage, offset: 0x10)
             d.resealRecord(subpage)
         },
-        Recipe("record-unreadable", "/docs/a.txt's used_length made inconsistent, checksum valid", targets: ["A3002"], effects: ["/docs/a.txt": .lost]) { d in
+        Recipe("record-rebuilt", "/docs/a.txt's used_length made inconsistent, checksum valid (the trie's name and its data page prove the record: rebuilt, A3016 on the second run)",
+               targets: ["A2026"], remains: ["A3016"]) { d in
             let subpage = try d.recordSubpage("/docs/a.txt")
             d.setRecordUInt32(0x0100, subpage: subpage, offset: 8)
+            d.resealRecord(subpage)
+        },
+        Recipe("record-unreadable", "/docs/a.txt's used_length made inconsistent and its data page's CRC-32 changed, checksum valid (nothing proves the record)",
+               targets: ["A3002"], effects: ["/docs/a.txt": .lost]) { d in
+            let subpage = try d.recordSubpage("/docs/a.txt")
+            let entry = try d.volume().stat(Volume.fileName("/docs/a.txt"))
+            d.setRecordUInt32(0x0100, subpage: subpage, offset: 8)
+            let crcOffset = FileRecord.headerSize + (entry.nameBytes.count + 3) & ~3 + 4
+            d.setRecordUInt32(0xDEAD_BEEF, subpage: subpage, offset: crcOffset)
             d.resealRecord(subpage)
         },
     ]
 
     static let records: [Recipe] = [
-        Recipe("record-checksum", "one bit of /docs/b.bin's modification time flipped", targets: ["A3001"]) { d in
+        Recipe("record-checksum", "two bytes of /docs/b.bin's modification time flipped (no single byte explains the checksum; the rebuilt record is marked unproven, A3016 on the second run)",
+               targets: ["A3001"], remains: ["A3016"]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
             d.flip(page: subpage >> 2, offset: Int(subpage & 3) * Geometry.subpageSize + 0x38)
+            d.flip(page: subpage >> 2, offset: Int(subpage & 3) * Geometry.subpageSize + 0x3A)
         },
-        Recipe("record-reserved", "/docs/b.bin's flags field set, checksum valid", targets: ["A3003"]) { d in
+        Recipe("record-byte-proven", "one byte of /docs/b.bin's byte_length flipped (its CRC-32 proves the byte)", targets: ["A2025"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.flip(page: subpage >> 2, offset: Int(subpage & 3) * Geometry.subpageSize + 0x31, mask: 0x40)
+        },
+        Recipe("record-reserved", "/docs/b.bin's flags field set to an unknown bit, checksum valid", targets: ["A3003"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.setRecordUInt32(0x100, subpage: subpage, offset: 0x0C)
+            d.resealRecord(subpage)
+        },
+        Recipe("record-flags-unannounced", "/docs/b.bin's damaged_data flag set, checksum valid, page 0 without the recorded-damage feature bit (the pages all match: the mark is dropped)",
+               targets: ["A3017"]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
             d.setRecordUInt32(1, subpage: subpage, offset: 0x0C)
             d.resealRecord(subpage)
         },
+        Recipe("record-marked-damaged", "/docs/b.bin's second data page flipped and the file marked damaged_data, feature bit set (a later run after a repair: reported, A5003, nothing to fix); then /docs/a.txt's data page flipped so that the run has something to repair",
+               targets: ["A5003", "A5001"], effects: ["/docs/b.bin": .damaged, "/docs/a.txt": .damaged], remains: ["A5003", "A5003"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.flip(page: try d.dataPages("/docs/b.bin")[1], offset: 99, mask: 0x08)
+            d.setRecordUInt32(1, subpage: subpage, offset: 0x0C)
+            d.resealRecord(subpage)
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.recordedDamage) }
+            d.flip(page: try d.dataPages("/docs/a.txt")[0], offset: 1, mask: 0x08)
+        },
+        Recipe("record-marked-healed", "/docs/b.bin marked damaged_data (feature bit set) although every page matches (a read error that passed)",
+               targets: ["A5004"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.setRecordUInt32(1, subpage: subpage, offset: 0x0C)
+            d.resealRecord(subpage)
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.recordedDamage) }
+        },
+        Recipe("record-unproven-marked", "/docs/b.bin marked unproven_attributes (feature bit set), then /docs/a.txt's data page flipped so that the run has something to repair",
+               targets: ["A3016", "A5001"], effects: ["/docs/a.txt": .damaged], remains: ["A3016", "A5003"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            d.setRecordUInt32(2, subpage: subpage, offset: 0x0C)
+            d.resealRecord(subpage)
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.recordedDamage) }
+            d.flip(page: try d.dataPages("/docs/a.txt")[0], offset: 1, mask: 0x08)
+        },
         Recipe("record-page-count", "/docs/b.bin's data_page_count set to 3 (its length needs 4), checksum valid",
-               targets: ["A3004"], effects: ["/docs/b.bin": .changed]) { d in
+               targets: ["A3004"], effects: ["/docs/b.bin": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
             d.setRecordUInt32(3, subpage: subpage, offset: 0x40)
             d.setRecordUInt32(3, subpage: subpage, offset: 0x48)
@@ -264,50 +326,56 @@ public enum Recipes {
             d.resealRecord(subpage)
         },
         Recipe("record-length-cut", "/docs/sub/c.dat's byte_length made 9 MB (two pages listed), checksum valid",
-               targets: ["A3004"], effects: ["/docs/sub/c.dat": .changed]) { d in
+               targets: ["A3004"], effects: ["/docs/sub/c.dat": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/docs/sub/c.dat")
             d.setRecordUInt64(9_000_000, subpage: subpage, offset: 0x30)
             d.resealRecord(subpage)
         },
         Recipe("extension-out-of-range", "/sparse.img's extension page index set past the volume, checksum valid",
-               targets: ["A3005"], effects: ["/sparse.img": .changed]) { d in
+               targets: ["A3005"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/sparse.img")
             try d.editRecord(subpage) { $0.extensionPages[0] = PageIndex(9999) }
         },
-        Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"], effects: ["/sparse.img": .changed]) { d in
+        Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             d.zero(page: try d.status("/sparse.img").extensionPages[0].rawValue)
         },
-        Recipe("extension-checksum", "a zero byte past the entries of /sparse.img's extension page set (checksum fails)",
+        Recipe("extension-checksum", "two zero bytes past the entries of /sparse.img's extension page set (checksum fails; every entry is proven by its page)",
                targets: ["A3007"]) { d in
-            d.write([0x77], page: try d.status("/sparse.img").extensionPages[0].rawValue, offset: 0xFF00)
+            let page = try d.status("/sparse.img").extensionPages[0].rawValue
+            d.write([0x77], page: page, offset: 0xFF00)
+            d.write([0x77], page: page, offset: 0xFF10)
         },
-        Recipe("extension-foreign", "/sparse.img's extension page claims file id 99, checksum valid", targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
+        Recipe("extension-byte-proven", "one byte of an entry of /sparse.img's extension page flipped (its CRC-32 proves the byte)",
+               targets: ["A3015"]) { d in
+            d.flip(page: try d.status("/sparse.img").extensionPages[0].rawValue, offset: 0x20 + 8 * 5 + 1, mask: 0x20)
+        },
+        Recipe("extension-foreign", "/sparse.img's extension page claims file id 99, checksum valid", targets: ["A3008"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             let page = try d.status("/sparse.img").extensionPages[0].rawValue
             d.setUInt64(99, page: page, offset: 0x10)
             d.resealExtensionPage(page)
         },
-        Recipe("extension-short", "/sparse.img's extension page lists one entry fewer, checksum valid", targets: ["A3009"], effects: ["/sparse.img": .changed]) { d in
+        Recipe("extension-short", "/sparse.img's extension page lists one entry fewer, checksum valid", targets: ["A3009"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             let page = try d.status("/sparse.img").extensionPages[0].rawValue
             let count = d.uint32(page: page, offset: 0x0C)
             d.setUInt32(count - 1, page: page, offset: 0x0C)
             d.resealExtensionPage(page)
         },
         Recipe("data-out-of-range", "/docs/b.bin's second data page reference set to page 60000, checksum valid",
-               targets: ["A3010"], effects: ["/docs/b.bin": .changed]) { d in
+               targets: ["A3010"]) { d in
             try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[1].page = PageIndex(60000) }
         },
         Recipe("data-on-trie-page", "/docs/b.bin's third data page reference set to the trie page, checksum valid",
-               targets: ["A3011"], effects: ["/docs/b.bin": .changed]) { d in
+               targets: ["A3011"]) { d in
             let trie = d.system.triePages[0]
             try d.editRecord(try d.recordSubpage("/docs/b.bin")) { $0.inlineEntries[2].page = trie }
         },
         Recipe("data-on-record-page", "/docs/a.txt's data page reference set to the record page of /readme.txt, checksum valid",
-               targets: ["A3011"], effects: ["/docs/a.txt": .changed]) { d in
+               targets: ["A3011"]) { d in
             let recordPage = try d.recordSubpage("/readme.txt") >> 2
             try d.editRecord(try d.recordSubpage("/docs/a.txt")) { $0.inlineEntries[0].page = PageIndex(recordPage) }
         },
         Recipe("extension-on-data-page", "/sparse.img's extension page index set to /docs/b.bin's first data page, checksum valid",
-               targets: ["A3008"], effects: ["/sparse.img": .changed]) { d in
+               targets: ["A3008"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             let page = try d.dataPages("/docs/b.bin")[0]
             try d.editRecord(try d.recordSubpage("/sparse.img")) { $0.extensionPages[0] = PageIndex(page) }
         },
@@ -327,7 +395,7 @@ public enum Recipes {
 
     static let crossChecks: [Recipe] = [
         Recipe("page-shared", "/docs/a.txt's data page reference pointed at /docs/b.bin's first page, checksum valid",
-               targets: ["A4001"], effects: ["/docs/a.txt": .changed]) { d in
+               targets: ["A4001"]) { d in
             let shared = try d.dataPages("/docs/b.bin")[0]
             try d.editRecord(try d.recordSubpage("/docs/a.txt")) {
                 $0.inlineEntries[0].page = PageIndex(shared)
@@ -352,16 +420,17 @@ public enum Recipes {
     ]
 
     static let data: [Recipe] = [
-        Recipe("data-bitflip", "one bit of /docs/b.bin's second data page flipped", targets: ["A5001"], effects: ["/docs/b.bin": .changed]) { d in
+        Recipe("data-bitflip", "one bit of /docs/b.bin's second data page flipped", targets: ["A5001"], effects: ["/docs/b.bin": .damaged], remains: ["A5003"]) { d in
             d.flip(page: try d.dataPages("/docs/b.bin")[1], offset: 1234, mask: 0x10)
         },
-        Recipe("data-page-zeroed", "the data page of /readme.txt overwritten with zeros", targets: ["A5001"], effects: ["/readme.txt": .changed]) { d in
+        Recipe("data-page-zeroed", "the data page of /readme.txt overwritten with zeros", targets: ["A5001"], effects: ["/readme.txt": .damaged], remains: ["A5003"]) { d in
             d.zero(page: try d.dataPages("/readme.txt")[0])
         },
-        Recipe("data-extension-listed", "a data page /sparse.img's extension page lists overwritten", targets: ["A5001"], effects: ["/sparse.img": .changed]) { d in
+        Recipe("data-extension-listed", "a data page /sparse.img's extension page lists overwritten", targets: ["A5001"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             d.fill(page: try d.dataPages("/sparse.img")[2239], with: 0x55)
         },
-        Recipe("hole-checksum", "/sparse.img's hole 1 records a wrong CRC-32, checksum valid", targets: ["A5002"]) { d in
+        Recipe("hole-checksum", "/sparse.img's hole 1 records a wrong CRC-32, checksum valid (the entry may have named a lost page: kept, marked damaged)",
+               targets: ["A5002"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             try d.editRecord(try d.recordSubpage("/sparse.img")) { $0.inlineEntries[1].checksum ^= 1 }
         },
     ]
