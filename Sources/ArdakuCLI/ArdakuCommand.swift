@@ -68,6 +68,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("l"), help: "Long format: size, type, pages, modification time.") var long = false
         @Flag(name: .customShort("R"), help: "Every file under the directory, with full names.") var recursive = false
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -126,6 +127,7 @@ extension ArdakuCommand {
         @Argument(help: "Destination: a host file or directory; '-' or nothing writes a single file to standard output.") var destination: String?
         @Flag(name: .customShort("r"), help: "Copy every file under the directory NAME into DEST.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -189,6 +191,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
         @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -217,8 +220,9 @@ extension ArdakuCommand {
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
+        @OptionGroup var waiting: WaitOption
 
-        var request: RemoveRequest { RemoveRequest(image: image, names: names, recursive: recursive) }
+        var request: RemoveRequest { RemoveRequest(image: image, names: names, recursive: recursive, wait: waiting.value) }
 
         func run() { request.run() }
     }
@@ -228,9 +232,12 @@ extension ArdakuCommand {
         var image: String
         var names: [String]
         var recursive: Bool
+        /// The `--wait` value (plain command lines never have one).
+        var wait: String? = nil
 
         func run() {
             ArdakuCommand.perform {
+                VolumeLock.waiting = try VolumeLock.Waiting.required(wait)
                 guard !names.isEmpty else { throw ToolError("rm needs at least one name") }
                 let (_, volume) = try ImageAccess.openVolume(image, writable: true)
                 try volume.batch { () throws(VolumeError) in
@@ -255,6 +262,7 @@ extension ArdakuCommand {
         @Argument(help: "Current name.") var source: String
         @Argument(help: "New name.") var target: String
         @Flag(name: .customShort("f"), help: "Replace an existing file of the new name.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -272,6 +280,7 @@ extension ArdakuCommand {
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "File in the volume.") var name: String
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -299,6 +308,7 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(commandName: "df", abstract: "Show the volume's size, use and free space.")
         @Argument(help: "Image file or device.") var image: String
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
