@@ -64,6 +64,8 @@ public final class VolumeLock: @unchecked Sendable {
     public let path: String
     public let isBlockDevice: Bool
     public private(set) var access: Access
+    /// Whether `access` has been granted yet (a new lock holds nothing until `make` succeeds).
+    private var isHeld = false
     /// A duplicate of the first store's descriptor: the open file description the flock
     /// belongs to, kept open as long as the lock lives.
     private let descriptor: CInt
@@ -153,28 +155,39 @@ public final class VolumeLock: @unchecked Sendable {
             let conflict: Conflict
             let rc = ardaku_flock_try(descriptor, wanted == .exclusive ? 1 : 0)
             if rc == 0 {
-                access = wanted
-                guard wanted == .exclusive, isBlockDevice, exclusiveOpen < 0 else { return }
+                guard wanted == .exclusive, isBlockDevice, exclusiveOpen < 0 else {
+                    access = wanted
+                    isHeld = true
+                    return
+                }
                 let opened = path.withCString { ardaku_open_exclusive($0) }
                 if opened >= 0 {
                     exclusiveOpen = opened
+                    access = wanted
+                    isHeld = true
                     return
                 }
-                guard opened == -EBUSY else { throw .system(operation: "open O_EXCL \(path)", errno: -opened, offset: nil) }
+                guard opened == -EBUSY else {
+                    giveUp()
+                    throw .system(operation: "open O_EXCL \(path)", errno: -opened, offset: nil)
+                }
                 conflict = .claimed
             } else if rc == -EWOULDBLOCK {
                 // A failed conversion from shared drops the shared lock (flock(2)): take it
                 // back, so that the stores already open keep readers-only company.
-                if access == .shared && wanted == .exclusive { _ = ardaku_flock_try(descriptor, 0) }
+                if wanted == .exclusive { giveUp() }
                 conflict = .locked
             } else {
+                giveUp()
                 throw .system(operation: "flock \(path)", errno: -rc, offset: nil)
             }
             let waited = Self.monotonicSeconds() - start
             switch waiting {
             case .no:
+                giveUp()
                 throw .busy(busyMessage(conflict, waitedSeconds: nil))
             case .seconds(let limit) where waited >= limit:
+                giveUp()
                 throw .busy(busyMessage(conflict, waitedSeconds: limit))
             case .seconds(let limit):
                 Self.sleep(min(pause, limit - waited))
@@ -184,6 +197,12 @@ public final class VolumeLock: @unchecked Sendable {
             // Short pauses first (a writer often finishes in milliseconds), at most 0.1 s.
             pause = min(pause * 2, 0.1)
         }
+    }
+
+    /// Leaves the flock as `access` says after a failed `make`: a conversion that failed
+    /// (or got the flock but not the device) goes back to shared for the stores already open.
+    private func giveUp() {
+        if isHeld && access == .shared { _ = ardaku_flock_try(descriptor, 0) }
     }
 
     /// "in use by another process (pid 12345 holds it for writing); try again, or use --wait".
