@@ -10,7 +10,13 @@ public struct ArdakuCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ardaku",
         abstract: "List, read, write, move and remove files in an Ardaku volume.",
-        discussion: "Names are absolute paths such as /docs/a.txt; directories are implicit.",
+        discussion: """
+            Names are absolute paths such as /docs/a.txt; directories are implicit.
+
+            Each command locks the volume it opens: shared to read (ls, get, stat, df), \
+            exclusive to write (put, rm, mv); a volume another process holds is an error, or \
+            with --wait a wait. See docs/CONCURRENCY.md.
+            """,
         subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, ZestCommand.self, CASCommand.self])
 
     public init() {}

@@ -32,6 +32,10 @@ public struct CASCommand: ParsableCommand {
         The first argument's own bytes say which it is (a CAS header, or an Ardaku image). \
         Objects are named by their id (64 hex digits, the SHA-256 of the object) or by a tag.
 
+        Each subcommand locks what it opens (the image for a nested volume, else the file): \
+        shared to read (get, tags, info), exclusive to write (create, put, tag, gc); a volume another process holds is an \
+        error, or with --wait a wait. See docs/CONCURRENCY.md.
+
         Examples:
           ardaku cas put -r backup.cas ./src --tag v1     (creates backup.cas when missing)
           ardaku cas put -r backup.cas ./src --tag v2     (stores only what changed)

@@ -32,6 +32,10 @@ public struct ZestCommand: ParsableCommand {
         The first argument's own bytes say which it is (a ZEST header, or an Ardaku image). \
         Names inside a volume are absolute paths such as /docs/a.txt; directories are implicit.
 
+        Each subcommand locks what it opens (the image for a nested volume, else the file): \
+        shared to read (get, ls), exclusive to write (create, put, rm, mv, compact); a volume another process holds is an \
+        error, or with --wait a wait. See docs/CONCURRENCY.md.
+
         Examples:
           ardaku zest create small.zest
           ardaku zest put -r small.zest ./tree /
