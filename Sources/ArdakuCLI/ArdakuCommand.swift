@@ -10,7 +10,13 @@ public struct ArdakuCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ardaku",
         abstract: "List, read, write, move and remove files in an Ardaku volume.",
-        discussion: "Names are absolute paths such as /docs/a.txt; directories are implicit.",
+        discussion: """
+            Names are absolute paths such as /docs/a.txt; directories are implicit.
+
+            Each command locks the volume it opens: shared to read (ls, get, stat, df), \
+            exclusive to write (put, rm, mv); a volume another process holds is an error, or \
+            with --wait a wait. See docs/CONCURRENCY.md.
+            """,
         subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, ZestCommand.self, CASCommand.self])
 
     public init() {}
@@ -72,6 +78,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("l"), help: "Long format: size, type, pages, modification time.") var long = false
         @Flag(name: .customShort("R"), help: "Every file under the directory, with full names.") var recursive = false
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -133,6 +140,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
         @Flag(name: .long, help: "Copy damaged files as they are, naming the byte ranges that fail their CRC-32 on standard error (exit status 1).")
         var salvage = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             var salvaged: [String] = []
@@ -210,6 +218,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
         @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -238,8 +247,9 @@ extension ArdakuCommand {
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
+        @OptionGroup var waiting: WaitOption
 
-        var request: RemoveRequest { RemoveRequest(image: image, names: names, recursive: recursive) }
+        var request: RemoveRequest { RemoveRequest(image: image, names: names, recursive: recursive, wait: waiting.value) }
 
         func run() { request.run() }
     }
@@ -249,9 +259,12 @@ extension ArdakuCommand {
         var image: String
         var names: [String]
         var recursive: Bool
+        /// The `--wait` value (plain command lines never have one).
+        var wait: String? = nil
 
         func run() {
             ArdakuCommand.perform {
+                VolumeLock.waiting = try VolumeLock.Waiting.required(wait)
                 guard !names.isEmpty else { throw ToolError("rm needs at least one name") }
                 let (_, volume) = try ImageAccess.openVolume(image, writable: true)
                 try volume.batch { () throws(VolumeError) in
@@ -276,6 +289,7 @@ extension ArdakuCommand {
         @Argument(help: "Current name.") var source: String
         @Argument(help: "New name.") var target: String
         @Flag(name: .customShort("f"), help: "Replace an existing file of the new name.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -293,6 +307,7 @@ extension ArdakuCommand {
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "File in the volume.") var name: String
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {
@@ -321,6 +336,7 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(commandName: "df", abstract: "Show the volume's size, use and free space.")
         @Argument(help: "Image file or device.") var image: String
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ArdakuCommand.perform {

@@ -32,6 +32,10 @@ public struct CASCommand: ParsableCommand {
         The first argument's own bytes say which it is (a CAS header, or an Ardaku image). \
         Objects are named by their id (64 hex digits, the SHA-256 of the object) or by a tag.
 
+        Each subcommand locks what it opens (the image for a nested volume, else the file): \
+        shared to read (get, tags, info), exclusive to write (create, put, tag, gc); a volume another process holds is an \
+        error, or with --wait a wait. See docs/CONCURRENCY.md.
+
         Examples:
           ardaku cas put -r backup.cas ./src --tag v1     (creates backup.cas when missing)
           ardaku cas put -r backup.cas ./src --tag v2     (stores only what changed)
@@ -134,7 +138,7 @@ final class CASSession {
             return CASSession(volume: volume, display: first, created: true, image: nil, ardaku: nil, nestedStore: nil)
         }
         let (image, ardaku): (MappedImage, Volume)
-        do { (image, ardaku) = try ImageAccess.openVolume(first, writable: writable) } catch let error as ToolError {
+        do { (image, ardaku) = try ImageAccess.openVolume(first, writable: writable) } catch let error as ToolError where !error.isBusy {
             throw ToolError("\(error.message) (and not a CAS volume either: no CAS header at byte 0 or 4096)")
         }
         guard arguments.count >= 2 else {
@@ -596,6 +600,7 @@ extension CASCommand {
             discussion: "ardaku cas create FILE.cas | ardaku cas create IMAGE VOLUME")
         @Argument(help: ArgumentHelp("FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .customShort("f"), help: "Replace an existing file or volume with an empty one.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -645,6 +650,7 @@ extension CASCommand {
         @Option(help: "zlib level, 1 (fast) to 9 (small); the default is tuned per object class.") var level: Int32?
         @Flag(name: .customShort("q"), help: "Print only the id (and errors).") var quiet = false
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -735,6 +741,7 @@ extension CASCommand {
         @Flag(name: .customShort("r"), help: "Restore the tree ID|TAG names into the directory DEST.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
         @Flag(name: .long, help: "With -r: print what was restored as JSON.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -810,6 +817,7 @@ extension CASCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), NAME, then ID|TAG.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("d"), help: "Remove the tag NAME.") var delete = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -838,6 +846,7 @@ extension CASCommand {
             discussion: "ardaku cas tags FILE.cas|IMAGE VOLUME")
         @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -872,6 +881,7 @@ extension CASCommand {
         @Flag(name: .customShort("r"), help: "Recurse into what the object names.") var recurse = false
         @Option(name: .customShort("d"), help: "Recurse this many levels (implies -r).") var depth: Int?
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {
@@ -963,6 +973,7 @@ extension CASCommand {
             discussion: "ardaku cas gc FILE.cas|IMAGE VOLUME")
         @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             CASCommand.perform {

@@ -9,6 +9,7 @@ public enum ImageAccess {
     public static func openVolume(_ path: String, writable: Bool) throws -> (MappedImage, Volume) {
         let image: MappedImage
         do { image = try MappedImage(path: path, mode: writable ? .readWrite : .readOnly) }
+        catch .busy(let message) { throw ToolError("\(path): \(message)", isBusy: true) }
         catch { throw ToolError("\(path): \(error)") }
         do {
             let volume = try Volume(store: image)

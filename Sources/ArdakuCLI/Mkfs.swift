@@ -18,6 +18,9 @@ public struct MkfsCommand: ParsableCommand {
         An existing filesystem or partition table (found by libblkid, or an Ardaku volume \
         found by its magic) is never overwritten without -f; its signatures are then wiped. \
         With -U and SOURCE_DATE_EPOCH set, two runs give byte-identical images.
+
+        mkfs.ardaku holds the target locked for writing while it works: it fails when \
+        another process has the volume open (or waits, with --wait); see docs/CONCURRENCY.md.
         """)
 
     @Argument(help: "Image file or block device.") var target: String
@@ -36,8 +39,14 @@ public struct MkfsCommand: ParsableCommand {
     @Flag(name: [.customShort("K"), .customLong("nodiscard")], help: "Do not discard the device's old contents.") var keepOldData = false
     @Flag(name: .customShort("q"), help: "Quiet: print errors only.") var quiet = false
     @Flag(name: .customShort("v"), help: "Verbose: name every file stored.") var verbose = false
+    @OptionGroup var waiting: WaitOption
 
     public init() {}
+
+    /// The `mkfs.ardaku` entry point: `main()` after a bare `--wait` gets its value.
+    public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        main(VolumeLock.Waiting.normalize(arguments))
+    }
 
     public func run() throws {
         Console.run(tool: "mkfs.ardaku") { try Mkfs(self).run() }
@@ -78,6 +87,10 @@ struct Mkfs {
         // What is the target?
         var isNewFile = false
         var isBlockDevice = false
+        // Held to the end of the run, from before the first look at an existing target's
+        // content: every store mkfs opens on it later shares this lock (VolumeLock).
+        var targetLock: VolumeLock?
+        defer { withExtendedLifetime(targetLock) {} }
         let deviceBytes: UInt64
         switch SystemCalls.pathInfo(path) {
         case .failure(let error) where error == .noSuchFileOrDirectory:
@@ -89,9 +102,13 @@ struct Mkfs {
         case .success(let info):
             switch info.kind {
             case .regularFile:
-                deviceBytes = requestedSize ?? info.size
+                targetLock = try lockTarget(path)
+                // The size under the lock: another writer may have changed it before.
+                guard case .success(let locked) = SystemCalls.pathInfo(path) else { throw ToolError("\(path): vanished while being opened") }
+                deviceBytes = requestedSize ?? locked.size
             case .blockDevice:
                 isBlockDevice = true
+                targetLock = try lockTarget(path)
                 let image: MappedImage
                 do { image = try MappedImage(path: path, mode: .readOnly) } catch { throw ToolError("\(path): \(error)") }
                 if let requestedSize, requestedSize > image.byteCount {
@@ -112,14 +129,6 @@ struct Mkfs {
             throw ToolError("\(path): \(deviceBytes) bytes is too large: a volume has at most \(Limits.maxPageCount) pages of 64 KiB (\(UInt64(Limits.maxPageCount) << 16) bytes)")
         }
         let layout = VolumeLayout(totalPageCount: UInt32(pages))!
-
-        // Never format something mounted or held by the kernel.
-        if !isNewFile {
-            if let mountPoint = MountCheck.mountPoint(of: path) {
-                throw ToolError("\(path): is mounted on \(mountPoint); will not format a mounted device")
-            }
-            if MountCheck.isBusy(path) { throw ToolError("\(path): is in use by the system; will not format it") }
-        }
 
         // Existing signatures: refuse without -f, whatever the terminal.
         var signatures: [DeviceProbe.Signature] = []
@@ -142,6 +151,10 @@ struct Mkfs {
 
         if isNewFile {
             try createImage(path, bytes: deviceBytes)
+            do { targetLock = try lockTarget(path) } catch {
+                unlink(path)
+                throw error
+            }
         } else if !isBlockDevice, case .success(let info) = SystemCalls.pathInfo(path), info.size < deviceBytes {
             try extendImage(path, to: deviceBytes)
         }
@@ -154,6 +167,21 @@ struct Mkfs {
             throw error
         }
         return 0
+    }
+
+    /// Locks `path` (exclusive; shared for a dry run) after refusing a mounted target.
+    /// Exclusive on a block device includes an O_EXCL open, which the kernel refuses while
+    /// the device is mounted or held by another exclusive opener.
+    private func lockTarget(_ path: String) throws -> VolumeLock {
+        if let mountPoint = MountCheck.mountPoint(of: path) {
+            throw ToolError("\(path): is mounted on \(mountPoint); will not format a mounted device")
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ToolError("\(path): cannot open: \(String(cString: strerror(errno)))") }
+        // The lock keeps a duplicate of the descriptor.
+        defer { close(descriptor) }
+        do { return try VolumeLock.acquire(options.dryRun ? .shared : .exclusive, descriptor: descriptor, path: path) }
+        catch { throw ToolError("\(path): \(error)") }
     }
 
     private func format(path: String, layout: VolumeLayout, label: [UInt8], uuid: VolumeUUID, creationTime: UInt64,

@@ -1,3 +1,4 @@
+import ArdakuIO
 import ArgumentParser
 import PlainCommandLine
 
@@ -32,7 +33,8 @@ enum ArdakuPlainCommands {
     ]
 
     /// The command and plain line `arguments` (without the program name) make, or nil when
-    /// the parser must read them.
+    /// the parser must read them. `--wait` is not in the shapes: a line that waits goes to
+    /// the parser, whose start-up cost does not matter there.
     static func read(_ arguments: [String]) -> (command: any RunsPlainCommandLines.Type, line: PlainCommandLine)? {
         for (shape, command) in all where arguments.starts(with: shape.path) {
             return PlainCommandLine.read(arguments, shape: shape).map { (command, $0) }
@@ -45,6 +47,7 @@ extension ArdakuCommand {
     /// The `ardaku` entry point: `main()`, except that plain command lines of the commands
     /// that take many names run without the parser (see `PlainCommandLine`).
     public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        let arguments = VolumeLock.Waiting.normalize(arguments)
         if let (command, line) = ArdakuPlainCommands.read(arguments) {
             command.run(line)
             return

@@ -9,9 +9,13 @@ import Glibc
 public struct ToolError: Error, CustomStringConvertible {
     public var message: String
     public var exitCode: Int32
-    public init(_ message: String, exitCode: Int32 = 1) {
+    /// Another process holds the volume (`StoreError.busy`): the message is complete, and no
+    /// hint about what else the file might be applies.
+    public var isBusy: Bool
+    public init(_ message: String, exitCode: Int32 = 1, isBusy: Bool = false) {
         self.message = message
         self.exitCode = exitCode
+        self.isBusy = isBusy
     }
     public var description: String { message }
 }

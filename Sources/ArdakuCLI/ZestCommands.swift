@@ -32,6 +32,10 @@ public struct ZestCommand: ParsableCommand {
         The first argument's own bytes say which it is (a ZEST header, or an Ardaku image). \
         Names inside a volume are absolute paths such as /docs/a.txt; directories are implicit.
 
+        Each subcommand locks what it opens (the image for a nested volume, else the file): \
+        shared to read (get, ls), exclusive to write (create, put, rm, mv, compact); a volume another process holds is an \
+        error, or with --wait a wait. See docs/CONCURRENCY.md.
+
         Examples:
           ardaku zest create small.zest
           ardaku zest put -r small.zest ./tree /
@@ -164,7 +168,7 @@ final class ZestSession {
     }
 
     private static func openImage(_ path: String, writable: Bool) throws -> (MappedImage, Volume) {
-        do { return try ImageAccess.openVolume(path, writable: writable) } catch let error as ToolError {
+        do { return try ImageAccess.openVolume(path, writable: writable) } catch let error as ToolError where !error.isBusy {
             throw ToolError("\(error.message) (and not a ZEST volume either: no ZEST header at byte 0 or 2048)")
         }
     }
@@ -415,6 +419,7 @@ extension ZestCommand {
         @Option(help: "Bytes per segment, a power of two from 16 to 4096 (default 32: every file wastes half a segment on average).")
         var segmentSize: UInt32?
         @Flag(name: .customShort("f"), help: "Replace an existing file of that name with the empty volume.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ZestCommand.perform {
@@ -442,6 +447,7 @@ extension ZestCommand {
         @Option(help: "With -r: train a preset dictionary 'auto' (when the volume has none and it pays), 'always' or 'never'.")
         var dictionary: String = "auto"
         @Option(help: "zlib level, 1 (fast) to 9 (small).") var level: Int32 = 6
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ZestCommand.perform {
@@ -504,8 +510,11 @@ extension ZestCommand {
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
         @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
         var list: String?
+        @OptionGroup var waiting: WaitOption
 
-        var request: GetRequest { GetRequest(arguments: arguments, recursive: recursive, output: output, force: force, list: list) }
+        var request: GetRequest {
+            GetRequest(arguments: arguments, recursive: recursive, output: output, force: force, list: list, wait: waiting.value)
+        }
 
         func run() { request.run() }
     }
@@ -517,9 +526,12 @@ extension ZestCommand {
         var output: String?
         var force: Bool
         var list: String?
+        /// The `--wait` value (plain command lines never have one).
+        var wait: String? = nil
 
         func run() {
             ZestCommand.perform {
+                VolumeLock.waiting = try VolumeLock.Waiting.required(wait)
                 var names = arguments
                 let usage = "ardaku zest get (FILE.zest | IMAGE VOLUME) NAME..."
                 let location = try ZestSession.locate(&names, usage: usage)
@@ -658,6 +670,7 @@ extension ZestCommand {
             case nil: return "unknown"
             }
         }
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ZestCommand.perform {
@@ -726,8 +739,9 @@ extension ZestCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
+        @OptionGroup var waiting: WaitOption
 
-        var request: RemoveRequest { RemoveRequest(arguments: arguments, recursive: recursive) }
+        var request: RemoveRequest { RemoveRequest(arguments: arguments, recursive: recursive, wait: waiting.value) }
 
         func run() { request.run() }
     }
@@ -736,9 +750,12 @@ extension ZestCommand {
     struct RemoveRequest: CommandRequest {
         var arguments: [String]
         var recursive: Bool
+        /// The `--wait` value (plain command lines never have one).
+        var wait: String? = nil
 
         func run() {
             ZestCommand.perform {
+                VolumeLock.waiting = try VolumeLock.Waiting.required(wait)
                 var names = arguments
                 let session = try ZestSession.open(&names, writable: true, usage: "ardaku zest rm (FILE.zest | IMAGE VOLUME) NAME...")
                 guard !names.isEmpty else { throw ToolError("rm needs at least one name") }
@@ -765,6 +782,7 @@ extension ZestCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the current and the new name.",
                                      valueName: "arguments")) var arguments: [String] = []
         @Flag(name: .customShort("f"), help: "Replace an existing file of the new name.") var force = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ZestCommand.perform {
@@ -810,6 +828,7 @@ extension ZestCommand {
         @Flag(help: "Also recompress files not compressed with the newest dictionary, and drop unused dictionaries.")
         var recompress = false
         @Flag(name: .customShort("q"), help: "Quiet: print nothing on success.") var quiet = false
+        @OptionGroup var waiting: WaitOption
 
         func run() {
             ZestCommand.perform {

@@ -10,8 +10,11 @@ public final class HostFileByteStore: ByteStore {
     public let descriptor: FileDescriptor
     public let isReadOnly: Bool
     public private(set) var length: UInt64
+    /// Shared for a read-only store, exclusive for a writable one; held while the store lives.
+    public let lock: VolumeLock
 
-    /// Opens `path`; with `create`, makes it (empty) when it does not exist.
+    /// Opens `path` and locks it (`VolumeLock`: shared when read-only, exclusive when
+    /// writable); with `create`, makes it (empty) when it does not exist.
     public init(path: String, readOnly: Bool, create: Bool = false) throws(StoreError) {
         self.path = path
         isReadOnly = readOnly
@@ -22,6 +25,12 @@ public final class HostFileByteStore: ByteStore {
                                                  permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil,
                                                  retryOnInterrupt: true)
         } catch { throw SystemCalls.storeError("open \(path)", error) }
+        do { lock = try VolumeLock.acquire(readOnly ? .shared : .exclusive, descriptor: descriptor.rawValue, path: path) }
+        catch {
+            try? descriptor.close()
+            throw error
+        }
+        // The length is read under the lock: a writer before it may have changed it.
         switch SystemCalls.pathInfo(descriptor: descriptor) {
         case .success(let info): length = info.size
         case .failure(let error):

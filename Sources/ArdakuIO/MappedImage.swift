@@ -20,6 +20,8 @@ public final class MappedImage: PageStore {
     public let path: String
     public let descriptor: FileDescriptor
     public let isReadOnly: Bool
+    /// Shared for a read-only store, exclusive for a writable one; held while the store lives.
+    public let lock: VolumeLock
     public let isBlockDevice: Bool
     /// Size of the file or device in bytes.
     public let byteCount: UInt64
@@ -65,7 +67,8 @@ public final class MappedImage: PageStore {
     /// madvise wants ranges that start on a page of the system (4 KiB here, 64 KiB on some).
     static let systemPageSize = UInt64(max(4096, sysconf(Int32(_SC_PAGESIZE))))
 
-    /// Opens `path` (which must exist) and maps it.
+    /// Opens `path` (which must exist), locks it (`VolumeLock`: shared when read-only,
+    /// exclusive when writable) and maps it.
     public init(path: String, mode: Mode, readAhead: ReadAhead = .kernel) throws(StoreError) {
         self.path = path
         self.readAhead = readAhead
@@ -74,6 +77,12 @@ public final class MappedImage: PageStore {
             descriptor = try FileDescriptor.open(FilePath(path), mode == .readOnly ? .readOnly : .readWrite,
                                                  options: [.closeOnExec], retryOnInterrupt: true)
         } catch { throw SystemCalls.storeError("open \(path)", error) }
+        do { lock = try VolumeLock.acquire(mode == .readOnly ? .shared : .exclusive, descriptor: descriptor.rawValue, path: path) }
+        catch {
+            try? descriptor.close()
+            throw error
+        }
+        // The size is read under the lock: a writer before it (mkfs) may have changed it.
         let info: PathInfo
         switch SystemCalls.pathInfo(descriptor: descriptor) {
         case .success(let value): info = value

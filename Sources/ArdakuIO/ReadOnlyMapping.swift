@@ -15,10 +15,12 @@ public final class ReadOnlyMapping {
     public let byteCount: UInt64
     /// The mapped bytes; empty for an empty file. Valid while this object lives.
     public let bytes: UnsafeRawBufferPointer
+    /// Shared: no writer changes the bytes while they are shown.
+    public let lock: VolumeLock
 
-    /// Opens `path` read-only and maps all of it.
+    /// Opens `path` read-only, locks it shared (`VolumeLock`) and maps all of it.
     /// - Throws: `StoreError.system` naming the failed call (open, fstat, ioctl, mmap) with
-    ///   its errno; `.outOfRange` for a path that is neither a regular file nor a block
+    ///   its errno; `.busy` when a writer holds it; `.outOfRange` for a path that is neither a regular file nor a block
     ///   device, or larger than the address space.
     public init(path: String) throws(StoreError) {
         self.path = path
@@ -27,6 +29,8 @@ public final class ReadOnlyMapping {
             descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
         } catch { throw SystemCalls.storeError("open", error) }
         defer { try? descriptor.close() }
+        // The lock keeps its own duplicate of the descriptor, so it outlives this one.
+        lock = try VolumeLock.acquire(.shared, descriptor: descriptor.rawValue, path: path)
         let info: PathInfo
         switch SystemCalls.pathInfo(descriptor: descriptor) {
         case .success(let value): info = value

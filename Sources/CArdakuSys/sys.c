@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <sched.h>
@@ -65,6 +67,22 @@ int ardaku_open_exclusive_probe(const char *path) {
     close(fd);
     return 0;
 }
+
+// MARK: - Volume locks
+
+int ardaku_flock_try(int fd, int exclusive) {
+    int rc;
+    do { rc = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB); } while (rc != 0 && errno == EINTR);
+    return rc == 0 ? 0 : -errno;
+}
+
+int ardaku_open_exclusive(const char *path) {
+    int fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+unsigned int ardaku_device_major(uint64_t device) { return major((dev_t)device); }
+unsigned int ardaku_device_minor(uint64_t device) { return minor((dev_t)device); }
 
 // MARK: - SIGBUS on mapped reads
 

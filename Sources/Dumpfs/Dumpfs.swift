@@ -15,6 +15,9 @@ struct Dumpfs: ParsableCommand {
             FIRST-LAST; numbers in decimal or 0x hex, with K, M, G, T suffixes (powers of 1024). \
             --bytes START alone runs to the end of the image. The version banner goes to \
             standard error, everything else to standard output. See docs/DUMPFS.md.
+
+            dumpfs holds the image locked for reading: it fails while a writer has it open, \
+            or waits with --wait (docs/CONCURRENCY.md).
             """,
         version: DumpVersion.banner)
 
@@ -75,6 +78,16 @@ struct Dumpfs: ParsableCommand {
     @Flag(name: [.customShort("q"), .long], help: "Do not print the version banner on standard error.")
     var quiet = false
 
+    @Option(name: .customLong("wait"), help: ArgumentHelp(
+        "If a writer holds the image, wait for it instead of failing: --wait as long as it takes, --wait=SECONDS at most that long.",
+        valueName: "seconds"))
+    var wait: String?
+
+    /// `main()` after a bare `--wait` gets its value (`VolumeLock.Waiting.normalize`).
+    static func main() {
+        main(VolumeLock.Waiting.normalize(Array(CommandLine.arguments.dropFirst())))
+    }
+
     /// The raw range asked for, if any.
     private var rawRange: (text: String, unit: RawRange.Unit)? {
         if let page { return (page, .page) }
@@ -95,6 +108,9 @@ struct Dumpfs: ParsableCommand {
         if zestFile != nil && zest == nil { throw ValidationError("--zest-file needs --zest (NAME, or - for a standalone .zest file)") }
         if ranges == 0 && annotate { throw ValidationError("--annotate needs a range: --page, --subpage, --sector or --bytes") }
         if ranges == 0 && zestFile == nil && showAllLines { throw ValidationError("-v applies to raw hex: give --page, --subpage, --sector, --bytes or --zest-file") }
+        if let wait, VolumeLock.Waiting(optionValue: wait) == nil {
+            throw ValidationError("--wait=\(wait): give a number of seconds (or --wait alone to wait as long as it takes)")
+        }
         if let record, Self.number(record) == nil {
             throw ValidationError("--record takes a subpage index (decimal or 0x hex), not '\(record)'")
         }
@@ -108,6 +124,7 @@ struct Dumpfs: ParsableCommand {
         SystemCalls.installErrnoDescriptions()
         SystemCalls.reportMappingErrors(tool: "dumpfs", exitStatus: 1)
         if !quiet { StandardError.line(DumpVersion.banner) }
+        VolumeLock.waiting = wait.flatMap { VolumeLock.Waiting(optionValue: $0) } ?? .no
         let mapping: ReadOnlyMapping
         do { mapping = try ReadOnlyMapping(path: image) } catch { fail("\(error)") }
         let bytes = ImageBytes(bytes: mapping.bytes, owner: mapping)

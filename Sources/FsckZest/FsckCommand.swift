@@ -1,4 +1,5 @@
 import ArdakuCheck
+import ArdakuIO
 import ArgumentParser
 import PlainCommandLine
 
@@ -11,6 +12,10 @@ struct FsckCommand: ParsableCommand {
             Exit status (bits, as e2fsck): 0 no errors, 1 errors corrected, 2 corrected and reboot \
             needed (never set), 4 errors left uncorrected, 8 operational error, 16 usage error, \
             32 cancelled, 128 shared-library error (never set). See docs/FSCK.md.
+
+            -n holds the volume locked for reading, -p and -y for writing: a volume another \
+            process holds is an operational error (8) unless --wait waits for it; see \
+            docs/CONCURRENCY.md.
             """)
 
     @Flag(name: .customShort("n"), help: "Open read-only and change nothing; answer \"no\" to every question.")
@@ -52,6 +57,11 @@ struct FsckCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the report as JSON (schema ardaku-fsck/1) instead of text.")
     var json = false
 
+    @Option(name: .customLong("wait"), help: ArgumentHelp(
+        "If another process holds the volume, wait for it instead of failing: --wait as long as it takes, --wait=SECONDS at most that long.",
+        valueName: "seconds"))
+    var wait: String?
+
     @Argument(help: "The image file or block device.")
     var device: String?
 
@@ -64,12 +74,13 @@ struct FsckCommand: ParsableCommand {
         FsckRequest(readOnly: readOnly, yes: yes, preen: preen, automatic: automatic, force: force, verbose: verbose,
                     timing: timing, version: version, progressDescriptor: progressDescriptor,
                     systemBlockPage: systemBlockPage, metadataOnly: metadataOnly, verifyData: verifyData,
-                    json: json, device: device)
+                    json: json, wait: wait, device: device)
     }
 
-    /// fsck(8) passes `-C3` with the number attached; the parser wants `-C 3`.
+    /// fsck(8) passes `-C3` with the number attached; the parser wants `-C 3`. A bare
+    /// `--wait` becomes `--wait=forever` (`VolumeLock.Waiting.normalize`).
     static func normalize(_ arguments: [String]) -> [String] {
-        arguments.flatMap { argument -> [String] in
+        VolumeLock.Waiting.normalize(arguments).flatMap { argument -> [String] in
             for letter in ["C", "b"] where argument.hasPrefix("-" + letter) && argument.count > 2 {
                 let rest = argument.dropFirst(2)
                 if rest.allSatisfy(\.isNumber) { return ["-" + letter, String(rest)] }
@@ -94,7 +105,12 @@ struct FsckRequest: Equatable {
     var metadataOnly = false
     var verifyData = false
     var json = false
+    /// The `--wait` value: "forever", or a number of seconds.
+    var wait: String?
     var device: String?
+
+    /// How long to wait for a volume another process holds.
+    var waiting: VolumeLock.Waiting? { wait.map { VolumeLock.Waiting(optionValue: $0) } ?? .no }
 
     var mode: RepairMode? {
         if readOnly { return RepairMode.none }
@@ -110,11 +126,13 @@ struct FsckRequest: Equatable {
         if metadataOnly && verifyData { return "--metadata-only and --verify-data contradict each other" }
         if device == nil && !version { return "missing the image file or device to check" }
         if let fd = progressDescriptor, fd < 0 { return "-C needs a file descriptor number (0 for a bar)" }
+        if waiting == nil, let wait { return "--wait=\(wait): give a number of seconds (or --wait alone to wait as long as it takes)" }
         return nil
     }
 
     /// What a plain command line of fsck.zest may hold: its flags, grouped as e2fsck's are
     /// ("-fn"), -C and -b with their values, and the device. Must match `FsckCommand`.
+    /// `--wait` goes to the parser: a check that waits does not mind its start-up cost.
     static let plainShape = PlainCommandLine.Shape(
         path: [], flags: ["-n", "-y", "-p", "-a", "-f", "-v", "-t", "-V", "--metadata-only", "--verify-data", "--json"],
         valueOptions: ["-C": "-C", "-b": "-b"], maximumOperands: 1, groupsShortFlags: true)

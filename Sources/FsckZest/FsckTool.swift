@@ -25,7 +25,7 @@ struct FsckTool {
             Console.err("fsck.zest: need terminal for interactive repairs")
             return .operationalError
         }
-        if let mountPoint = MountCheck.mountPoint(of: device) ?? (MountCheck.isBusy(device) ? "(in use)" : nil) {
+        if let mountPoint = MountCheck.mountPoint(of: device) {
             if mode == .none {
                 Console.err("Warning: \(device) is mounted on \(mountPoint); the check may report problems that are not there.")
             } else {
@@ -34,12 +34,22 @@ struct FsckTool {
                 return .operationalError
             }
         }
+        // Locked for reading with -n, for writing otherwise (the interactive mode may repair).
+        VolumeLock.waiting = command.waiting ?? .no
         let image: MappedImage
         do {
             image = try MappedImage(path: device, mode: mode == .none ? .readOnly : .readWrite, readAhead: .hinted)
+        } catch .busy(let message) {
+            Console.err("fsck.zest: \(device): \(message)")
+            return .operationalError
         } catch {
             Console.err("fsck.zest: \(error) while trying to open \(device)")
             return .operationalError
+        }
+        // A writer holds the device with O_EXCL now (its lock); a reader only warns when the
+        // kernel or another exclusive opener holds it.
+        if mode == .none && MountCheck.isBusy(device) {
+            Console.err("Warning: \(device) is mounted on (in use); the check may report problems that are not there.")
         }
         signal(SIGINT) { _ in cancelRequested = 1 }
         signal(SIGTERM) { _ in cancelRequested = 1 }

@@ -1,3 +1,3 @@
 import ArdakuCLI
 
-MkfsCommand.main()
+MkfsCommand.launch()

@@ -10,6 +10,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case simulatedCrash(afterOperations: Int)
     /// The volume file holding a nested store reported a problem (its own message).
     case backing(String)
+    /// Another process holds the volume (a lock, or a block device's exclusive open);
+    /// the message says who and what to do, without the path.
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -23,6 +26,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .simulatedCrash(count):
             return "simulated crash after \(count) operations"
         case let .backing(message):
+            return message
+        case let .busy(message):
             return message
         }
     }

@@ -25,6 +25,19 @@ int ardaku_fdatasync(int fd);
 /// open(O_RDONLY|O_EXCL) on a block device: -EBUSY when the kernel holds it (mounted, in use).
 int ardaku_open_exclusive_probe(const char *path);
 
+// Locking a volume (VolumeLock): flock(2) on a descriptor, O_EXCL on block devices, and
+// the device numbers /proc/locks names a locked file by.
+
+/// flock(fd, LOCK_EX or LOCK_SH, plus LOCK_NB), retried on EINTR: 0, or -EWOULDBLOCK
+/// when another open file description holds a conflicting lock.
+int ardaku_flock_try(int fd, int exclusive);
+/// open(path, O_RDONLY|O_EXCL|O_CLOEXEC) on a block device, kept open: the descriptor, or
+/// -errno (-EBUSY when the device is mounted or another program holds it exclusively).
+int ardaku_open_exclusive(const char *path);
+/// major(3) and minor(3) of a device number (st_dev, st_rdev).
+unsigned int ardaku_device_major(uint64_t device);
+unsigned int ardaku_device_minor(uint64_t device);
+
 // Reading through a memory mapping turns an I/O error (a failing device, a file that shrank
 // under the mapping) into SIGBUS. These turn that signal, on a registered mapping, into one
 // line on standard error, "TOOL: PATH: I/O error reading byte OFFSET (page N) ...", and an
