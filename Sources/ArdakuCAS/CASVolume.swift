@@ -457,6 +457,12 @@ public final class CASVolume {
     /// Stores `objects` (hashing and compressing them in parallel); returns their ids in order.
     @discardableResult
     public func put(_ objects: [CASObject]) throws(CASError) -> [ObjectID] {
+        try put(objects, checkingReferences: true)
+    }
+
+    /// `put`; the checker's repair passes `checkingReferences: false` to write back objects
+    /// it salvaged from a damaged pack, which may name ids that are lost (and get markers).
+    func put(_ objects: [CASObject], checkingReferences: Bool) throws(CASError) -> [ObjectID] {
         try checkUsable()
         for object in objects {
             guard object.payload.count <= CASLimits.maxPayloadBytes else {
@@ -469,7 +475,7 @@ public final class CASVolume {
         for (n, id) in ids.enumerated() where index[id] == nil && batch.updateValue(objects[n].type, forKey: id) == nil {
             pending.append(n)
         }
-        for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
+        if checkingReferences { for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) } }
         let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
         let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
         let groups = PreparedPack.groups(sizes: small.map { objects[$0].payload.count })

@@ -57,7 +57,10 @@ public enum CASChecker {
             tags.append((LostMarker.name(for: id), id))
         }
         let volume = try CASVolume.assemble(store: store, options: options, generation: analysis.newestGeneration,
-                                            objects: analysis.good, tags: tags)
+                                            objects: analysis.good.filter { $0.value.salvaged == nil }, tags: tags)
+        // Objects salvaged from damaged packs get packs of their own; the damaged ones are freed.
+        let salvaged = analysis.good.values.compactMap(\.salvaged)
+        if !salvaged.isEmpty { _ = try volume.put(salvaged, checkingReferences: false) }
         try volume.commit()
         // The same header in the other slot too, so that both slots are valid.
         let copy = volume.header.encoded()
@@ -93,6 +96,9 @@ struct GoodObject {
     var itemName: String?
     /// The member number when the object is in a pack record.
     var member: UInt16? = nil
+    /// The object, when it was salvaged from a damaged pack (§C3.6.1): the repair writes it
+    /// into a new pack instead of indexing the old place.
+    var salvaged: CASObject? = nil
 }
 
 /// Everything the checker learns from one pass over the store.
@@ -111,6 +117,8 @@ struct Analysis {
     var resealed: [(offset: UInt64, bytes: [UInt8])] = []
     /// Pack records read so far: the pack, or why it cannot be used.
     var packs: [UInt64: Result<PackRecord, PackFailure>] = [:]
+    /// The members read from the front of damaged packs (§C3.6.1), by pack offset.
+    var salvagedPackMembers: [UInt64: [PackRecord.Member]] = [:]
 
     struct PackFailure: Error {
         var finding: FindingKind
@@ -570,8 +578,10 @@ struct Analysis {
                         result = .success(loose)
                     } else if case .inconsistent(let why) = error.kind, why.hasPrefix("body cannot be inflated") {
                         result = .failure(PackFailure(finding: CASFindings.inflateFailed, detail: why))
+                        salvagedPackMembers[offset] = PackRecord.salvageMembers(bytes)
                     } else {
                         result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: error.reason))
+                        salvagedPackMembers[offset] = PackRecord.salvageMembers(bytes)
                     }
                 }
             } else {
@@ -590,6 +600,15 @@ struct Analysis {
         switch self.pack(at: entry.offset, length: entry.recordLength, dataEnd: dataEnd) {
         case let .success(decoded): pack = decoded
         case let .failure(failure):
+            // A member whose bytes lie before the damage and hash to its id is proven (§C3.6.1).
+            if let members = salvagedPackMembers[entry.offset], Int(member) < members.count,
+               members[Int(member)].id == entry.id,
+               let object = try? CASVolume.decodeMember(members[Int(member)], id: entry.id, offset: entry.offset) {
+                report(CASFindings.salvagedFromPack, name: name, offset: entry.offset, detail: failure.detail)
+                keep(object, id: entry.id, offset: entry.offset, recordLength: entry.recordLength, member: member)
+                good[entry.id]?.salvaged = object
+                return
+            }
             report(failure.finding, name: name, offset: entry.offset, detail: failure.detail)
             return
         }

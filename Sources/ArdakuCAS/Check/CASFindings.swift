@@ -34,6 +34,9 @@ public enum CASFindings {
     public static let recordCorrected = FindingKind("C2006", .error, .needsConfirmation,
         "{detail} at {offset} is damaged in one byte, at {actual}; its CRC32 proves the corrected record",
         fix: "rewrote it from the corrected bytes")
+    public static let salvagedFromPack = FindingKind("C2007", .warning, .needsConfirmation,
+        "object {name} salvaged from the damaged pack record at {offset} ({detail}): its bytes lie before the damage and match its id",
+        fix: "wrote it into a new pack")
     public static let strayBytes = FindingKind("C2005", .info, .preenSafe,
         "{detail} at {offset} is not part of the committed volume (left by an interrupted write or a collection)",
         fix: "marked free")
@@ -90,7 +93,7 @@ public enum CASFindings {
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
         noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
-        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected,
+        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
         danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
         indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,
