@@ -92,6 +92,10 @@ import TestSupport
         damaged[slot.upperBound - 300] ^= 0x33
         let findings = try ZestChecker.verify(MemoryByteStore(damaged))
         #expect(findings.map(\.code.rawValue).contains("Z2008"), "\(findings.map(\.description))")
+        // A reader refuses the volume, naming the damaged slot, rather than read the older one.
+        #expect { try ZestVolume.open(MemoryByteStore(damaged)) } throws: { error in
+            "\(error)".contains(String(slot.lowerBound + ZestFragmentSlot.crcOffset, radix: 16))
+        }
         #expect(!findings.map(\.code.rawValue).contains("Z2007"))
         let lost = try Self.expectDetectedAndRecovered(damaged, files: files, "two bytes of the tail")
         #expect(lost.isEmpty)

@@ -195,7 +195,8 @@ public final class ZestVolume {
         volume.nameIndex.reserveCapacity(entryCount)
         for fragment in walk.fragments {
             guard let current = fragment.currentSlot, let trailer = fragment.slots[current].trailer else {
-                let slot = fragment.slots[0]
+                // The slot that failed: a committed slot proven damaged (§Z4.2), else the first.
+                let slot = fragment.damagedCommittedSlot.map { fragment.slots[$0] } ?? fragment.slots[0]
                 let stored = slot.trailer?.storedCRC ?? 0, computed = slot.trailer?.computedCRC ?? 0
                 throw ZestError(format: FormatError(structure: "ZAT fragment", kind: .checksumMismatch(stored: stored, computed: computed),
                                             address: ByteAddress(slot.offset + UInt64(ZestFragmentSlot.crcOffset))))
