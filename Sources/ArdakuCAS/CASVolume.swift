@@ -184,7 +184,7 @@ public final class CASVolume {
     /// generation and they overlap nothing live; otherwise none.
     static func fallbackRecords(_ store: ByteStore, current: VolumeHeader, live sorted: [FreeSpace.Extent]) -> [FreeSpace.Extent] {
         let slot = VolumeHeader.slotOffsets[1 - current.slot]
-        guard let other = try? decodeHeader(store, slot: slot), other.generation + 1 == current.generation else { return [] }
+        guard let other = readHeaderSlot(store, slot: slot).header, other.generation + 1 == current.generation else { return [] }
         let candidates = [FreeSpace.Extent(offset: other.indexOffset, length: other.indexLength),
                           FreeSpace.Extent(offset: other.tagTableOffset, length: other.tagTableLength)]
         for candidate in candidates {
@@ -195,20 +195,74 @@ public final class CASVolume {
         return candidates
     }
 
-    /// The valid header slot with the highest generation.
+    /// The valid header slot with the highest generation (a slot damaged in one byte is
+    /// corrected first, §C3.1.1). When the commit seal proves that a newer generation was
+    /// committed and its header is damaged, the volume is refused rather than rolled back
+    /// without a word: the checker salvages it.
     static func readHeader(_ store: ByteStore) throws(CASError) -> VolumeHeader {
         var best: VolumeHeader?
         var reasons: [String] = []
         for slot in VolumeHeader.slotOffsets {
-            do {
-                let header = try decodeHeader(store, slot: slot)
+            let reading = readHeaderSlot(store, slot: slot)
+            if let header = reading.header {
                 if best.map({ header.generation > $0.generation }) ?? true { best = header }
-            } catch {
+            } else if let error = reading.error {
                 reasons.append("slot at \(Hex.format(slot)): \(error)")
             }
         }
         guard let best else { throw CASError(.notAVolume(reasons.joined(separator: "; "))) }
+        if let seal = readSeal(store), seal.generation > best.generation {
+            throw CASError(.format(FormatError(structure: "CAS header", kind: .inconsistent(
+                "the header of committed generation \(seal.generation) is damaged (the newest intact one is \(best.generation)); run fsck.zest"),
+                address: ByteAddress(VolumeHeader.slotOffsets[Int(seal.generation % 2)]))))
+        }
         return best
+    }
+
+    /// Both copies of the commit seal (§C3.1.2).
+    static func readSealCopies(_ store: ByteStore) -> [CommitSeal.Copy] {
+        CommitSeal.copyOffsets.map { offset in
+            guard offset < store.length else { return .absent }
+            let count = Int(min(UInt64(CommitSeal.encodedSize), store.length - offset))
+            return CommitSeal.decodeCopy((try? store.read(at: offset, count: count)) ?? [])
+        }
+    }
+
+    static func readSeal(_ store: ByteStore) -> CommitSeal? { CommitSeal.newest(readSealCopies(store)) }
+
+    /// One header slot, decoded, or corrected in one byte and decoded (§C3.1.1).
+    static func readHeaderSlot(_ store: ByteStore, slot: UInt64) -> HeaderSlotReading {
+        var reading = HeaderSlotReading(slot: slot)
+        var bytes: [UInt8]
+        do throws(CASError) { bytes = try readBytes(store, at: slot, count: VolumeHeader.encodedSize) } catch {
+            reading.error = error
+            return reading
+        }
+        reading.isBlank = bytes.allSatisfy { $0 == 0 }
+        reading.claimedGeneration = bytes.withUnsafeBytes { ByteReader.uint64(in: $0, at: 8) }
+        func decode(_ bytes: [UInt8]) -> Result<VolumeHeader, CASError> {
+            do throws(FormatError) {
+                return .success(try decodeBytes(bytes) { raw throws(FormatError) in try VolumeHeader.decode(raw, origin: slot) })
+            } catch { return .failure(CASError(.format(error), offset: error.address?.rawValue)) }
+        }
+        switch decode(bytes) {
+        case let .success(header):
+            reading.header = header
+        case let .failure(error):
+            reading.error = error
+            guard !reading.isBlank,
+                  let fix = SingleByteCorrection.find(in: bytes, coveredStart: 0, crcOffset: VolumeHeader.checksumOffset) else { break }
+            var corrected = bytes
+            SingleByteCorrection.apply(fix, to: &corrected, coveredStart: 0, crcOffset: VolumeHeader.checksumOffset)
+            if case let .success(header) = decode(corrected) {
+                reading.header = header
+                switch fix {
+                case let .coveredByte(offset, _): reading.correctedOffset = slot + UInt64(offset)
+                case let .storedChecksum(index): reading.correctedOffset = slot + UInt64(VolumeHeader.checksumOffset + index)
+                }
+            }
+        }
+        return reading
     }
 
     static func decodeHeader(_ store: ByteStore, slot: UInt64) throws(CASError) -> VolumeHeader {
@@ -403,6 +457,12 @@ public final class CASVolume {
     /// Stores `objects` (hashing and compressing them in parallel); returns their ids in order.
     @discardableResult
     public func put(_ objects: [CASObject]) throws(CASError) -> [ObjectID] {
+        try put(objects, checkingReferences: true)
+    }
+
+    /// `put`; the checker's repair passes `checkingReferences: false` to write back objects
+    /// it salvaged from a damaged pack, which may name ids that are lost (and get markers).
+    func put(_ objects: [CASObject], checkingReferences: Bool) throws(CASError) -> [ObjectID] {
         try checkUsable()
         for object in objects {
             guard object.payload.count <= CASLimits.maxPayloadBytes else {
@@ -415,7 +475,7 @@ public final class CASVolume {
         for (n, id) in ids.enumerated() where index[id] == nil && batch.updateValue(objects[n].type, forKey: id) == nil {
             pending.append(n)
         }
-        for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) }
+        if checkingReferences { for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) } }
         let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
         let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
         let groups = PreparedPack.groups(sizes: small.map { objects[$0].payload.count })
@@ -587,6 +647,7 @@ public final class CASVolume {
         try writeBytes(next.encoded(), at: VolumeHeader.slotOffsets[next.slot])
         try storeCall { () throws(StoreError) in try store.flush() }
         header = next
+        try writeSeal()
         packCache.removeAll()
 
         // The commit is durable. What only the generation before the previous one used
@@ -599,6 +660,14 @@ public final class CASVolume {
         dataEnd = max(dataEnd, liveEnd)
         if store.length > dataEnd { try storeCall { () throws(StoreError) in try store.setLength(dataEnd) } }
         try writeFreePrefixes()
+    }
+
+    /// Records that the commit of `header` completed (§C5 step 6): both seal copies, each
+    /// a write of its own away from the header bytes, then a flush.
+    func writeSeal() throws(CASError) {
+        let bytes = CommitSeal(sealing: header).encoded()
+        for offset in CommitSeal.copyOffsets { try writeBytes(bytes, at: offset) }
+        try storeCall { () throws(StoreError) in try store.flush() }
     }
 
     /// Writes a free record prefix at the start of every free extent whose prefix is not

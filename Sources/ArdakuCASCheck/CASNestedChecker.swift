@@ -41,7 +41,7 @@ public struct CASNestedChecker: NestedVolumeChecker {
     }
 
     public func check(_ content: ByteStore, request: NestedCheckRequest) -> NestedCheckResult {
-        let (findings, verified) = CASChecker.verifyCounting(content, volume: request.fileName)
+        let (findings, verified) = CASChecker.verifyCounting(content, volume: request.fileName, isNested: !request.isStandalone)
         let checked = UInt64(max(verified, 1))
         let repairable = findings.filter { $0.kind.repair != .reportOnly }
         let allowed: Bool
@@ -54,11 +54,11 @@ public struct CASNestedChecker: NestedVolumeChecker {
             return NestedCheckResult(items: findings.map { .init($0) }, itemsChecked: checked)
         }
         do throws(CASError) {
-            try CASChecker.repair(content, volume: request.fileName)
+            try CASChecker.repair(content, volume: request.fileName, isNested: !request.isStandalone)
         } catch {
             return NestedCheckResult(items: findings.map { .init($0, note: "(not repaired: \(error))") }, itemsChecked: checked)
         }
-        let after = CASChecker.verify(content, volume: request.fileName)
+        let after = CASChecker.verify(content, volume: request.fileName, isNested: !request.isStandalone)
         let remaining = Set(after.filter { $0.kind.repair != .reportOnly }.map(\.code))
         var items = findings.map { finding in
             NestedCheckResult.Item(finding, fixed: finding.kind.repair != .reportOnly && !remaining.contains(finding.code))

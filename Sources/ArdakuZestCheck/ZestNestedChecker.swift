@@ -36,7 +36,7 @@ public struct ZestNestedChecker: NestedVolumeChecker {
     public func check(_ content: ByteStore, request: NestedCheckRequest) -> NestedCheckResult {
         let findings: [Finding]
         do throws(StoreError) {
-            findings = try ZestChecker.verify(content, volume: request.fileName).map(Self.printable)
+            findings = try ZestChecker.verify(content, volume: request.fileName, isNested: !request.isStandalone).map(Self.printable)
         } catch {
             return NestedCheckResult(items: [.init(Self.unreadable(error, request))], itemsChecked: 1)
         }
@@ -53,13 +53,13 @@ public struct ZestNestedChecker: NestedVolumeChecker {
         }
         let repaired: ZestRepairReport
         do throws(ZestError) {
-            repaired = try ZestChecker.repair(content, volume: request.fileName)
+            repaired = try ZestChecker.repair(content, volume: request.fileName, isNested: !request.isStandalone)
         } catch {
             return NestedCheckResult(items: findings.map { .init($0, note: "(repair failed: \(error))") }, itemsChecked: 1)
         }
         // The repair must leave a volume with nothing to report.
         let left: [Finding]
-        do throws(StoreError) { left = try ZestChecker.verify(content, volume: request.fileName) } catch {
+        do throws(StoreError) { left = try ZestChecker.verify(content, volume: request.fileName, isNested: !request.isStandalone) } catch {
             return NestedCheckResult(items: findings.map { .init($0) } + [.init(Self.unreadable(error, request))], itemsChecked: 1)
         }
         let leftNote = left.isEmpty ? nil : "(the repaired volume still reports \(left.map(\.code.rawValue).joined(separator: ", ")))"

@@ -90,7 +90,7 @@ struct Fixture {
 
     /// Each code: the damage that provokes it, and what a repair must leave behind.
     @Test(arguments: [
-        "C1001", "C1002", "C1003", "C2001", "C2002", "C2003", "C2004", "C2005",
+        "C1001", "C1002", "C1003", "C1005", "C1006", "C2001", "C2002", "C2003", "C2004", "C2005", "C2006",
         "C3001", "C3002", "C3003", "C4005", "C5001", "C5002", "C5003", "C5004", "C5005", "C5006",
     ])
     func repairableFindingIsReportedAndRepaired(code: String) throws {
@@ -100,13 +100,23 @@ struct Fixture {
         case "C1001":
             try f.store.write(at: 0, [UInt8](repeating: 0, count: 8192))
         case "C1002":
+            // The older slot: a bad current slot is C1005 (a one-byte flip is corrected).
+            try f.flip(VolumeHeader.slotOffsets[1 - (try f.header().slot)] + 10)
+        case "C1005":
             try f.flip(VolumeHeader.slotOffsets[try f.header().slot] + 10)
+        case "C1006":
+            try f.flip(CommitSeal.copyOffsets[1] + 10)
         case "C1003":
             try f.store.setLength(f.store.length - 8)
             keepsAllTags = false
         case "C2001":
+            // Two bytes: one alone is corrected by the record's CRC (C2006).
             try f.flip(try f.header().indexOffset + 40)
+            try f.flip(try f.header().indexOffset + 41)
         case "C2002":
+            try f.flip(try f.header().tagTableOffset + 36)
+            try f.flip(try f.header().tagTableOffset + 37)
+        case "C2006":
             try f.flip(try f.header().tagTableOffset + 36)
         case "C2003":
             let (offset, _) = try f.location(f.loose)

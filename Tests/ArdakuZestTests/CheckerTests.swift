@@ -190,8 +190,19 @@ struct CheckerTests {
         let fixture = try DamageFixture()
         let fragment = fixture.walk.fragments[1]
         #expect(fragment.slots[1].trailer?.isBlank == true, "written once: the other slot is blank")
+        // Two bytes: one alone would be corrected by the slot CRC (Z2009).
         try fixture.flip(fragment.slots[0].offset + 0xFF8)
+        try fixture.flip(fragment.slots[0].offset + 0xF00)
         try fixture.expectRepair("Z2003", survivors: fixture.files)
+    }
+
+    @Test("Z2009 one damaged byte of a slot: corrected by the slot CRC, nothing lost")
+    func z2009() throws {
+        let fixture = try DamageFixture()
+        let fragment = fixture.walk.fragments[1]
+        try fixture.flip(fragment.slots[0].offset + 0xFF8)
+        #expect(fixture.walk.fragments[1].slots[0].correctedOffset == fragment.slots[0].offset + 0xFF8)
+        try fixture.expectRepair("Z2009", survivors: fixture.files)
     }
 
     @Test("Z2004 an impossible SZ: the entries after it are lost, the others kept")

@@ -99,19 +99,22 @@ struct VolumeTests {
         let segment = UInt64(volume.segmentSize)
         let newSegments = UInt64(newInfo.segments.start) * segment..<newInfo.segments.end * segment
         let pair = UInt64(holder.pairSegment) * segment..<(UInt64(holder.pairSegment) * segment + 8192)
+        // The commit seal (FORMAT §Z4.2) is part of every commit: its two 32-byte copies.
+        let seals = ZestCommitSeal.copyOffsets.map { UInt64($0)..<UInt64($0 + ZestCommitSeal.encodedSize) }
+        func inSeal(_ range: Range<UInt64>) -> Bool { seals.contains { $0.contains(range.lowerBound) && range.upperBound <= $0.upperBound } }
         #expect(!store.writtenRanges.isEmpty)
         for range in store.writtenRanges {
             #expect(newSegments.contains(range.lowerBound) && range.upperBound <= newSegments.upperBound
-                    || pair.contains(range.lowerBound) && range.upperBound <= pair.upperBound,
-                    "write \(range) outside the file's segments \(newSegments) and its fragment \(pair)")
+                    || pair.contains(range.lowerBound) && range.upperBound <= pair.upperBound || inSeal(range),
+                    "write \(range) outside the file's segments \(newSegments), its fragment \(pair) and the seal")
         }
         #expect(!newInfo.segments.overlaps(oldInfo.segments), "content is copy-on-write")
         // Every byte outside those two ranges is unchanged.
         let after = store.bytes
         for index in 0..<min(before.count, after.count) where before[index] != after[index] {
             let offset = UInt64(index)
-            #expect(newSegments.contains(offset) || pair.contains(offset), "byte \(offset) changed")
-            if !(newSegments.contains(offset) || pair.contains(offset)) { break }
+            #expect(newSegments.contains(offset) || pair.contains(offset) || inSeal(offset..<offset + 1), "byte \(offset) changed")
+            if !(newSegments.contains(offset) || pair.contains(offset) || inSeal(offset..<offset + 1)) { break }
         }
         for file in corpus where file.name != target.name { #expect(try volume.read(name(file.name)) == file.bytes) }
     }

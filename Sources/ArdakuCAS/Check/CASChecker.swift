@@ -12,13 +12,17 @@ import ArdakuFormat
 /// unreachable objects stays the job of `CASVolume.collectGarbage`.
 public enum CASChecker {
     /// Every finding about the volume in `store`. `volume` names it in each finding's context.
-    public static func verify(_ store: ByteStore, volume: String = "") -> [Finding] {
-        Analysis(store, volume: volume).findings
+    ///
+    /// `isNested`: the volume is a file of an Ardaku volume, whose writes are copy-on-write
+    /// transactions, so no header slot there is ever torn: a bad one is damage (§C5.1).
+    public static func verify(_ store: ByteStore, volume: String = "", isNested: Bool = false) -> [Finding] {
+        Analysis(store, volume: volume, isNested: isNested).findings
     }
 
     /// `verify`, with the number of objects that matched their ids (for statistics).
-    public static func verifyCounting(_ store: ByteStore, volume: String = "") -> (findings: [Finding], objectsVerified: Int) {
-        let analysis = Analysis(store, volume: volume)
+    public static func verifyCounting(_ store: ByteStore, volume: String = "",
+                                      isNested: Bool = false) -> (findings: [Finding], objectsVerified: Int) {
+        let analysis = Analysis(store, volume: volume, isNested: isNested)
         return (analysis.findings, analysis.good.count)
     }
 
@@ -26,13 +30,18 @@ public enum CASChecker {
     /// them, including the ones left as they are). Throws when the store cannot be
     /// written, or when the volume has a version this code cannot judge.
     @discardableResult
-    public static func repair(_ store: ByteStore, volume: String = "", options: CASOptions = CASOptions()) throws(CASError) -> [Finding] {
-        let analysis = Analysis(store, volume: volume)
+    public static func repair(_ store: ByteStore, volume: String = "", options: CASOptions = CASOptions(),
+                              isNested: Bool = false) throws(CASError) -> [Finding] {
+        let analysis = Analysis(store, volume: volume, isNested: isNested)
         if analysis.findings.contains(where: { $0.kind.code == CASFindings.unsupportedVersion.code }) {
             throw CASError(.notAVolume("unsupported version or features; not repaired"))
         }
         guard analysis.findings.contains(where: { $0.kind.repair != .reportOnly }) else { return analysis.findings }
         guard !store.isReadOnly else { throw CASError(.store(.readOnly)) }
+        // The analysis read a store cut in its last record's padding as zero-padded: make it so.
+        if store.length < analysis.store.length {
+            do throws(StoreError) { try store.setLength(analysis.store.length) } catch { throw CASError(.store(error)) }
+        }
         for record in analysis.resealed {
             do throws(StoreError) { try store.write(at: record.offset, record.bytes) } catch {
                 throw CASError(.store(error), offset: record.offset)
@@ -48,7 +57,10 @@ public enum CASChecker {
             tags.append((LostMarker.name(for: id), id))
         }
         let volume = try CASVolume.assemble(store: store, options: options, generation: analysis.newestGeneration,
-                                            objects: analysis.good, tags: tags)
+                                            objects: analysis.good.filter { $0.value.salvaged == nil }, tags: tags)
+        // Objects salvaged from damaged packs get packs of their own; the damaged ones are freed.
+        let salvaged = analysis.good.values.compactMap(\.salvaged)
+        if !salvaged.isEmpty { _ = try volume.put(salvaged, checkingReferences: false) }
         try volume.commit()
         // The same header in the other slot too, so that both slots are valid.
         let copy = volume.header.encoded()
@@ -84,13 +96,18 @@ struct GoodObject {
     var itemName: String?
     /// The member number when the object is in a pack record.
     var member: UInt16? = nil
+    /// The object, when it was salvaged from a damaged pack (§C3.6.1): the repair writes it
+    /// into a new pack instead of indexing the old place.
+    var salvaged: CASObject? = nil
 }
 
 /// Everything the checker learns from one pass over the store.
 struct Analysis {
-    let store: ByteStore
-    let window: StoreWindow
+    /// The store as judged: zero-extended to the header's data end when it is shorter.
+    var store: ByteStore
+    var window: StoreWindow
     let volume: String
+    let isNested: Bool
     var findings: [Finding] = []
     var good: [ObjectID: GoodObject] = [:]
     var tags: [(name: String, id: ObjectID)] = []
@@ -100,6 +117,8 @@ struct Analysis {
     var resealed: [(offset: UInt64, bytes: [UInt8])] = []
     /// Pack records read so far: the pack, or why it cannot be used.
     var packs: [UInt64: Result<PackRecord, PackFailure>] = [:]
+    /// The members read from the front of damaged packs (§C3.6.1), by pack offset.
+    var salvagedPackMembers: [UInt64: [PackRecord.Member]] = [:]
 
     struct PackFailure: Error {
         var finding: FindingKind
@@ -107,10 +126,11 @@ struct Analysis {
     }
     var newestGeneration: UInt64 = 0
 
-    init(_ store: ByteStore, volume: String) {
+    init(_ store: ByteStore, volume: String, isNested: Bool = false) {
         self.store = store
         self.window = StoreWindow(store)
         self.volume = volume
+        self.isNested = isNested
         run()
     }
 
@@ -124,35 +144,110 @@ struct Analysis {
         // Pass 1: header slots.
         var header: VolumeHeader?
         var slotHeaders: [VolumeHeader] = []
+        var readings: [HeaderSlotReading] = []
         var unreadable = false
         for slot in VolumeHeader.slotOffsets {
-            do throws(CASError) {
-                let decoded = try CASVolume.decodeHeader(store, slot: slot)
+            let reading = CASVolume.readHeaderSlot(store, slot: slot)
+            readings.append(reading)
+            if let decoded = reading.header {
                 newestGeneration = max(newestGeneration, decoded.generation)
                 slotHeaders.append(decoded)
                 if header.map({ decoded.generation > $0.generation }) ?? true { header = decoded }
-            } catch {
-                if case let .format(format) = error.kind {
-                    switch format.kind {
-                    case .unsupportedVersion, .unknownFeatures:
-                        report(CASFindings.unsupportedVersion, offset: slot, detail: format.reason)
-                        unreadable = true
-                        continue
-                    default: break
-                    }
-                }
-                report(CASFindings.headerSlotInvalid, offset: slot, detail: error.description)
+            } else if reading.isUnsupported, case let .format(format)? = reading.error?.kind {
+                report(CASFindings.unsupportedVersion, offset: slot, detail: format.reason)
+                unreadable = true
             }
         }
         if unreadable { return }
+        let sealCopies = CASVolume.readSealCopies(store)
+        let seal = CommitSeal.newest(sealCopies)
+        for (index, copy) in sealCopies.enumerated() where copy == .damaged {
+            report(CASFindings.sealDamaged, offset: CommitSeal.copyOffsets[index])
+        }
+        // A generation the seal (or, nested, the slot itself) proves committed, whose header
+        // is damaged: its records are salvaged below.
+        var damagedCommitted: (generation: UInt64, slot: UInt64)?
+        let validGeneration = header?.generation ?? 0
+        for reading in readings {
+            if let corrected = reading.correctedOffset, let decoded = reading.header {
+                let detail = "one byte, at \(Hex.format(corrected, width: 8)), is damaged; the header's CRC32 proves the corrected byte"
+                if decoded.generation == validGeneration {
+                    report(CASFindings.currentHeaderDamaged, offset: reading.slot, actual: String(decoded.generation),
+                           detail: detail + "; nothing is lost")
+                } else {
+                    report(CASFindings.headerSlotInvalid, offset: reading.slot, detail: detail)
+                }
+                continue
+            }
+            guard reading.header == nil, let error = reading.error, header != nil else { continue }
+            if let seal, seal.generation > validGeneration, VolumeHeader.slotOffsets[Int(seal.generation % 2)] == reading.slot {
+                damagedCommitted = (seal.generation, reading.slot)
+                report(CASFindings.currentHeaderDamaged, offset: reading.slot, actual: String(seal.generation),
+                       detail: "\(error); the commit seal records generation \(seal.generation) as committed")
+            } else if isNested, !reading.isBlank, let claimed = reading.claimedGeneration, claimed == validGeneration + 1 {
+                damagedCommitted = (claimed, reading.slot)
+                report(CASFindings.currentHeaderDamaged, offset: reading.slot, actual: String(claimed),
+                       detail: "\(error); a nested volume has no torn writes")
+            } else {
+                report(CASFindings.headerSlotInvalid, offset: reading.slot, detail: error.description)
+            }
+        }
+        if header == nil {
+            for reading in readings where reading.header == nil && !reading.isUnsupported {
+                report(CASFindings.headerSlotInvalid, offset: reading.slot, detail: reading.error?.description ?? "unreadable")
+            }
+        }
         let storeEnd = store.length & ~UInt64(CASLimits.recordAlignment - 1)
         var dataEnd = storeEnd
+        if let damagedCommitted, let older = header {
+            // The records of the damaged generation were flushed before its header was
+            // written (§C5 steps 2-3): rebuild its header from them.
+            let searchEnd = max(storeEnd, VolumeHeader.dataStart)
+            let scan = CASScan.walk(window, from: VolumeHeader.dataStart, to: searchEnd)
+            var indexFound: ScannedRecord?, tagsFound: ScannedRecord?
+            var indexEntries = 0, tagEntries = 0
+            for record in scan {
+                switch record.content {
+                case let .index(index) where index.generation == damagedCommitted.generation:
+                    indexFound = record
+                    indexEntries = index.entries.count
+                case let .tagTable(table) where table.generation == damagedCommitted.generation:
+                    tagsFound = record
+                    tagEntries = table.entries.count
+                default: break
+                }
+            }
+            if indexFound != nil || tagsFound != nil {
+                var ends = [older.dataEnd]
+                if let indexFound { ends.append(indexFound.end) }
+                if let tagsFound { ends.append(tagsFound.end) }
+                let end = seal.map { $0.generation == damagedCommitted.generation ? max($0.dataEnd, ends.max()!) : ends.max()! } ?? ends.max()!
+                header = VolumeHeader(generation: damagedCommitted.generation, dataEnd: end,
+                                      indexOffset: indexFound?.offset ?? older.indexOffset,
+                                      indexLength: indexFound?.length ?? older.indexLength,
+                                      objectCount: indexFound != nil ? UInt32(indexEntries) : older.objectCount,
+                                      tagCount: tagsFound != nil ? UInt32(tagEntries) : older.tagCount,
+                                      tagTableOffset: tagsFound?.offset ?? older.tagTableOffset,
+                                      tagTableLength: tagsFound?.length ?? older.tagTableLength, objectBytes: 0)
+                newestGeneration = max(newestGeneration, damagedCommitted.generation)
+                let position = findings.lastIndex { $0.code == CASFindings.currentHeaderDamaged.code }!
+                let from = [indexFound.map { "index at \(Hex.format($0.offset, width: 8))" },
+                            tagsFound.map { "tag table at \(Hex.format($0.offset, width: 8))" }].compactMap { $0 }
+                findings[position].context.detail! += "; rebuilt from its records (\(from.joined(separator: ", ")))"
+            } else {
+                let position = findings.lastIndex { $0.code == CASFindings.currentHeaderDamaged.code }!
+                findings[position].context.detail! += "; no record of generation \(damagedCommitted.generation) is intact: "
+                    + "rolled back to generation \(older.generation), and what that commit added cannot be named"
+            }
+        }
         if let header {
             if store.length < header.dataEnd {
                 report(CASFindings.storeTruncated, expected: String(header.dataEnd), actual: String(store.length))
-            } else {
-                dataEnd = header.dataEnd
+                // Judge the records as if the cut bytes were zero (ZeroExtendedStore).
+                store = ZeroExtendedStore(store, length: header.dataEnd)
+                window = StoreWindow(store)
             }
+            dataEnd = header.dataEnd
         } else {
             // Neither slot is valid: the slot findings become one error.
             let reasons = findings.filter { $0.kind.code == CASFindings.headerSlotInvalid.code }.map(\.message)
@@ -193,7 +288,15 @@ struct Analysis {
                     claimed.append((header.indexOffset, header.indexLength))
                 }
             } catch {
-                report(CASFindings.indexDamaged, offset: header.indexOffset, detail: error.description)
+                if let (index, changed) = correctedRecord(at: header.indexOffset, length: header.indexLength, IndexRecord.decode),
+                   index.generation == header.generation {
+                    report(CASFindings.recordCorrected, offset: header.indexOffset, actual: Hex.format(changed, width: 8),
+                           detail: "index record")
+                    indexRecord = index
+                    claimed.append((header.indexOffset, header.indexLength))
+                } else {
+                    report(CASFindings.indexDamaged, offset: header.indexOffset, detail: error.description)
+                }
             }
             var problem: String?
             do throws(CASError) {
@@ -205,7 +308,15 @@ struct Analysis {
                     claimed.append((header.tagTableOffset, header.tagTableLength))
                 }
             } catch {
-                problem = error.description
+                if let (table, changed) = correctedRecord(at: header.tagTableOffset, length: header.tagTableLength, TagTableRecord.decode),
+                   table.generation == header.generation {
+                    report(CASFindings.recordCorrected, offset: header.tagTableOffset, actual: Hex.format(changed, width: 8),
+                           detail: "tag table record")
+                    tags = table.entries.map { ($0.name, $0.id) }
+                    claimed.append((header.tagTableOffset, header.tagTableLength))
+                } else {
+                    problem = error.description
+                }
             }
             if let problem {
                 let recovered = fallbackTags ?? newestTagTable(walk)
@@ -297,6 +408,40 @@ struct Analysis {
         checkReferences()
         // Pass 5: reachability.
         checkReachability()
+    }
+
+    /// The record of `length` bytes at `offset` corrected in one byte (§C3.2.1): when exactly
+    /// one change of one covered byte, or of the stored CRC, makes its CRC match and it then
+    /// decodes. The covered end is tried from the record's end back over its padding (a tag
+    /// table's covered end is not a multiple of 8). Returns the record and the store offset
+    /// of the byte changed.
+    private func correctedRecord<R>(at offset: UInt64, length: UInt64,
+                                    _ decode: (UnsafeRawBufferPointer, UInt64) throws(FormatError) -> R) -> (R, UInt64)? {
+        guard length >= 16, length <= UInt64(CASScan.maxReadableRecord),
+              let bytes = window.bytes(at: offset, count: Int(length)) else { return nil }
+        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 4) } ?? 0
+        let end = Int(length)
+        for coveredEnd in stride(from: end, to: max(end - CASLimits.recordAlignment, 8), by: -1) {
+            let fix = bytes.withUnsafeBytes {
+                SingleByteCorrection.find(covered: UnsafeRawBufferPointer(rebasing: $0[8..<coveredEnd]), storedCRC: stored)
+            }
+            guard let fix else { continue }
+            var copy = bytes
+            let changed: Int
+            switch fix {
+            case let .coveredByte(at, mask):
+                copy[8 + at] ^= mask
+                changed = 8 + at
+            case let .storedChecksum(index):
+                let crc = CRC32.checksum(copy[8..<coveredEnd])
+                copy[4 + index] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(index)))
+                changed = 4 + index
+            }
+            if let record = try? decodeBytes(copy, { raw throws(FormatError) in try decode(raw, offset) }) {
+                return (record, offset + UInt64(changed))
+            }
+        }
+        return nil
     }
 
     /// The newest tag table the walk found.
@@ -433,8 +578,10 @@ struct Analysis {
                         result = .success(loose)
                     } else if case .inconsistent(let why) = error.kind, why.hasPrefix("body cannot be inflated") {
                         result = .failure(PackFailure(finding: CASFindings.inflateFailed, detail: why))
+                        salvagedPackMembers[offset] = PackRecord.salvageMembers(bytes)
                     } else {
                         result = .failure(PackFailure(finding: CASFindings.objectRecordDamaged, detail: error.reason))
+                        salvagedPackMembers[offset] = PackRecord.salvageMembers(bytes)
                     }
                 }
             } else {
@@ -453,6 +600,15 @@ struct Analysis {
         switch self.pack(at: entry.offset, length: entry.recordLength, dataEnd: dataEnd) {
         case let .success(decoded): pack = decoded
         case let .failure(failure):
+            // A member whose bytes lie before the damage and hash to its id is proven (§C3.6.1).
+            if let members = salvagedPackMembers[entry.offset], Int(member) < members.count,
+               members[Int(member)].id == entry.id,
+               let object = try? CASVolume.decodeMember(members[Int(member)], id: entry.id, offset: entry.offset) {
+                report(CASFindings.salvagedFromPack, name: name, offset: entry.offset, detail: failure.detail)
+                keep(object, id: entry.id, offset: entry.offset, recordLength: entry.recordLength, member: member)
+                good[entry.id]?.salvaged = object
+                return
+            }
             report(failure.finding, name: name, offset: entry.offset, detail: failure.detail)
             return
         }

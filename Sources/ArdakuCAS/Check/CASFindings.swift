@@ -15,6 +15,11 @@ public enum CASFindings {
         "the store is {actual} bytes, shorter than the data end {expected}", fix: "rebuilt the volume from the records that remain")
     public static let unsupportedVersion = FindingKind("C1004", .error, .reportOnly,
         "header slot at {offset}: {detail}; this checker cannot judge the volume")
+    public static let currentHeaderDamaged = FindingKind("C1005", .error, .needsConfirmation,
+        "the header of committed generation {actual}, slot at {offset}, is damaged, not torn: {detail}",
+        fix: "rewrote both header slots for the salvaged generation")
+    public static let sealDamaged = FindingKind("C1006", .info, .preenSafe,
+        "the commit seal copy at {offset} is torn or damaged (nothing depends on it alone)", fix: "rewrote the commit seal")
 
     // C2: framing and CRCs
     public static let indexDamaged = FindingKind("C2001", .error, .needsConfirmation,
@@ -26,6 +31,12 @@ public enum CASFindings {
     public static let objectRecordCRC = FindingKind("C2004", .warning, .preenSafe,
         "object record of {name} at {offset}: framing CRC stored {actual}, computed {expected}, but the content matches its id",
         fix: "resealed the record")
+    public static let recordCorrected = FindingKind("C2006", .error, .needsConfirmation,
+        "{detail} at {offset} is damaged in one byte, at {actual}; its CRC32 proves the corrected record",
+        fix: "rewrote it from the corrected bytes")
+    public static let salvagedFromPack = FindingKind("C2007", .warning, .needsConfirmation,
+        "object {name} salvaged from the damaged pack record at {offset} ({detail}): its bytes lie before the damage and match its id",
+        fix: "wrote it into a new pack")
     public static let strayBytes = FindingKind("C2005", .info, .preenSafe,
         "{detail} at {offset} is not part of the committed volume (left by an interrupted write or a collection)",
         fix: "marked free")
@@ -81,8 +92,8 @@ public enum CASFindings {
 
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
-        noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion,
-        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes,
+        noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
+        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
         danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
         indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,

@@ -95,6 +95,13 @@ public struct VolumeHeader: Equatable, Sendable {
         var r = ByteReader(bytes, structure: "CAS header", origin: ByteAddress(origin))
         let magic = try r.readUInt32()
         guard magic == Self.magic else { throw r.error(.badMagic(expected: Self.magic, found: magic), at: 0) }
+        // The CRC first (§C3.1.1): a slot whose CRC fails is damaged whatever its version
+        // field says. Every later version keeps the magic, the version at 4 and a CRC-32 of
+        // bytes 0..<124 at 124, so a slot of a later version is told by its valid CRC.
+        let stored = ByteReader.uint32(in: bytes, at: Self.checksumOffset)
+        let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.checksumOffset)]))
+        guard let stored else { throw r.error(.truncated(needed: Self.encodedSize, available: bytes.count), at: 0) }
+        guard stored == computed else { throw r.error(.checksumMismatch(stored: stored, computed: computed), at: Self.checksumOffset) }
         let version = try r.readUInt16()
         guard version == Self.version else {
             throw r.error(.unsupportedVersion(found: UInt32(version), supported: UInt32(Self.version)), at: 4)
@@ -103,10 +110,6 @@ public struct VolumeHeader: Equatable, Sendable {
         guard length == UInt16(Self.encodedSize) else {
             throw r.error(.fieldOutOfRange(field: "header length", value: UInt64(length), allowed: 128...128), at: 6)
         }
-        let stored = ByteReader.uint32(in: bytes, at: Self.checksumOffset)
-        let computed = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Self.checksumOffset)]))
-        guard let stored else { throw r.error(.truncated(needed: Self.encodedSize, available: bytes.count), at: 0) }
-        guard stored == computed else { throw r.error(.checksumMismatch(stored: stored, computed: computed), at: Self.checksumOffset) }
         let generation = try r.readUInt64()
         let dataStart = try r.readUInt64()
         let dataEnd = try r.readUInt64()

@@ -37,10 +37,16 @@ public struct NestedCheckRequest: Sendable {
     public var mode: RepairMode
     /// Verify content checksums too (false for a metadata-only check).
     public var verifyData: Bool
-    public init(fileName: String, mode: RepairMode, verifyData: Bool) {
+    /// The volume is a host file, not a file of an Ardaku volume. Inside an Ardaku volume
+    /// every write of the nested volume is a copy-on-write transaction, so nothing there is
+    /// ever torn: a slot or header that fails its checksum is damage. A host file can be
+    /// torn by a crash, and the checker must tell the two apart (FORMAT §Z4.2, §C5.1).
+    public var isStandalone: Bool
+    public init(fileName: String, mode: RepairMode, verifyData: Bool, isStandalone: Bool = false) {
         self.fileName = fileName
         self.mode = mode
         self.verifyData = verifyData
+        self.isStandalone = isStandalone
     }
 }
 

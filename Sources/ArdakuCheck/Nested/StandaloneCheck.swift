@@ -12,7 +12,7 @@ extension Checker {
         let checker = Checker(store: MemoryPageStore(pageCount: 0), options: options, observer: observer)
         _ = checker.runPass(.nested) {
             let result = nested.check(content, request: NestedCheckRequest(fileName: name, mode: options.repair,
-                                                                           verifyData: options.verifyData))
+                                                                           verifyData: options.verifyData, isStandalone: true))
             checker.currentStatistics.items = result.itemsChecked
             var changed = false
             for item in result.items {

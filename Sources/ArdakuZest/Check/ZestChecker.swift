@@ -25,16 +25,20 @@ public enum ZestChecker {
     ///
     /// - Parameter volume: the name findings carry in `context.volume` (the Ardaku file
     ///   holding the volume, or a host path; "" for none).
-    public static func verify(_ store: ByteStore, volume: String = "") throws(StoreError) -> [Finding] {
-        try ZestAnalysis.analyze(store, volume: volume).findings
+    ///   - isNested: the volume is a file of an Ardaku volume, whose writes are
+    ///     copy-on-write transactions: a bad slot there is damage, never a torn write (§Z4.2).
+    public static func verify(_ store: ByteStore, volume: String = "", isNested: Bool = false) throws(StoreError) -> [Finding] {
+        try ZestAnalysis.analyze(store, volume: volume, isNested: isNested).findings
     }
 
     /// Repairs the volume in `store`; see the type's description.
     ///
     /// - Returns: the findings before the repair and what was done about them.
-    public static func repair(_ store: ByteStore, volume: String = "") throws(ZestError) -> ZestRepairReport {
+    public static func repair(_ store: ByteStore, volume: String = "", isNested: Bool = false) throws(ZestError) -> ZestRepairReport {
         let analysis: ZestAnalysis
-        do throws(StoreError) { analysis = try ZestAnalysis.analyze(store, volume: volume) } catch { throw ZestError(store: error) }
+        do throws(StoreError) {
+            analysis = try ZestAnalysis.analyze(store, volume: volume, isNested: isNested)
+        } catch { throw ZestError(store: error) }
         var report = ZestRepairReport(findings: analysis.findings)
         guard !analysis.findings.isEmpty, !analysis.isUnsupported else { return report }
         guard !store.isReadOnly else { throw ZestError(.readOnly) }
@@ -45,8 +49,9 @@ public enum ZestChecker {
         }
         guard let header = analysis.walk.header else { return report }
         if analysis.needsHeaderRewrite {
+            // Both copies, each in its own write; the seal copies between them stay.
             do throws(StoreError) {
-                try store.write(at: 0, header.encodedArea())
+                for offset in [0, ZestLimits.backupHeaderOffset] { try store.write(at: UInt64(offset), header.encoded()) }
                 try store.flush()
             } catch { throw ZestError(store: error) }
         }
@@ -55,6 +60,9 @@ public enum ZestChecker {
         report.renamedFiles = analysis.renamed
         // Free space is whatever the new table does not use: cut or pad the store to it.
         let volume = try ZestVolume.open(store)
+        // A rebuilt table was sealed by its commit; otherwise a damaged or stale seal is
+        // rewritten for the table as it is.
+        if analysis.needsSealRewrite && !analysis.needsTableRebuild { try volume.writeSeal() }
         let length = max(volume.byteOffset(ofSegment: volume.allocator.end),
                          UInt64(ZestLimits.zatHeadOffset + ZestLimits.fragmentPairSize))
         do throws(StoreError) {
@@ -87,7 +95,14 @@ public enum ZestChecker {
         let headFound = walk.fragments[0]
         let head: ZestVolume.FragmentState
         if let current = headFound.currentSlot, let trailer = headFound.slots[current].trailer {
-            head = .init(pairSegment: header.zatHead, generation: trailer.generation, currentSlot: current, recordIDs: [], entryBytes: 0)
+            // A corrected current slot still holds its damaged byte on disk: the new head
+            // image goes over it, and the other slot stays the fallback.
+            let writeOver = headFound.slots[current].correction != nil ? 1 - current : current
+            head = .init(pairSegment: header.zatHead, generation: trailer.generation, currentSlot: writeOver, recordIDs: [], entryBytes: 0)
+        } else if let damaged = headFound.damagedCommittedSlot, let trailer = headFound.slots[damaged].trailer,
+                  headFound.slots[1 - damaged].trailer?.isValid == true {
+            // The damaged committed slot is replaced; the older valid slot stays the fallback.
+            head = .init(pairSegment: header.zatHead, generation: trailer.generation, currentSlot: 1 - damaged, recordIDs: [], entryBytes: 0)
         } else {
             // Neither head slot is valid: write slot 0 and clear slot 1.
             head = .init(pairSegment: header.zatHead, generation: 0, currentSlot: 1, recordIDs: [], entryBytes: 0)
@@ -132,6 +147,8 @@ struct ZestKeptEntry {
 struct ZestAnalysis {
     var walk: ZestWalk
     var volume: String
+    /// A file of an Ardaku volume: no torn writes (§Z4.2).
+    var isNested = false
     var findings: [Finding] = []
     var kept: [ZestKeptEntry] = []
     var dropped: [UInt64] = []
@@ -140,6 +157,7 @@ struct ZestAnalysis {
     var isTooShort = false
     var needsHeaderRewrite = false
     var needsTableRebuild = false
+    var needsSealRewrite = false
 
     static let minimumLength = UInt64(ZestLimits.zatHeadOffset + ZestLimits.fragmentPairSize)
 
@@ -149,8 +167,8 @@ struct ZestAnalysis {
                                                      actual: actual, detail: detail)))
     }
 
-    static func analyze(_ store: ByteStore, volume: String) throws(StoreError) -> ZestAnalysis {
-        var analysis = ZestAnalysis(walk: try ZestWalk.walk(store), volume: volume)
+    static func analyze(_ store: ByteStore, volume: String, isNested: Bool = false) throws(StoreError) -> ZestAnalysis {
+        var analysis = ZestAnalysis(walk: try ZestWalk.walk(store, isNested: isNested), volume: volume, isNested: isNested)
         try analysis.run(store)
         return analysis
     }
@@ -164,8 +182,64 @@ struct ZestAnalysis {
         checkHeader()
         guard !isUnsupported, let header = walk.header else { return }
         checkChain()
+        checkSeal()
         try checkEntries(store, header: header)
+        reportRollbackLosses()
         checkFreeSpace(header: header)
+    }
+
+    // MARK: Z1 commit seal
+
+    /// A damaged seal copy is rewritten; a seal that names another table than the one read
+    /// (a commit ended before its seal, or an older writer) is information, in a standalone
+    /// volume only. A volume with
+    /// no seal at all (written before seals) is not reported.
+    mutating func checkSeal() {
+        for (index, copy) in walk.sealCopies.enumerated() where copy == .damaged {
+            report(ZestFindings.sealDamaged, offset: UInt64(ZestCommitSeal.copyOffsets[index]))
+            needsSealRewrite = true
+        }
+        // In a nested volume the seal decides nothing (no slot there is torn): a stale one
+        // is not worth a line.
+        if !isNested, let seal = walk.seal, !walk.sealDescribesTable,
+           !walk.fragments.contains(where: { $0.damagedCommittedSlot != nil }) {
+            report(ZestFindings.sealStale, offset: UInt64(ZestCommitSeal.copyOffsets[0]), actual: String(seal.commitCount))
+            needsSealRewrite = true
+        }
+    }
+
+    /// Completes each Z2008 finding with what the choice between the two slots means, by
+    /// name: the files of the damaged slot the older slot lacks (a rollback would lose
+    /// them; the repair keeps those whose entry and content verify), and the files of the
+    /// older slot the salvage did not find (deleted by the last commit, or lost with the
+    /// damaged bytes: the slot cannot tell which).
+    mutating func reportRollbackLosses() {
+        let keptByFragment = Dictionary(grouping: kept.filter { !$0.entry.name.isEmpty }, by: { kept in
+            walk.fragments.first(where: { kept.offset >= $0.offset && kept.offset - $0.offset < UInt64(ZestLimits.fragmentPairSize) })?.index ?? -1
+        })
+        for (position, finding) in findings.enumerated() where finding.code == ZestFindings.damagedCommittedSlot.code {
+            guard let fragment = walk.fragments.first(where: { fragment in
+                fragment.damagedCommittedSlot.map { fragment.slots[$0].offset } == finding.context.offset
+            }) else { continue }
+            let salvaged = Set((keptByFragment[fragment.index] ?? []).map(\.entry.name))
+            let older = Set(fragment.olderSlotNames)
+            let newer = salvaged.subtracting(older).sorted { $0.lexicographicallyPrecedes($1) }
+            let missing = older.subtracting(salvaged).subtracting([ZestEntry.dictionaryName]).sorted { $0.lexicographicallyPrecedes($1) }
+            var parts = [findings[position].context.detail ?? ""]
+            parts.append("a rollback to the older slot would lose \(Self.nameList(newer)), kept from the damaged slot")
+            if !missing.isEmpty {
+                parts.append("not found in the damaged slot (deleted by its commit, or lost): \(Self.nameList(missing))")
+            }
+            findings[position].context.detail = parts.filter { !$0.isEmpty }.joined(separator: "; ")
+        }
+    }
+
+    /// "3 files: /a, /b, /c", with at most `limit` names shown.
+    static func nameList(_ names: [[UInt8]], limit: Int = 16) -> String {
+        guard !names.isEmpty else { return "no file" }
+        let shown = names.prefix(limit).map(displayName).joined(separator: ", ")
+        let more = names.count > limit ? " and \(names.count - limit) more" : ""
+        return "\(names.count) file\(names.count == 1 ? "" : "s"): \(shown)\(more)"
     }
 
     // MARK: Z1
@@ -225,11 +299,22 @@ struct ZestAnalysis {
             needsTableRebuild = true
         }
         for fragment in walk.fragments {
+            for slot in fragment.slots {
+                if let corrected = slot.correctedOffset {
+                    report(ZestFindings.correctedSlot, offset: slot.offset, actual: Hex.format(corrected, width: 8))
+                    needsTableRebuild = true
+                }
+            }
             if let current = fragment.currentSlot {
                 if let other = fragment.slots[1 - current].trailer, !other.isBlank, !other.isValid {
                     report(ZestFindings.tornSlot, offset: fragment.slots[1 - current].offset)
                     needsTableRebuild = true
                 }
+            } else if let damaged = fragment.damagedCommittedSlot, let trailer = fragment.slots[damaged].trailer {
+                let proof = walk.sealDescribesTable ? "the commit seal names this slot" : "a nested volume has no torn writes"
+                report(ZestFindings.damagedCommittedSlot, offset: fragment.slots[damaged].offset,
+                       detail: "CRC32 stored \(Hex.format(trailer.storedCRC, width: 8)), computed \(Hex.format(trailer.computedCRC, width: 8)); \(proof)")
+                needsTableRebuild = true
             } else {
                 let detail = fragment.slots.map { slot -> String in
                     guard let trailer = slot.trailer else { return "truncated" }
@@ -300,6 +385,13 @@ struct ZestAnalysis {
 
     /// Reports a bad entry CRC; the entry stays a candidate only if its content proves it.
     mutating func judgeEntryChecksum(_ found: ZestWalkEntry) -> Bool {
+        if let damagedCRC = found.damagedCRC {
+            // Corrected in one byte (§Z4.1): the entry as its CRC proves it.
+            report(ZestFindings.entryChecksum, offset: found.crcOffset, name: Self.displayName(found.entry.name),
+                   expected: Hex.format(damagedCRC.computed, width: 8), actual: Hex.format(damagedCRC.stored, width: 8))
+            needsTableRebuild = true
+            return true
+        }
         guard !found.isChecksumValid else { return true }
         report(ZestFindings.entryChecksum, offset: found.crcOffset, name: Self.displayName(found.entry.name),
                expected: Hex.format(found.computedCRC, width: 8), actual: Hex.format(found.storedCRC, width: 8))

@@ -26,6 +26,13 @@ public enum ZestFindings {
         "Z1006", .error, .reportOnly, "header at {offset}: {detail}")
     public static let unreadable = FindingKind(
         "Z1007", .error, .reportOnly, "the volume cannot be read ({detail})")
+    public static let sealDamaged = FindingKind(
+        "Z1008", .info, .preenSafe, "the commit seal copy at {offset} is torn or damaged (nothing depends on it alone)",
+        fix: "commit seal rewritten")
+    public static let sealStale = FindingKind(
+        "Z1009", .info, .preenSafe,
+        "the commit seal (commit {actual}) does not describe the table: the last commit ended before its seal was written, or a writer that keeps no seal wrote the volume",
+        fix: "commit seal rewritten")
 
     // MARK: Z2 fragment chain
     public static let linkOutOfRange = FindingKind(
@@ -46,6 +53,14 @@ public enum ZestFindings {
     public static let tornSlot = FindingKind(
         "Z2007", .info, .preenSafe, "the other slot of the fragment pair, at {offset}, is torn or damaged (an interrupted write)",
         fix: "slot cleared")
+    public static let damagedCommittedSlot = FindingKind(
+        "Z2008", .error, .needsConfirmation,
+        "the current slot of the fragment pair, at {offset}, belongs to a completed commit and is damaged, not torn: {detail}",
+        fix: "table rebuilt from the damaged slot's entries whose own CRC32 and content are intact")
+    public static let correctedSlot = FindingKind(
+        "Z2009", .error, .needsConfirmation,
+        "fragment slot at {offset} is damaged in one byte, at {actual}; its CRC32 proves the corrected slot",
+        fix: "slot rewritten from the corrected bytes")
 
     // MARK: Z3 entries
     public static let invalidName = FindingKind(
@@ -103,7 +118,8 @@ public enum ZestFindings {
     /// Every kind, for tables and documentation.
     public static let all: [FindingKind] = [
         primaryHeaderDamaged, backupHeaderDamaged, bothHeadersDamaged, headerCopiesDiffer, volumeTooShort, unsupportedHeader, unreadable,
-        linkOutOfRange, chainLoop, fragmentChecksum, badEntrySize, nonZeroTail, tornSlot,
+        sealDamaged, sealStale,
+        linkOutOfRange, chainLoop, fragmentChecksum, badEntrySize, nonZeroTail, tornSlot, damagedCommittedSlot, correctedSlot,
         invalidName, duplicateName, entryChecksum, unknownKind, pathConflict, badDictionaryEntry,
         contentOutsideVolume, overlap, inconsistentLengths,
         contentChecksum, decompressionFailed, missingDictionary, unknownCodec,

@@ -25,7 +25,19 @@ public struct ZestWalkSlot: Sendable {
     /// Byte offset of the slot.
     public var offset: UInt64
     /// Link, generation and CRCs; nil when the slot lies (partly) past the end of the store.
+    /// After a correction, those of the corrected bytes.
     public var trailer: ZestSlotTrailer?
+    /// The one-byte change that made the slot's CRC match again (§Z4.1), if one did.
+    public var correction: SingleByteCorrection.Fix?
+
+    /// Absolute byte offset of the byte the correction changed.
+    public var correctedOffset: UInt64? {
+        switch correction {
+        case let .coveredByte(offset, _)?: return self.offset + UInt64(offset)
+        case let .storedChecksum(index)?: return self.offset + UInt64(ZestFragmentSlot.crcOffset + index)
+        case nil: return nil
+        }
+    }
 }
 
 /// One entry as found on disk, with its raw fields and byte offset.
@@ -37,6 +49,12 @@ public struct ZestWalkEntry: Sendable {
     public var entry: ZestEntry
     public var storedCRC: UInt32
     public var computedCRC: UInt32
+    /// Absolute offset of the one byte a correction changed (§Z4.1 applied to the entry
+    /// and its entry CRC); the fields above are then the corrected ones, and the CRC the
+    /// entry stored on disk is in `damagedCRC`.
+    public var correctedOffset: UInt64?
+    /// For a corrected entry: the CRC stored on disk and the CRC of the bytes as found.
+    public var damagedCRC: (stored: UInt32, computed: UInt32)?
     public var isChecksumValid: Bool { storedCRC == computedCRC }
     /// Absolute byte offset of the entry CRC field.
     public var crcOffset: UInt64 { offset + UInt64(ZestEntry.crcOffset(nameLength: entry.name.count)) }
@@ -68,7 +86,21 @@ public struct ZestWalkFragment: Sendable {
     public var nonZeroTailOffset: UInt64?
     /// Bytes of the entry area the entries take.
     public var entryBytes: Int
+    /// The slot whose CRC fails but which the committed table includes (§Z4.2: the commit
+    /// seal names it, or the volume is nested): damage, not a torn write. The entries are
+    /// then salvaged from it and `currentSlot` is nil.
+    public var damagedCommittedSlot: Int?
+    /// Names (with intact entry CRCs) in the other, older slot, when the entries were
+    /// salvaged from a damaged committed slot: what a rollback would have kept.
+    public var olderSlotNames: [[UInt8]] = []
     public var isReadable: Bool { currentSlot != nil }
+    /// The non-current slot is not blank, its CRC fails even after correction, and its
+    /// generation field claims it is newer than the current slot.
+    public var hasNewerInvalidSlot: Bool {
+        guard let current = currentSlot, let mine = slots[current].trailer,
+              let other = slots[1 - current].trailer, !other.isBlank, !other.isValid else { return false }
+        return ZestFragmentSlot.isNewer(other.generation, than: mine.generation)
+    }
     /// Byte offset of the slot the entries were read from.
     public var readOffset: UInt64? { readSlot.map { slots[$0].offset } }
 }
@@ -99,6 +131,21 @@ public struct ZestWalk: Sendable {
     public var chainEnd: ZestChainEnd
     /// When set, only the entries of these names (and dictionaries) were kept.
     public var filter: ZestNameFilter?
+    /// What the two copies of the commit seal hold (§Z4.2).
+    public var sealCopies: [ZestCommitSeal.Copy] = []
+    /// The seal the walk judged by: the newest valid copy.
+    public var seal: ZestCommitSeal? { ZestCommitSeal.newest(sealCopies) }
+    /// True when the table the walk read is the one the seal describes.
+    public var sealDescribesTable = false
+
+    /// Each fragment's read slot as the seal sees it, in chain order.
+    public var marks: [ZestCommitSeal.SlotMark] {
+        fragments.compactMap { fragment in
+            guard let slot = fragment.readSlot, let trailer = fragment.slots[slot].trailer else { return nil }
+            return ZestCommitSeal.SlotMark(pairSegment: fragment.pairSegment, generation: trailer.generation,
+                                           slotCRC: trailer.storedCRC)
+        }
+    }
 
     /// Every entry of every fragment, in chain order.
     public var entries: [ZestWalkEntry] { fragments.flatMap(\.entries) }
@@ -109,7 +156,11 @@ public struct ZestWalk: Sendable {
     ///   others are still parsed as far as their sizes go (so damage that stops parsing is
     ///   still seen) but not kept, and their CRCs are not computed.
     /// - Complexity: reads the header area and every fragment pair once.
-    public static func walk(_ store: ByteStore, keeping filter: ZestNameFilter? = nil) throws(StoreError) -> ZestWalk {
+    /// - Parameter isNested: the volume lives in an Ardaku file, whose writes are
+    ///   copy-on-write transactions: no slot can be torn there, so a slot that claims to be
+    ///   newer than the current one and fails its CRC is damage (§Z4.2).
+    public static func walk(_ store: ByteStore, keeping filter: ZestNameFilter? = nil,
+                            isNested: Bool = false) throws(StoreError) -> ZestWalk {
         let length = store.length
         let areaCount = Int(min(length, UInt64(ZestLimits.headerAreaSize)))
         let area = try store.read(at: 0, count: areaCount)
@@ -127,6 +178,9 @@ public struct ZestWalk: Sendable {
         }
         var walk = ZestWalk(storeLength: length, headerCopies: copies, header: nil, headerSource: nil,
                             fragments: [], chainEnd: .notWalked, filter: filter)
+        walk.sealCopies = ZestCommitSeal.copyOffsets.map { offset in
+            ZestCommitSeal.decodeCopy(area[min(offset, area.count)..<min(offset + ZestCommitSeal.encodedSize, area.count)])
+        }
         if let header = copies[0].header {
             walk.header = header
             walk.headerSource = .primary
@@ -136,14 +190,35 @@ public struct ZestWalk: Sendable {
         }
         if let header = walk.header {
             try walk.walkChain(store, segmentSize: header.segmentSize)
+            try walk.judgeNewerInvalidSlots(store, segmentSize: header.segmentSize, isNested: isNested)
         } else {
             try walk.inferHeader(store)
         }
         return walk
     }
 
+    /// A slot that fails its CRC but claims a newer generation than its pair's current slot
+    /// was either torn by a crash (the commit never completed: the older slot is right) or
+    /// written completely and damaged later (the commit completed: the older slot is a
+    /// rollback). The walk along the newest claimed slots decides (§Z4.2): when the seal
+    /// describes exactly that chain, or the volume is nested (no torn writes), it is the
+    /// committed table, and its entries are salvaged from the damaged slots.
+    mutating func judgeNewerInvalidSlots(_ store: ByteStore, segmentSize: UInt32, isNested: Bool) throws(StoreError) {
+        sealDescribesTable = seal?.describes(marks) ?? false
+        guard fragments.contains(where: \.hasNewerInvalidSlot) else { return }
+        var claimed = self
+        try claimed.walkChain(store, segmentSize: segmentSize, preferringNewestClaim: true)
+        let sealProves = claimed.seal?.describes(claimed.marks) ?? false
+        guard sealProves || isNested else { return }
+        claimed.sealDescribesTable = sealProves
+        self = claimed
+    }
+
     /// Follows the chain from the head, interpreting links with `segmentSize`.
-    mutating func walkChain(_ store: ByteStore, segmentSize: UInt32) throws(StoreError) {
+    ///
+    /// - Parameter preferringNewestClaim: read each pair's slot with the newer generation
+    ///   field even when its CRC fails (`judgeNewerInvalidSlots`).
+    mutating func walkChain(_ store: ByteStore, segmentSize: UInt32, preferringNewestClaim: Bool = false) throws(StoreError) {
         fragments = []
         let head = UInt32(ZestLimits.zatHeadOffset) / segmentSize
         let pairSegments = UInt32(ZestLimits.fragmentPairSize) / segmentSize
@@ -163,12 +238,35 @@ public struct ZestWalk: Sendable {
             // Both slots in one read: the slots the store holds completely (two, but at its end).
             let slotsInStore = offset <= storeLength
                 ? Int(min(2, (storeLength - offset) / UInt64(ZestLimits.fragmentSize))) : 0
-            let pairBytes = slotsInStore > 0 ? try store.read(at: offset, count: slotsInStore * ZestLimits.fragmentSize) : []
+            var pairBytes = slotsInStore > 0 ? try store.read(at: offset, count: slotsInStore * ZestLimits.fragmentSize) : []
             func slotRange(_ slot: Int) -> Range<Int> { (slot * ZestLimits.fragmentSize)..<((slot + 1) * ZestLimits.fragmentSize) }
             for slot in 0..<2 {
-                let trailer = slot < slotsInStore
+                var trailer = slot < slotsInStore
                     ? pairBytes.withUnsafeBytes { ZestSlotTrailer(UnsafeRawBufferPointer(rebasing: $0[slotRange(slot)])) } : nil
-                fragment.slots.append(ZestWalkSlot(offset: offset + UInt64(slot * ZestLimits.fragmentSize), trailer: trailer))
+                var correction: SingleByteCorrection.Fix?
+                // A slot damaged in one byte is proven again by its CRC (§Z4.1).
+                if let found = trailer, !found.isBlank, !found.isValid {
+                    let start = slot * ZestLimits.fragmentSize
+                    if let fix = SingleByteCorrection.find(in: pairBytes, coveredStart: start, crcOffset: start + ZestFragmentSlot.crcOffset) {
+                        var corrected = pairBytes
+                        SingleByteCorrection.apply(fix, to: &corrected, coveredStart: start, crcOffset: start + ZestFragmentSlot.crcOffset)
+                        // A torn slot is explained by a one-byte change about once in 2^32 / (255 × 4092)
+                        // tears; it would then still show a broken entry or tail, a damaged slot does not.
+                        var probe = fragment
+                        probe.entries = []
+                        corrected.withUnsafeBytes { raw in
+                            Self.parseEntries(UnsafeRawBufferPointer(rebasing: raw[slotRange(slot)]),
+                                              slotOffset: offset + UInt64(start), into: &probe)
+                        }
+                        if probe.entryError == nil, probe.nonZeroTailOffset == nil, probe.entries.allSatisfy({ $0.isChecksumValid && $0.correctedOffset == nil }) {
+                            pairBytes = corrected
+                            correction = fix
+                            trailer = pairBytes.withUnsafeBytes { ZestSlotTrailer(UnsafeRawBufferPointer(rebasing: $0[slotRange(slot)])) }
+                        }
+                    }
+                }
+                fragment.slots.append(ZestWalkSlot(offset: offset + UInt64(slot * ZestLimits.fragmentSize), trailer: trailer,
+                                                   correction: correction))
             }
             let trailers = fragment.slots.map(\.trailer)
             if let first = trailers[0], let second = trailers[1] {
@@ -177,6 +275,19 @@ public struct ZestWalk: Sendable {
                 fragment.currentSlot = 0
             }
             fragment.readSlot = fragment.currentSlot ?? Self.salvageSlot(trailers)
+            if preferringNewestClaim, fragment.hasNewerInvalidSlot, let current = fragment.currentSlot {
+                fragment.damagedCommittedSlot = 1 - current
+                fragment.readSlot = 1 - current
+                fragment.currentSlot = nil
+                var older = ZestWalkFragment(index: index, pairSegment: pair, offset: offset, slots: fragment.slots, currentSlot: current,
+                                             readSlot: current, next: 0, entries: [], entryError: nil, badEntrySize: nil,
+                                             nonZeroTailOffset: nil, entryBytes: 0)
+                pairBytes.withUnsafeBytes { raw in
+                    Self.parseEntries(UnsafeRawBufferPointer(rebasing: raw[slotRange(current)]),
+                                      slotOffset: fragment.slots[current].offset, into: &older)
+                }
+                fragment.olderSlotNames = older.entries.filter(\.isChecksumValid).map(\.entry.name)
+            }
             if let readSlot = fragment.readSlot, let trailer = trailers[readSlot] {
                 fragment.next = trailer.next
                 pairBytes.withUnsafeBytes { raw in
@@ -197,6 +308,46 @@ public struct ZestWalk: Sendable {
             }
             guard !visited.contains(next) else { chainEnd = .loop(from: index, target: next); return }
             pair = next
+        }
+    }
+
+    /// The entry in `bytes` (SZ through entry CRC), whose CRC over all but its last four
+    /// bytes is `computedCRC`.
+    static func entry(_ bytes: UnsafeRawBufferPointer, offset: UInt64, fragmentIndex: Int, computedCRC: UInt32) -> ZestWalkEntry {
+        let nameLength = Int(bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self).littleEndian)
+        let fields = ZestEntry.fieldsOffset(nameLength: nameLength)
+        func field32(_ at: Int) -> UInt32 { bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian }
+        var entry = ZestEntry(name: Array(bytes[2..<fields]), segmentStart: field32(fields), storedLength: field32(fields + 4),
+                              originalLength: field32(fields + 8), contentCRC: field32(fields + 12), codec: .stored,
+                              kind: .file, dictionaryID: bytes.loadUnaligned(fromByteOffset: fields + 18, as: UInt16.self).littleEndian)
+        entry.codecByte = bytes[fields + 16]
+        entry.kindByte = bytes[fields + 17]
+        return ZestWalkEntry(offset: offset, fragmentIndex: fragmentIndex, entry: entry,
+                             storedCRC: field32(bytes.count - 4), computedCRC: computedCRC)
+    }
+
+    /// The entry in `bytes` corrected in one byte (§Z4.1 over the entry: the bytes before
+    /// its CRC, or the CRC itself), when exactly one such change explains its CRC and it
+    /// leaves SZ alone (SZ placed the entry; a different SZ would be a different parse).
+    static func correctedEntry(_ bytes: UnsafeRawBufferPointer, offset: UInt64, fragmentIndex: Int) -> ZestWalkEntry? {
+        var copy = Array(bytes)
+        let crcAt = copy.count - 4
+        guard let fix = SingleByteCorrection.find(in: copy, coveredStart: 0, crcOffset: crcAt) else { return nil }
+        let changed: Int
+        switch fix {
+        case let .coveredByte(at, _): changed = at
+        case let .storedChecksum(index): changed = crcAt + index
+        }
+        guard changed >= 2 else { return nil }
+        let damagedCRC = (stored: UInt32(copy[crcAt]) | UInt32(copy[crcAt + 1]) << 8 | UInt32(copy[crcAt + 2]) << 16 | UInt32(copy[crcAt + 3]) << 24,
+                          computed: CRC32.checksum(copy[0..<crcAt]))
+        SingleByteCorrection.apply(fix, to: &copy, coveredStart: 0, crcOffset: crcAt)
+        return copy.withUnsafeBytes { raw in
+            var found = entry(raw, offset: offset, fragmentIndex: fragmentIndex,
+                              computedCRC: CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])))
+            found.correctedOffset = offset + UInt64(changed)
+            found.damagedCRC = damagedCRC
+            return found
         }
     }
 
@@ -242,15 +393,17 @@ public struct ZestWalk: Sendable {
                 position = crcOffset + 4
                 continue
             }
-            let name = Array(nameBytes)
-            var entry = ZestEntry(name: name, segmentStart: field32(fields), storedLength: field32(fields + 4),
-                                  originalLength: field32(fields + 8), contentCRC: field32(fields + 12), codec: .stored,
-                                  kind: .file, dictionaryID: slot.loadUnaligned(fromByteOffset: fields + 18, as: UInt16.self).littleEndian)
-            entry.codecByte = slot[fields + 16]
-            entry.kindByte = slot[fields + 17]
             let computedCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: slot[position..<crcOffset]))
-            fragment.entries.append(ZestWalkEntry(offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
-                                                  entry: entry, storedCRC: field32(crcOffset), computedCRC: computedCRC))
+            if computedCRC != field32(crcOffset),
+               let corrected = Self.correctedEntry(UnsafeRawBufferPointer(rebasing: slot[position..<(crcOffset + 4)]),
+                                                   offset: slotOffset + UInt64(position), fragmentIndex: fragment.index) {
+                fragment.entries.append(corrected)
+                position = crcOffset + 4
+                continue
+            }
+            fragment.entries.append(Self.entry(UnsafeRawBufferPointer(rebasing: slot[position..<(crcOffset + 4)]),
+                                               offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
+                                               computedCRC: computedCRC))
             position = crcOffset + 4
         }
         // Past the terminator (or the area's end) every byte up to the trailer is zero.

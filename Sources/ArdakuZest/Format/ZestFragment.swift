@@ -68,6 +68,11 @@ public struct ZestSlotTrailer: Equatable, Sendable {
     public var isBlank: Bool
     public var isValid: Bool { !isBlank && storedCRC == computedCRC }
 
+    /// Reads the link, generation and CRC of the 4096-byte slot image `bytes`.
+    public init(_ bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { ZestSlotTrailer($0) }
+    }
+
     /// Reads the link, generation and CRC of the 4096-byte slot in `bytes`.
     public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count == ZestLimits.fragmentSize)

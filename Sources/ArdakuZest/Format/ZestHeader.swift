@@ -63,12 +63,17 @@ public struct ZestHeader: Equatable, Sendable {
         return writer.bytes
     }
 
-    /// The 4096-byte header area of a new volume: the header at 0 and its copy at 2048.
-    public func encodedArea() -> [UInt8] {
+    /// The 4096-byte header area: the header at 0 and its copy at 2048, and both copies of
+    /// `seal` when given (§Z4.2); zero elsewhere.
+    public func encodedArea(seal: ZestCommitSeal? = nil) -> [UInt8] {
         var area = [UInt8](repeating: 0, count: ZestLimits.headerAreaSize)
         let bytes = encoded()
         area.replaceSubrange(0..<Self.encodedSize, with: bytes)
         area.replaceSubrange(ZestLimits.backupHeaderOffset..<(ZestLimits.backupHeaderOffset + Self.encodedSize), with: bytes)
+        if let seal {
+            let sealBytes = seal.encoded()
+            for offset in ZestCommitSeal.copyOffsets { area.replaceSubrange(offset..<(offset + ZestCommitSeal.encodedSize), with: sealBytes) }
+        }
         return area
     }
 

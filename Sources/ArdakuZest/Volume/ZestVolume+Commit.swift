@@ -12,7 +12,9 @@ extension ZestVolume {
     /// 2. the store is flushed: content and new pairs are durable, nothing refers to them yet;
     /// 3. each changed fragment is written to its other slot, generation + 1;
     /// 4. the store is flushed: the new table is durable;
-    /// 5. segments the old table referenced become free, and free space at the end of the
+    /// 5. the commit seal (both copies) is written and flushed: the slots of this table
+    ///    are now known complete, so a bad CRC in one of them is damage, not a torn write;
+    /// 6. segments the old table referenced become free, and free space at the end of the
     ///    store is cut off.
     ///
     /// A crash before step 4 completes leaves each fragment with its old or its new slot
@@ -23,8 +25,10 @@ extension ZestVolume {
             return
         }
         pruneEmptyFragments()
+        var newSlotCRCs: [ObjectIdentifier: UInt32] = [:]
         for (position, fragment) in fragments.enumerated() where fragment.isNew {
             let image = slotImage(fragment, position: position, generation: 1)
+            newSlotCRCs[ObjectIdentifier(fragment)] = ZestSlotTrailer(image).storedCRC
             try storeWrite(image + [UInt8](repeating: 0, count: ZestLimits.fragmentSize), at: byteOffset(ofSegment: fragment.pairSegment))
             needsBarrier = true
         }
@@ -37,6 +41,7 @@ extension ZestVolume {
             try storeWrite(image, at: byteOffset(ofSegment: fragment.pairSegment) + UInt64(slot * ZestLimits.fragmentSize))
             fragment.currentSlot = slot
             fragment.generation = generation
+            fragment.slotCRC = ZestSlotTrailer(image).storedCRC
             wroteTable = true
         }
         if wroteTable { try storeFlush() }
@@ -45,15 +50,33 @@ extension ZestVolume {
                 fragment.isNew = false
                 fragment.generation = 1
                 fragment.currentSlot = 0
+                fragment.slotCRC = newSlotCRCs[ObjectIdentifier(fragment)] ?? 0
             }
             fragment.isDirty = false
         }
+        if wroteTable || !newSlotCRCs.isEmpty { try writeSeal() }
         for run in pendingFree { allocator.release(run) }
         pendingFree.removeAll()
         uncommittedRuns.removeAll()
         pendingRemovals.removeAll()
         needsBarrier = false
         try trimStore()
+    }
+
+    /// The seal of the table in memory (which must be the committed one).
+    var currentSeal: ZestCommitSeal {
+        ZestCommitSeal(commitCount: commitCount, marks: fragments.map {
+            ZestCommitSeal.SlotMark(pairSegment: $0.pairSegment, generation: $0.generation, slotCRC: $0.slotCRC)
+        })
+    }
+
+    /// Records the committed table as the next commit (§Z6 step 3.5): both copies, each in
+    /// its own sector, then a flush.
+    func writeSeal() throws(ZestError) {
+        commitCount += 1
+        let bytes = currentSeal.encoded()
+        for offset in ZestCommitSeal.copyOffsets { try storeWrite(bytes, at: UInt64(offset)) }
+        try storeFlush()
     }
 
     /// Cuts free segments off the end of the store.

@@ -59,6 +59,8 @@ public final class ZestVolume {
         var isDirty = false
         /// The pair was never written: the next commit writes both of its slots.
         var isNew = false
+        /// The CRC stored in the current slot, for the commit seal (§Z4.2).
+        var slotCRC: UInt32 = 0
 
         init(pairSegment: UInt32, generation: UInt32, currentSlot: Int, recordIDs: [Int], entryBytes: Int) {
             self.pairSegment = pairSegment
@@ -91,6 +93,8 @@ public final class ZestVolume {
     var pendingRemovals: [NameKey: FragmentState] = [:]
     /// Content or new fragment pairs were written since the last commit.
     var needsBarrier = false
+    /// Commits sealed so far (the commit seal's count; 0 for a volume without a seal).
+    var commitCount: UInt64 = 0
     /// Where the last entry went: bulk inserts fill one fragment after another.
     var lastPlacement: FragmentState?
     /// Directory prefix → files below it; built on the first change that needs it.
@@ -122,16 +126,22 @@ public final class ZestVolume {
         }
         let header = ZestHeader(segmentSize: options.segmentSize)
         let head = ZestFragmentSlot(next: 0, generation: 1, entries: [])
+        let headBytes = head.encoded()
+        let headCRC = ZestSlotTrailer(headBytes).storedCRC
+        let seal = ZestCommitSeal(commitCount: 1, marks: [.init(pairSegment: header.zatHead, generation: 1, slotCRC: headCRC)])
         do throws(StoreError) {
             try store.setLength(0)
-            try store.write(at: 0, header.encodedArea() + head.encoded() + [UInt8](repeating: 0, count: ZestLimits.fragmentSize))
+            try store.write(at: 0, header.encodedArea(seal: seal) + headBytes + [UInt8](repeating: 0, count: ZestLimits.fragmentSize))
             try store.flush()
         } catch {
             throw ZestError(store: error)
         }
         let volume = ZestVolume(store: store, header: header, compressionLevel: options.compressionLevel,
                                 allocator: SegmentAllocator(firstDataSegment: header.firstDataSegment, used: []))
-        volume.fragments = [FragmentState(pairSegment: header.zatHead, generation: 1, currentSlot: 0, recordIDs: [], entryBytes: 0)]
+        let headState = FragmentState(pairSegment: header.zatHead, generation: 1, currentSlot: 0, recordIDs: [], entryBytes: 0)
+        headState.slotCRC = headCRC
+        volume.fragments = [headState]
+        volume.commitCount = 1
         return volume
     }
 
@@ -185,7 +195,8 @@ public final class ZestVolume {
         volume.nameIndex.reserveCapacity(entryCount)
         for fragment in walk.fragments {
             guard let current = fragment.currentSlot, let trailer = fragment.slots[current].trailer else {
-                let slot = fragment.slots[0]
+                // The slot that failed: a committed slot proven damaged (§Z4.2), else the first.
+                let slot = fragment.damagedCommittedSlot.map { fragment.slots[$0] } ?? fragment.slots[0]
                 let stored = slot.trailer?.storedCRC ?? 0, computed = slot.trailer?.computedCRC ?? 0
                 throw ZestError(format: FormatError(structure: "ZAT fragment", kind: .checksumMismatch(stored: stored, computed: computed),
                                             address: ByteAddress(slot.offset + UInt64(ZestFragmentSlot.crcOffset))))
@@ -193,6 +204,7 @@ public final class ZestVolume {
             if let error = fragment.entryError { throw ZestError(format: error) }
             let state = FragmentState(pairSegment: fragment.pairSegment, generation: trailer.generation, currentSlot: current,
                                       recordIDs: [], entryBytes: fragment.entryBytes)
+            state.slotCRC = trailer.storedCRC
             state.recordIDs.reserveCapacity(fragment.entries.count)
             if fragment.index > 0 { used.append(SegmentRun(start: fragment.pairSegment, count: header.segmentsPerPair)) }
             for found in fragment.entries {
@@ -242,6 +254,7 @@ public final class ZestVolume {
             throw ZestError(.corrupt("\(used[index - 1]) and \(used[index]) overlap"), offset: UInt64(used[index].start) * segmentSize)
         }
         volume.allocator = SegmentAllocator(firstDataSegment: header.firstDataSegment, sortedUsed: used)
+        volume.commitCount = walk.seal?.commitCount ?? 0
         return volume
     }
 

@@ -6,9 +6,25 @@ import ArdakuFormat
 /// finding is the CAS checker's (pass 7).
 extension Recipes {
     static let cas: [Recipe] = [
-        casRecipe("cas-header-newest-slot", "the magic of the CAS header slot of the newest generation (slot 0) zeroed", targets: ["C1002"]) { d in
+        casRecipe("cas-header-newest-slot", "the magic of the CAS header slot of the newest generation (slot 0) zeroed: the commit seal (and, nested, the absence of torn writes) proves that generation committed, so its header is rebuilt from its index and tag table records",
+                  targets: ["C1005"]) { d in
             try d.store.write(at: VolumeHeader.slotOffsets[0], [0, 0, 0, 0])
         },
+        casRecipe("cas-header-newest-two-bytes", "two bytes of the newest CAS header slot changed (index and tag table offsets), CRC not updated: no one-byte correction; the header is rebuilt from the records of the generation the seal names",
+                  targets: ["C1005"]) { d in
+            let slot = VolumeHeader.slotOffsets[try d.header.slot]
+            try d.flip(at: slot + 33, mask: 0x10)
+            try d.flip(at: slot + 57)
+        },
+        casRecipe("cas-header-version", "the version byte of the newest CAS header slot set to 2, CRC not updated: damage of that slot (corrected by its CRC), not an unsupported version",
+                  targets: ["C1005"]) { d in
+            try d.store.write(at: VolumeHeader.slotOffsets[try d.header.slot] + 4, [2])
+        },
+        casRecipe("cas-seal-copy", "a byte of the first commit seal copy changed (information: nothing depends on one copy)", targets: ["C1006"]) { d in
+            try d.flip(at: CommitSeal.copyOffsets[0] + 9)
+        },
+        casRecipe("cas-padding-cut", "the last byte of the CAS volume cut: the store is short (C1003); the missing byte is read as zero, and since this tag table record ends without padding it is its last covered byte, which the record's CRC corrects (C2006): no tag is lost",
+                  targets: ["C1003", "C2006"], reshape: { bytes in Array(bytes.dropLast()) }) { _ in },
         casRecipe("cas-header-older-slot", "one bit of the CAS header slot of the previous generation (slot 1) flipped (CRC fails)", targets: ["C1002"]) { d in
             try d.flip(at: VolumeHeader.slotOffsets[1] + 40)
         },
@@ -18,12 +34,14 @@ extension Recipes {
         casRecipe("cas-truncated", "the CAS volume cut just before its newest index record (the file made shorter); -fy rebuilds from the previous generation's tags, so v2's tag, lost in the cut, leaves v2's five objects unreachable (kept, C6001)",
                   targets: ["C1003"], remains: ["C6001", "C6001", "C6001", "C6001", "C6001"],
                   reshape: { bytes in Array(bytes[0..<Int(try! CASDamage(MemoryByteStore(bytes)).header.indexOffset)]) }) { _ in },
-        casRecipe("cas-index-crc", "one bit of the newest CAS index record flipped (CRC fails)", targets: ["C2001"]) { d in
+        casRecipe("cas-index-crc", "one bit in each of two bytes of the newest CAS index record flipped (CRC fails; one byte alone would be corrected, C2006)", targets: ["C2001"]) { d in
             try d.flip(at: try d.header.indexOffset + 40)
+            try d.flip(at: try d.header.indexOffset + 41)
         },
-        casRecipe("cas-tag-table-crc", "one bit of the newest CAS tag table record flipped (CRC fails); -fy restores the previous generation's tags, which lack v2, so v2's five objects stay unreachable (kept, C6001)",
+        casRecipe("cas-tag-table-crc", "one bit in each of two bytes of the newest CAS tag table record flipped (CRC fails; one byte alone would be corrected, C2006); -fy restores the previous generation's tags, which lack v2, so v2's five objects stay unreachable (kept, C6001)",
                   targets: ["C2002"], remains: ["C6001", "C6001", "C6001", "C6001", "C6001"]) { d in
             try d.flip(at: try d.header.tagTableOffset + 36)
+            try d.flip(at: try d.header.tagTableOffset + 37)
         },
         casRecipe("cas-record-crc", "the CRC field of big.txt's object record changed (the object still matches its id)",
                   targets: ["C2004"]) { d in

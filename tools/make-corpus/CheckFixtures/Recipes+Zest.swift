@@ -100,6 +100,26 @@ extension Recipes {
                 z.bytes.replaceSubrange(start..<(start + 16), with: [UInt8](repeating: 0xFF, count: 16))
             }
         },
+        Recipe("zest-slot-byte", "/nested.zest: one byte of the head fragment's current slot (in an entry) changed, slot CRC not updated: the slot CRC proves the one-byte correction, nothing is lost",
+               targets: ["Z2009"], effects: ["/nested.zest": .zest(lost: [])]) { d in
+            try d.editNestedZest { z in
+                let found = try z.entry("/notes/b.txt")
+                z.bytes[Int(found.offset) + 4] ^= 0x20
+            }
+        },
+        Recipe("zest-slot-damaged", "/nested.zest: two bytes of the head fragment's current slot changed (an entry's name, the zero tail), slot CRC not updated: inside an Ardaku volume no slot is torn, so this is damage of the last commit; its entries are salvaged one by one, and /notes/b.txt's entry, damaged in one byte, is corrected by its own CRC (Z3003); nothing is lost",
+               targets: ["Z2008"], effects: ["/nested.zest": .zest(lost: [])]) { d in
+            try d.editNestedZest { z in
+                let found = try z.entry("/notes/b.txt")
+                let head = try z.headSlot()
+                z.bytes[Int(found.offset) + 4] ^= 0x20
+                z.bytes[Int(head) + 0xF00] ^= 0x01
+            }
+        },
+        Recipe("zest-seal-copy", "/nested.zest: a byte of the second commit seal copy changed (information: nothing depends on one copy)",
+               targets: ["Z1008"], effects: ["/nested.zest": .zest(lost: [])]) { d in
+            try d.editNestedZest { z in z.bytes[ZestCommitSeal.copyOffsets[1] + 9] ^= 0x01 }
+        },
         Recipe("zest-free-space", "/nested.zest: two segments of zeros appended, referenced by nothing",
                targets: ["Z6001"], effects: ["/nested.zest": .zest(lost: [])]) { d in
             try d.editNestedZest { z in z.bytes += [UInt8](repeating: 0, count: 2 * ZestLimits.defaultSegmentSize) }
