@@ -187,7 +187,10 @@ def make_ardaku_tree(root):
 
 def make_zest_tree(root):
     rng = random.Random(1302)
-    dirs = ["/cfg", "/cfg/net", "/cfg/net/if", "/notes", "/notes/2026", "/bin", "/data/x/y"]
+    # Long directory names for some files, so that the table needs two fragments (a chain link).
+    long_dir = "/archive/" + "/".join("level-%d-of-a-deliberately-long-directory-name" % i for i in range(4))
+    dirs = ["/cfg", long_dir + "/a", "/cfg/net/if", long_dir, "/notes/2026", long_dir + "/more", "/bin",
+            long_dir + "/b", "/data/x/y", long_dir + "/yet-another-long-directory-name-inside"]
     sizes = [0, 1, 9, 40, 120, 300, 700, 1200, 2000, 3000, 5000, 8000, 64, 256, 1024, 4096, 4097, 12000,
              33, 77, 150, 600, 2500, 90, 10, 500, 1800, 7000, 222, 3333]
     for i, size in enumerate(sizes):
@@ -354,16 +357,22 @@ def zest_regions(tools, zest):
     regions = {n: Region(n) for n in ("header", "header backup", "ZAT current slots", "ZAT other slots")}
     regions["header padding (no meaning)"] = Region("header padding (no meaning)", sampled=True)
     regions["content (sample)"] = Region("content (sample)", sampled=True)
-    regions["header"].add(0, 32)
-    regions["header backup"].add(2048, 2080)
-    regions["header padding (no meaning)"].add(32, 2048)
-    regions["header padding (no meaning)"].add(2080, 4096)
+    # The two header copies as dumpfs places them; the rest of the first 4096 bytes is zero
+    # padding (FORMAT.md §Z2), which no reader looks at.
+    headers = [(h["offset"], h["offset"] + h["size"]) for h in view.get("headers", [])]
+    for i, (start, end) in enumerate(sorted(headers)[:2]):
+        regions["header" if i == 0 else "header backup"].add(start, end)
+    position = 0
+    for start, end in sorted(headers):
+        regions["header padding (no meaning)"].add(position, start)
+        position = end
+    first_fragment = min([f["volume_offset"] for f in view.get("fragments", [])] or [4096])
+    regions["header padding (no meaning)"].add(position, first_fragment)
     for fragment in view.get("fragments", []):
-        base = fragment["volume_offset"]
         current = fragment.get("current_slot")
-        for slot in (0, 1):
-            which = "ZAT current slots" if slot == current else "ZAT other slots"
-            regions[which].add(base + slot * 4096, base + (slot + 1) * 4096)
+        for number, slot in enumerate(fragment.get("slots", [])):
+            which = "ZAT current slots" if number == current else "ZAT other slots"
+            regions[which].add(slot["offset"], slot["offset"] + slot["size"])
     segment = view.get("segment_size") or 4096
     for fragment in view.get("fragments", []):
         for entry in fragment.get("entries", []):
