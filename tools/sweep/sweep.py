@@ -743,7 +743,7 @@ def run_trial(tools, ref, offset, value, scratch, keepdir=None, verbose=False):
         }
         # The transcripts of what needs a look (a full sweep has ~10^5 recovered flips).
         if cls in ("reported", "silent", "crash") or result["exits"][2] != 0 or verbose:
-            record["fsck_output"] = [o[-3000:] for o in outputs]
+            record["fsck_output"] = [o if len(o) <= 4000 else o[:2000] + "\n[...]\n" + o[-2000:] for o in outputs]
             record["get_log"] = [(label, code, text[-1000:]) for label, code, text in logs[:8]]
         if keepdir and cls in ("silent", "crash"):
             os.makedirs(keepdir, exist_ok=True)
