@@ -108,9 +108,23 @@ import ArdakuFormat
             try handle.close()
             let result = try Tools.run("ardaku", ["get", image, "/a", "\(dir)/out"])
             #expect(result.status == 1)
-            #expect(result.stderr.contains("data page 1 (page \(found[1] / 65_536)"), "\(result.stderr)")
-            #expect(result.stderr.contains("CRC-32 mismatch"))
+            #expect(result.stderr.contains("/a: damaged: bytes 65536..<70000 do not match their CRC-32 (run fsck.zest)"), "\(result.stderr)")
+            #expect(result.stderr.contains("--salvage"))
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/out"), "no partial file is left")
+            // --salvage writes the file as it is and names the damaged range; exit 1.
+            let salvaged = try Tools.run("ardaku", ["get", "--salvage", image, "/a", "\(dir)/out"])
+            #expect(salvaged.status == 1)
+            #expect(salvaged.stderr.contains("/a: salvaged with damage: bytes 65536..<70000"), "\(salvaged.stderr)")
+            let out = try #require(FileManager.default.contents(atPath: "\(dir)/out"))
+            #expect(out.count == 70_000 && out[65_536 + 10] == 0x42 && out[0] == 0x41)
+            // fsck -fy keeps the page and marks the file; every later check names it, get still refuses.
+            #expect(try Tools.run("fsck.zest", ["-fy", image]).status == 1)
+            let again = try Tools.run("fsck.zest", ["-fn", image])
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("A5003: /a is marked damaged by an earlier repair: bytes 65536..<70000"), "\(again.stdout)")
+            #expect(try Tools.run("ardaku", ["ls", "-l", image, "/"]).stdout.contains("a  [damaged data]"))
+            let refused = try Tools.run("ardaku", ["get", image, "/a", "-"])
+            #expect(refused.status == 1 && refused.stderr.contains("(marked damaged by fsck.zest)"), "\(refused.stderr)")
         }
     }
 

@@ -318,9 +318,10 @@ import TestSupport
             #expect(try Tools.run("ardaku", ["cas", "get", "-r", cas, "t", "\(dir)/restored"]).status == 0)
             #expect(try Tools.run("/usr/bin/diff", ["-r", "\(dir)/src", "\(dir)/restored"]).status == 0)
 
-            // Both header slots damaged: not a volume any more, said in one line.
+            // Both header slots damaged beyond one byte (one byte is corrected under the slot's
+            // CRC-32, FORMAT.md §C3.1.1): not a volume any more, said in one line.
             var bytes = try #require(FileManager.default.contents(atPath: cas).map { [UInt8]($0) })
-            for slot in [0, 4096] { bytes[slot + 20] ^= 0x55 }
+            for slot in [0, 4096] { bytes[slot + 20] ^= 0x55; bytes[slot + 22] ^= 0x55 }
             try Data(bytes).write(to: URL(fileURLWithPath: cas))
             let header = try Tools.run("ardaku", ["cas", "tags", cas])
             #expect(Self.oneLineError(header, naming: "x.cas"), "\(header.status) \(header.stderr)")
