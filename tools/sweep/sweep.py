@@ -235,14 +235,9 @@ def snapshot_tree(root):
     return result
 
 
-def file_digest(path):
-    """(size, digest) of a file's content, sparse-aware: the digest covers every 64 KiB block
-    that is not all zeros, with its offset, so holes and written zeros compare equal and a
-    sparse file of 130 MiB is read only where it holds data."""
-    h = hashlib.sha256()
+def data_runs(path):
+    """The file's data runs (start, end), from SEEK_DATA/SEEK_HOLE: holes are skipped."""
     size = os.path.getsize(path)
-    block = 1 << 16
-    zero = bytes(block)
     fd = os.open(path, os.O_RDONLY)
     try:
         position = 0
@@ -255,18 +250,31 @@ def file_digest(path):
                 end = os.lseek(fd, start, os.SEEK_HOLE)
             except OSError:
                 end = size
-            offset = max(start - start % block, position)
-            while offset < end:
-                data = os.pread(fd, block, offset)
-                if not data:
-                    break
-                if data != zero[:len(data)]:
-                    h.update(offset.to_bytes(8, "little") + data)
-                offset += block
-            position = max(end, offset)
+            yield fd, start, end
+            position = end
     finally:
         os.close(fd)
-    return size, h.hexdigest()
+
+
+def file_digest(path):
+    """(size, digest) of a file's content, sparse-aware: the digest covers every 64 KiB block
+    that is not all zeros, with its offset, so holes and written zeros compare equal and a
+    sparse file of 130 MiB is read only where it holds data."""
+    h = hashlib.sha256()
+    block = 1 << 16
+    zero = bytes(block)
+    done = 0
+    for fd, start, end in data_runs(path):
+        offset = max(start - start % block, done)
+        while offset < end:
+            data = os.pread(fd, block, offset)
+            if not data:
+                break
+            if data != zero[:len(data)]:
+                h.update(offset.to_bytes(8, "little") + data)
+            offset += block
+        done = max(end, offset)
+    return os.path.getsize(path), h.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------
@@ -476,22 +484,7 @@ class Reference:
 
 
 def read_extents(path):
-    extents = []
-    size = os.path.getsize(path)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        position = 0
-        while position < size:
-            try:
-                start = os.lseek(fd, position, os.SEEK_DATA)
-            except OSError:
-                break
-            end = os.lseek(fd, start, os.SEEK_HOLE)
-            extents.append((start, os.pread(fd, end - start, start)))
-            position = end
-    finally:
-        os.close(fd)
-    return extents
+    return [(start, os.pread(fd, end - start, start)) for fd, start, end in data_runs(path)]
 
 
 def build_references(tools, kinds, refdir):

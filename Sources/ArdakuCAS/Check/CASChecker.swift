@@ -288,7 +288,7 @@ struct Analysis {
                     claimed.append((header.indexOffset, header.indexLength))
                 }
             } catch {
-                if let (index, changed) = correctedRecord(at: header.indexOffset, length: header.indexLength, IndexRecord.decode),
+                if let (index, changed) = correctedRecord(at: header.indexOffset, length: header.indexLength, kind: .index, IndexRecord.decode),
                    index.generation == header.generation {
                     report(CASFindings.recordCorrected, offset: header.indexOffset, actual: Hex.format(changed, width: 8),
                            detail: "index record")
@@ -308,7 +308,7 @@ struct Analysis {
                     claimed.append((header.tagTableOffset, header.tagTableLength))
                 }
             } catch {
-                if let (table, changed) = correctedRecord(at: header.tagTableOffset, length: header.tagTableLength, TagTableRecord.decode),
+                if let (table, changed) = correctedRecord(at: header.tagTableOffset, length: header.tagTableLength, kind: .tagTable, TagTableRecord.decode),
                    table.generation == header.generation {
                     report(CASFindings.recordCorrected, offset: header.tagTableOffset, actual: Hex.format(changed, width: 8),
                            detail: "tag table record")
@@ -415,10 +415,19 @@ struct Analysis {
     /// decodes. The covered end is tried from the record's end back over its padding (a tag
     /// table's covered end is not a multiple of 8). Returns the record and the store offset
     /// of the byte changed.
-    private func correctedRecord<R>(at offset: UInt64, length: UInt64,
+    private func correctedRecord<R>(at offset: UInt64, length: UInt64, kind: RecordPrefix.Kind,
                                     _ decode: (UnsafeRawBufferPointer, UInt64) throws(FormatError) -> R) -> (R, UInt64)? {
         guard length >= 16, length <= UInt64(CASScan.maxReadableRecord),
-              let bytes = window.bytes(at: offset, count: Int(length)) else { return nil }
+              var bytes = window.bytes(at: offset, count: Int(length)) else { return nil }
+        // The magic lies outside the CRC: the header names the record's kind, so a damaged
+        // magic is proven by the bytes the CRC covers.
+        let magic = withUnsafeBytes(of: kind.rawValue.littleEndian) { Array($0) }
+        if Array(bytes[0..<4]) != magic {
+            bytes.replaceSubrange(0..<4, with: magic)
+            if let record = try? decodeBytes(bytes, { raw throws(FormatError) in try decode(raw, offset) }) {
+                return (record, offset)
+            }
+        }
         let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 4) } ?? 0
         let end = Int(length)
         for coveredEnd in stride(from: end, to: max(end - CASLimits.recordAlignment, 8), by: -1) {
