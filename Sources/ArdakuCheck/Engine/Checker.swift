@@ -74,7 +74,7 @@ public final class Checker {
     /// Kept records marked `RecordFlags.damagedData`, with the ordinals of the entries that
     /// fail their CRC-32 (pass 5).
     var recordedDamage: [Int: [Int]] = [:]
-    /// Records rebuilt from the trie's name and their proven page lists (A3019): rewritten
+    /// Records rebuilt from the trie's name and their proven page lists (A2026): rewritten
     /// with `RecordFlags.unprovenAttributes`. Found in pass 2, so kept when pass 3 starts over.
     var rebuilt = Set<Int>()
     /// Marked records whose pages all match again: rewritten without the mark.

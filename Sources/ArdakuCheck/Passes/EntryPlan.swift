@@ -4,12 +4,12 @@ import ArdakuFormat
 ///
 /// The record's inline entries come first, then each extension page's. An extension page
 /// that cannot be used (outside the volume, undecodable, another file's) still occupies
-/// its place in the list: the entries it held are lost and read as holes, as many as the
-/// writer puts there (full pages of 8188 entries, the rest in the last one). The file has
-/// `finalCount` pages and `finalLength` bytes: byte_length and data_page_count when they
-/// agree (missing entries become holes, extra ones are dropped); otherwise the pages the
-/// lists hold, and the length cut to them when it claims more. Passes 3 and 5 and the
-/// repair all see the same list.
+/// its place in the list: the entries it held are lost, as many as the writer puts there
+/// (full pages of 8188 entries, the rest in the last one), and a repair keeps them as holes
+/// marked damaged. The file has `finalCount` pages and `finalLength` bytes: byte_length and
+/// data_page_count when they agree (missing entries are lost, extra ones are dropped);
+/// otherwise the pages the lists hold plus one lost entry when the length claims more, so
+/// the missing bytes read as damaged. Passes 3 and 5 and the repair all see the same list.
 struct EntryPlan {
     enum ExtensionState {
         case valid(ExtensionView)

@@ -7,7 +7,7 @@ import ArdakuFormat
 /// (`CRC32.singleByteRepairs`) and whether the structure put right then decodes and agrees
 /// with everything that refers to it (the trie's name and the volume's UUID for a record;
 /// the owning file id and position for an extension page). When exactly one repair passes,
-/// the checker reads the corrected copy from then on, reports the byte (A3015, A3016), and a
+/// the checker reads the corrected copy from then on, reports the byte (A2025, A3015), and a
 /// repair writes the structure afresh from it. Anything else is judged as damage.
 struct ProvenRepairs {
     /// A corrected copy and what changed.
