@@ -32,7 +32,7 @@ final class Repairer {
     private let sharedFirstUse: Bitmap
     /// Pages nothing may take or adopt: what the checked volume references or names.
     private let forbiddenPages: Bitmap
-    private var lostPageList: [Int]?
+    private lazy var lostPages = LostPages(checker: checker, forbidden: forbiddenPages)
     private var nextFileID: UInt64
     private var lostAndFound: [UInt8]?
     /// Set when the commit starts writing to pages the volume uses.
@@ -365,32 +365,14 @@ final class Repairer {
 
     /// True when the first `count` bytes of `page` have CRC-32 `checksum`.
     private func pageMatches(_ page: Int, count: Int, checksum: UInt32) -> Bool {
-        guard let bytes = checker.pageBytes(page) else { return false }
-        return CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<count])) == checksum
+        LostPages.checksum(of: page, count: count, in: checker) == checksum
     }
 
-    /// A page the bitfield marks used that nothing references and whose first `count` bytes
-    /// match `checksum`: the page an entry lost (its index damaged) still names by its
-    /// CRC-32. Taken only when exactly one page matches.
+    /// The page an entry whose index is damaged still names by its CRC-32, reserved for it.
     private func adoptLostPage(checksum: UInt32, count: Int) -> Int? {
-        let candidates = lostPages().filter { pageMatches($0, count: count, checksum: checksum) }
-        guard candidates.count == 1, let page = candidates.first, allocator.reserve(page) else { return nil }
+        guard let page = lostPages.page(matching: checksum, count: count), allocator.reserve(page) else { return nil }
         return page
     }
-
-    /// Pages the bitfield marks used that nothing in the checked volume references, at most
-    /// `Repairer.lostPageLimit` of them (each costs a CRC-32 per entry sought).
-    private func lostPages() -> [Int] {
-        if let lostPageList { return lostPageList }
-        var pages: [Int] = []
-        for page in checker.allocatable where pages.count < Self.lostPageLimit {
-            if checker.bitfieldMarksUsed(page), !forbiddenPages.contains(page) { pages.append(page) }
-        }
-        lostPageList = pages
-        return pages
-    }
-
-    static let lostPageLimit = 16384
 
     /// How many entries go inline and how many extension pages hold the rest (the volume
     /// library's layout: inline first, then as few extension pages as needed).
