@@ -85,14 +85,14 @@ struct ProvenRepairs {
             }
         }
         let stored = FileRecord.storedChecksum(bytes)
-        let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) ?? 0
         let magicBytes = withUnsafeBytes(of: FileRecord.magic.littleEndian) { Array($0) }
         // The magic lies outside the checksum: a wrong one is proven by the bytes it does cover.
         if magic != FileRecord.magic {
             let candidate = Repaired(copying: bytes, offset: 0, proven: magicBytes, field: "magic")
             if acceptable(candidate.bytes) { found.append(candidate) }
         } else {
-            let usedLength = Int(ByteReader.uint32(in: bytes, at: 8) ?? 0)
+            let usedLength = Int(ByteReader.uint32(in: bytes, at: FileRecord.Offset.usedLength) ?? 0)
             // A damaged used_length moves the end of the checked bytes: the counts say where it is.
             if let end = Self.recordEnd(bytes), end != usedLength {
                 for index in 0..<4 {
@@ -122,8 +122,8 @@ struct ProvenRepairs {
 
     /// Where the record's counts put the end of its used bytes, when they are in range.
     private static func recordEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard let extensions = ByteReader.uint32(in: bytes, at: 0x44), let inline = ByteReader.uint32(in: bytes, at: 0x48),
-              let nameLength = ByteReader.uint16(in: bytes, at: 0x4C), let tags = ByteReader.uint16(in: bytes, at: 0x4E),
+        guard let extensions = ByteReader.uint32(in: bytes, at: FileRecord.Offset.extensionPageCount), let inline = ByteReader.uint32(in: bytes, at: FileRecord.Offset.inlineEntryCount),
+              let nameLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.nameLength), let tags = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount),
               extensions <= UInt32(Limits.maxExtensionPagesPerRecord), inline <= UInt32(Geometry.subpageSize),
               (1...Limits.maxNameBytes).contains(Int(nameLength)), Int(tags) <= Limits.maxTagsPerFile else { return nil }
         let end = FileRecord.headerSize + (Int(nameLength) + 3) & ~3 + 4 * Int(tags) + 4 * Int(extensions) + 8 * Int(inline)
@@ -139,9 +139,9 @@ struct ProvenRepairs {
     static func rebuiltRecord(_ bytes: UnsafeRawBufferPointer, name: UnsafeBufferPointer<UInt8>, uuid: VolumeUUID,
                               entryProven: (PageEntry, Int) -> Bool, extensionProven: (Int, Int, UInt64) -> Bool) -> Repaired? {
         guard !name.isEmpty, name.count <= Limits.maxNameBytes,
-              let byteLength = ByteReader.uint64(in: bytes, at: 0x30), let pages = ByteReader.uint32(in: bytes, at: 0x40),
-              let extensions = ByteReader.uint32(in: bytes, at: 0x44), let inline = ByteReader.uint32(in: bytes, at: 0x48),
-              let tags = ByteReader.uint16(in: bytes, at: 0x4E), let fileID = ByteReader.uint64(in: bytes, at: 0x28),
+              let byteLength = ByteReader.uint64(in: bytes, at: FileRecord.Offset.byteLength), let pages = ByteReader.uint32(in: bytes, at: FileRecord.Offset.dataPageCount),
+              let extensions = ByteReader.uint32(in: bytes, at: FileRecord.Offset.extensionPageCount), let inline = ByteReader.uint32(in: bytes, at: FileRecord.Offset.inlineEntryCount),
+              let tags = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount), let fileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.fileID),
               extensions <= UInt32(Limits.maxExtensionPagesPerRecord), inline <= pages, Int(tags) <= Limits.maxTagsPerFile,
               PageEntry.pageCount(forLength: byteLength) == UInt64(pages), extensions > 0 || inline == pages else { return nil }
         let tagsOffset = FileRecord.headerSize + (name.count + 3) & ~3
@@ -152,10 +152,10 @@ struct ProvenRepairs {
         // Where the name was, the tags and lists may have moved with a damaged name_length:
         // they are read where the trie's name length puts them.
         var rebuilt = Array(bytes[0..<end])
-        rebuilt.replaceSubrange(0..<4, with: withUnsafeBytes(of: FileRecord.magic.littleEndian) { Array($0) })
-        rebuilt.replaceSubrange(8..<12, with: withUnsafeBytes(of: UInt32(end).littleEndian) { Array($0) })
-        rebuilt.replaceSubrange(0x10..<0x20, with: uuid.bytes)
-        rebuilt.replaceSubrange(0x4C..<0x4E, with: withUnsafeBytes(of: UInt16(name.count).littleEndian) { Array($0) })
+        rebuilt.replaceSubrange(FileRecord.Offset.magic..<(FileRecord.Offset.magic + 4), with: withUnsafeBytes(of: FileRecord.magic.littleEndian) { Array($0) })
+        rebuilt.replaceSubrange(FileRecord.Offset.usedLength..<(FileRecord.Offset.usedLength + 4), with: withUnsafeBytes(of: UInt32(end).littleEndian) { Array($0) })
+        rebuilt.replaceSubrange(FileRecord.Offset.volumeUUID..<(FileRecord.Offset.volumeUUID + 16), with: uuid.bytes)
+        rebuilt.replaceSubrange(FileRecord.Offset.nameLength..<(FileRecord.Offset.nameLength + 2), with: withUnsafeBytes(of: UInt16(name.count).littleEndian) { Array($0) })
         var nameField = Array(name)
         nameField += [UInt8](repeating: 0, count: tagsOffset - FileRecord.headerSize - name.count)
         rebuilt.replaceSubrange(FileRecord.headerSize..<tagsOffset, with: nameField)
@@ -169,7 +169,7 @@ struct ProvenRepairs {
             guard extensionProven(page, sequence, fileID) else { return nil }
         }
         let checksum = rebuilt.withUnsafeBytes { FileRecord.checksum($0, usedLength: end) }
-        rebuilt.replaceSubrange(4..<8, with: withUnsafeBytes(of: checksum.littleEndian) { Array($0) })
+        rebuilt.replaceSubrange(FileRecord.Offset.checksum..<(FileRecord.Offset.checksum + 4), with: withUnsafeBytes(of: checksum.littleEndian) { Array($0) })
         let repaired = Repaired(rebuilding: bytes, as: rebuilt, field: "rebuilt")
         guard case .success(let view) = RecordView.read(repaired.bytes), view.nameEquals(name, count: name.count) else { return nil }
         return repaired
@@ -199,7 +199,7 @@ struct ProvenRepairs {
         }
         let magicBytes = withUnsafeBytes(of: ExtensionPage.magic.littleEndian) { Array($0) }
         let wrongMagic = (0..<4).filter { bytes[$0] != magicBytes[$0] }
-        let stored = ByteReader.uint32(in: bytes, at: 4) ?? 0
+        let stored = ByteReader.uint32(in: bytes, at: ExtensionPage.checksumOffset) ?? 0
         if !wrongMagic.isEmpty {
             // Outside the checksum: proven by the bytes it covers.
             let candidate = Repaired(copying: bytes, offset: 0, proven: magicBytes, field: "magic")
@@ -244,7 +244,7 @@ extension Checker {
     /// by the record's CRC-32, makes it so. A tombstone newer than the volume is an
     /// interrupted deletion, not damage, and is left alone.
     func proveOneByteRepair(of bytes: UnsafeRawBufferPointer, subpage: Int, name: UnsafeBufferPointer<UInt8>) -> ProvenRepairs.Repaired? {
-        let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) ?? 0
         if magic == 0 { return nil }   // a cleared header: nothing left to prove
         if magic == FileRecord.tombstoneMagic, (ByteReader.uint64(in: bytes, at: RecordView.generationOffset) ?? 0) > system.generation {
             return nil
@@ -261,7 +261,7 @@ extension Checker {
     /// record (its CRC-32 vouches for it: another file's, or another volume's), a cleared
     /// header, or an interrupted deletion.
     func rebuildRecord(from bytes: UnsafeRawBufferPointer, subpage: Int, name: UnsafeBufferPointer<UInt8>) -> ProvenRepairs.Repaired? {
-        let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) ?? 0
         if magic == 0 { return nil }
         if magic == FileRecord.tombstoneMagic, (ByteReader.uint64(in: bytes, at: RecordView.generationOffset) ?? 0) > system.generation {
             return nil

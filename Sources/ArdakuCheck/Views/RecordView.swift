@@ -27,10 +27,10 @@ struct RecordView {
     let replacedFileID: UInt64
     let reservedNonZero: Bool
 
-    static let uuidOffset = 0x10
-    static let generationOffset = 0x20
-    static let fileIDOffset = 0x28
-    static let replacedFileIDOffset = 0x70
+    static let uuidOffset = FileRecord.Offset.volumeUUID
+    static let generationOffset = FileRecord.Offset.generation
+    static let fileIDOffset = FileRecord.Offset.fileID
+    static let replacedFileIDOffset = FileRecord.Offset.replacedFileID
 
     var isTombstone: Bool { magic == FileRecord.tombstoneMagic }
     var nameOffset: Int { FileRecord.headerSize }
@@ -41,21 +41,21 @@ struct RecordView {
     /// Reads the record in `bytes` (one 16 KiB subpage); the error says what is wrong.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Result<RecordView, RecordProblem> {
         guard bytes.count >= Geometry.subpageSize,
-              let magic = ByteReader.uint32(in: bytes, at: 0),
-              let stored = ByteReader.uint32(in: bytes, at: 4),
-              let used = ByteReader.uint32(in: bytes, at: 8),
-              let flags = ByteReader.uint32(in: bytes, at: 0x0C),
-              let generation = ByteReader.uint64(in: bytes, at: 0x20),
-              let fileID = ByteReader.uint64(in: bytes, at: 0x28),
-              let byteLength = ByteReader.uint64(in: bytes, at: 0x30),
-              let mtime = ByteReader.uint64(in: bytes, at: 0x38),
-              let pages = ByteReader.uint32(in: bytes, at: 0x40),
-              let extensions = ByteReader.uint32(in: bytes, at: 0x44),
-              let inline = ByteReader.uint32(in: bytes, at: 0x48),
-              let nameLength = ByteReader.uint16(in: bytes, at: 0x4C),
-              let tagCount = ByteReader.uint16(in: bytes, at: 0x4E),
+              let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic),
+              let stored = ByteReader.uint32(in: bytes, at: FileRecord.Offset.checksum),
+              let used = ByteReader.uint32(in: bytes, at: FileRecord.Offset.usedLength),
+              let flags = ByteReader.uint32(in: bytes, at: FileRecord.Offset.flags),
+              let generation = ByteReader.uint64(in: bytes, at: FileRecord.Offset.generation),
+              let fileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.fileID),
+              let byteLength = ByteReader.uint64(in: bytes, at: FileRecord.Offset.byteLength),
+              let mtime = ByteReader.uint64(in: bytes, at: FileRecord.Offset.modificationTime),
+              let pages = ByteReader.uint32(in: bytes, at: FileRecord.Offset.dataPageCount),
+              let extensions = ByteReader.uint32(in: bytes, at: FileRecord.Offset.extensionPageCount),
+              let inline = ByteReader.uint32(in: bytes, at: FileRecord.Offset.inlineEntryCount),
+              let nameLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.nameLength),
+              let tagCount = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount),
               let replacedFileID = ByteReader.uint64(in: bytes, at: Self.replacedFileIDOffset),
-              let reserved = ByteReader.uint64(in: bytes, at: 0x78) else {
+              let reserved = ByteReader.uint64(in: bytes, at: FileRecord.Offset.reserved) else {
             return .failure(.truncated)
         }
         guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else { return .failure(.badMagic(magic)) }

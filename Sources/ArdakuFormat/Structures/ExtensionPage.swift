@@ -17,6 +17,8 @@ public struct ExtensionPage: Equatable, Sendable {
     /// "AFXP" read as a little-endian u32.
     public static let magic: UInt32 = 0x5058_4641
     public static let headerSize = 0x20
+    /// Byte offset of the checksum field (the table above).
+    public static let checksumOffset = 0x04
 
     public static let layout: [FieldLayout] = [
         FieldLayout("magic", 0x00, 4, "0x50584641 (\"AFXP\")"),

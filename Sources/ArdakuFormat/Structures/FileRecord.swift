@@ -36,6 +36,27 @@ public struct FileRecord: Equatable, Sendable {
     public static let tombstoneMagic: UInt32 = 0x544D_4641
     public static let headerSize = 0x80
 
+    /// Byte offset of each header field (the table above; `layout` lists the same).
+    public enum Offset {
+        public static let magic = 0x00
+        public static let checksum = 0x04
+        public static let usedLength = 0x08
+        public static let flags = 0x0C
+        public static let volumeUUID = 0x10
+        public static let generation = 0x20
+        public static let fileID = 0x28
+        public static let byteLength = 0x30
+        public static let modificationTime = 0x38
+        public static let dataPageCount = 0x40
+        public static let extensionPageCount = 0x44
+        public static let inlineEntryCount = 0x48
+        public static let nameLength = 0x4C
+        public static let tagCount = 0x4E
+        public static let type = 0x50
+        public static let replacedFileID = 0x70
+        public static let reserved = 0x78
+    }
+
     public static let layout: [FieldLayout] = [
         FieldLayout("magic", 0x00, 4, "\"AFMR\" live, \"AFMT\" tombstone"),
         FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<used_length"),
