@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "PlainCommandLine"),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
-            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest", "PlainCommandLine",
+            "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest", "PlainCommandLine", "CArdakuSys",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),

@@ -90,27 +90,40 @@ extension ArdakuCommand {
                     return
                 }
                 let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
-                let files = try volume.list(prefix: under)
-                if files.isEmpty && prefix != [UInt8(ascii: "/")] {
+                let (files, unreadable) = try volume.listReadable(prefix: under)
+                if files.isEmpty && unreadable.isEmpty && prefix != [UInt8(ascii: "/")] {
                     throw ToolError("\(directory): no such file or directory")
                 }
+                defer { Self.report(unreadable) }
                 if recursive {
                     try show(files, directories: [])
-                    return
-                }
-                // Direct children: files, and the first component of deeper names as directories.
-                var direct: [FileStatus] = []
-                var directories: [String] = []
-                for file in files {
-                    let rest = file.nameBytes[under.count...]
-                    if let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
-                        let name = String(decoding: rest[..<slash], as: UTF8.self)
-                        if directories.last != name { directories.append(name) }
-                    } else {
-                        direct.append(file)
+                } else {
+                    // Direct children: files, and the first component of deeper names (of
+                    // unreadable files too) as directories.
+                    var direct: [FileStatus] = []
+                    var directories: [String] = []
+                    let names = files.map(\.nameBytes) + unreadable.map(\.name)
+                    for (index, name) in names.enumerated() {
+                        let rest = name[under.count...]
+                        if let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+                            directories.append(String(decoding: rest[..<slash], as: UTF8.self))
+                        } else if index < files.count {
+                            direct.append(files[index])
+                        }
                     }
+                    var seen = Set<String>()
+                    try show(direct, directories: directories.sorted().filter { seen.insert($0).inserted }, relativeTo: under.count)
                 }
-                try show(direct, directories: directories, relativeTo: under.count)
+                if !unreadable.isEmpty {
+                    throw ToolError("\(unreadable.count) file\(unreadable.count == 1 ? "" : "s") could not be read (fsck.zest repairs or removes them)")
+                }
+            }
+        }
+
+        /// One line on standard error per file that could not be read, after the listing.
+        static func report(_ unreadable: [Volume.UnreadableFile]) {
+            for file in unreadable {
+                Console.error("ardaku", "\(VolumeError.printable(String(decoding: file.name, as: UTF8.self))): unreadable: \(file.error)")
             }
         }
 
@@ -192,20 +205,33 @@ extension ArdakuCommand {
         private func copyTree(_ volume: Volume, destination: String, salvaged: inout [String]) throws {
             let prefix = try ArdakuCommand.directoryPrefix(name)
             let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
-            let files = try volume.list(prefix: under)
-            guard !files.isEmpty else { throw ToolError("\(name): no such directory") }
+            let (files, unreadable) = try volume.listReadable(prefix: under)
+            guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
             let output = try SafeOutput(root: destination)
             defer { output.close() }
+            List.report(unreadable)
+            // One file that cannot be written or read does not stop the others: each failure
+            // is named as it happens, and the exit status says some failed.
+            var failures = 0
             for file in files {
-                // Names read from the image are validated again before they become host paths.
-                let validated = try ImageAccess.fileName(file.name)
-                let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
-                try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: force) { write in
-                    try read(volume, validated, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                        do { try write(bytes) } catch { throw .source("\(error)") }
+                do {
+                    // Names read from the image are validated again before they become host paths.
+                    let validated = try ImageAccess.fileName(file.name)
+                    let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
+                    try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: force) { write in
+                        try read(volume, validated, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                            do { try write(bytes) } catch { throw .source("\(error)") }
+                        }
                     }
+                } catch let error as ToolError where error.isBusy {
+                    throw error
+                } catch {
+                    failures += 1
+                    Console.error("ardaku", Console.describe(error))
                 }
             }
+            failures += unreadable.count
+            if failures > 0 { salvaged.append("\(failures) of \(files.count + unreadable.count) files not copied") }
             if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
         }
     }
@@ -267,18 +293,32 @@ extension ArdakuCommand {
                 VolumeLock.waiting = try VolumeLock.Waiting.required(wait)
                 guard !names.isEmpty else { throw ToolError("rm needs at least one name") }
                 let (_, volume) = try ImageAccess.openVolume(image, writable: true)
+                // As rm(1): what exists is removed, each name that cannot be is named, and
+                // the exit status says some could not. All removals are one commit.
+                var refused: [VolumeError] = []
                 try volume.batch { () throws(VolumeError) in
                     for name in names {
-                        let fileName = try Volume.fileName(name)
-                        if try volume.exists(fileName) { try volume.remove(fileName); continue }
-                        guard try volume.isDirectory(fileName.bytes) else { throw .notFound(name) }
-                        guard recursive else { throw .isADirectory(name) }
-                        for child in try volume.names(prefix: fileName.bytes + [UInt8(ascii: "/")]) {
-                            try volume.remove(try Volume.fileName(String(decoding: child, as: UTF8.self)))
+                        do throws(VolumeError) {
+                            let fileName = try Volume.fileName(name)
+                            if try volume.exists(fileName) { try volume.remove(fileName); continue }
+                            guard try volume.isDirectory(fileName.bytes) else { throw .notFound(name) }
+                            guard recursive else { throw .isADirectory(name) }
+                            for child in try volume.names(prefix: fileName.bytes + [UInt8(ascii: "/")]) {
+                                try volume.remove(try Volume.fileName(String(decoding: child, as: UTF8.self)))
+                            }
+                        } catch {
+                            switch error {
+                            case .notFound, .isADirectory, .invalidName: refused.append(error)
+                            default: throw error
+                            }
                         }
                     }
                 }
                 try volume.close()
+                for error in refused { Console.error("ardaku", error.description) }
+                if !refused.isEmpty {
+                    throw ToolError("\(names.count - refused.count) of \(names.count) names removed")
+                }
             }
         }
     }

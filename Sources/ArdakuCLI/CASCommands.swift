@@ -93,15 +93,8 @@ final class CASSession {
 
     /// True when `path` holds a CAS header in either slot (the magic "ACAS").
     static func isCASFile(_ path: String) -> Bool {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { Glibc.close(descriptor) }
         let magic: [UInt8] = [0x41, 0x43, 0x41, 0x53]
-        for slot in VolumeHeader.slotOffsets {
-            var bytes = [UInt8](repeating: 0, count: 4)
-            if pread(descriptor, &bytes, 4, off_t(slot)) == 4, bytes == magic { return true }
-        }
-        return false
+        return VolumeHeader.slotOffsets.contains { SystemCalls.peek(path, at: UInt64($0), count: 4) == magic }
     }
 
     /// What `open` may do when the volume does not exist.

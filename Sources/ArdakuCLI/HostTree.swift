@@ -117,7 +117,15 @@ public struct TreeImport {
                     summary.skipped += 1
                     if !quiet { Console.warning(tool, "\(path): skipped: \(reason)") }
                 case let .file(path, name, _, modificationTime):
-                    let source = try HostFileSource(path: path)
+                    // A file replaced since the walk (by a FIFO, a link, a device) is skipped;
+                    // the walk's own view of it is what was promised.
+                    let source: HostFileSource
+                    do { source = try HostFileSource(path: path, followSymbolicLink: false) }
+                    catch {
+                        summary.skipped += 1
+                        if !quiet { Console.warning(tool, "\(error): skipped") }
+                        continue
+                    }
                     var options = PutOptions()
                     options.replaceExisting = replaceExisting
                     options.modificationTime = latestTime.map { min($0, modificationTime) } ?? modificationTime

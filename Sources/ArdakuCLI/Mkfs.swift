@@ -45,6 +45,7 @@ public struct MkfsCommand: ParsableCommand {
 
     /// The `mkfs.ardaku` entry point: `main()` after a bare `--wait` gets its value.
     public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        CommandLineBytes.refuseInvalidUTF8(tool: "mkfs.ardaku", exitStatus: 1)
         main(VolumeLock.Waiting.normalize(arguments))
     }
 
@@ -115,10 +116,8 @@ struct Mkfs {
                     throw ToolError("\(path): size \(requestedSize) is larger than the device (\(image.byteCount) bytes)")
                 }
                 deviceBytes = requestedSize ?? image.byteCount
-            case .directory:
-                throw ToolError("\(path): is a directory")
-            case .other:
-                throw ToolError("\(path): not a regular file or a block device")
+            default:
+                throw ToolError("\(path): is \(info.kindDescription); mkfs writes only to a regular file or a block device")
             }
         }
         let pages = VolumeLayout.pageCount(forBytes: deviceBytes)

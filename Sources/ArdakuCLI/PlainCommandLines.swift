@@ -47,6 +47,7 @@ extension ArdakuCommand {
     /// The `ardaku` entry point: `main()`, except that plain command lines of the commands
     /// that take many names run without the parser (see `PlainCommandLine`).
     public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+        CommandLineBytes.refuseInvalidUTF8(tool: "ardaku", exitStatus: 1)
         let arguments = VolumeLock.Waiting.normalize(arguments)
         if let (command, line) = ArdakuPlainCommands.read(arguments) {
             command.run(line)

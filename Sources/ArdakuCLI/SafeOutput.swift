@@ -1,5 +1,6 @@
 import ArdakuFormat
 import ArdakuVolume
+import CArdakuSys
 import Glibc
 
 /// Writes extracted files under a destination directory and nowhere else.
@@ -7,8 +8,14 @@ import Glibc
 /// Names come from an untrusted image. Each is validated as an Ardaku file name (no `..`,
 /// no empty component), and the path is opened one component at a time relative to the
 /// destination with O_NOFOLLOW, so a symbolic link inside the destination cannot lead
-/// outside it. A file is written to a temporary name and renamed into place only once its
-/// content has been read back and verified, so a failed extraction leaves no partial file.
+/// outside it. Only a regular file or a symbolic link is ever replaced (the link itself,
+/// never what it points to): a device node, FIFO, socket or directory in the way is an
+/// error, so that `-f` cannot turn /dev/null into a regular file.
+///
+/// A file is written unnamed (O_TMPFILE) and linked into place only once its content has
+/// been read back and verified, so a failed or killed extraction leaves no partial file and
+/// no temporary name; a name of any legal length (255 bytes) works. Where the file system has
+/// no O_TMPFILE, a short temporary name is used and removed on SIGINT, SIGTERM and SIGHUP.
 public struct SafeOutput {
     public let root: String
     private let rootDescriptor: CInt
@@ -20,6 +27,7 @@ public struct SafeOutput {
         }
         rootDescriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootDescriptor >= 0 else { throw ToolError("\(root): \(String(cString: strerror(errno)))") }
+        _ = ardaku_temporary_cleanup_install()
     }
 
     public func close() { Glibc.close(rootDescriptor) }
@@ -45,22 +53,69 @@ public struct SafeOutput {
         }
         let name = components[components.count - 1]
         shown += "/" + name
-        if !overwrite, faccessat(directory, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 {
-            throw ToolError("\(shown): exists (use -f to replace it)")
+        let exists = try Self.checkReplaceable(directory, name, shown: shown, overwrite: overwrite)
+
+        var unnamed = true
+        var output = ardaku_open_unnamed(directory, 0o644)
+        let temporary = ".ardaku-\(getpid()).tmp"
+        if output < 0 {
+            // No O_TMPFILE here (EOPNOTSUPP, EISDIR or EINVAL, by file system): a short name.
+            unnamed = false
+            ardaku_temporary_register(directory, temporary)
+            output = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard output >= 0 else {
+                ardaku_temporary_clear()
+                throw ToolError("\(shown): cannot create: \(String(cString: strerror(errno)))")
+            }
         }
-        let temporary = ".\(name).ardaku-\(getpid()).tmp"
-        let output = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw ToolError("\(shown): cannot create: \(String(cString: strerror(errno)))") }
-        var succeeded = false
+        var temporaryNamed = !unnamed
         defer {
             Glibc.close(output)
-            if !succeeded { unlinkat(directory, temporary, 0) }
+            if temporaryNamed { unlinkat(directory, temporary, 0) }
+            ardaku_temporary_clear()
         }
         try fill { bytes in try SafeOutput.writeAll(output, bytes, shown: shown) }
+        if unnamed && !exists {
+            // A new name: linking fails rather than replace a file made meanwhile.
+            let rc = ardaku_link_unnamed(output, directory, name)
+            if rc == -EEXIST { throw ToolError("\(shown): exists (use -f to replace it)") }
+            guard rc == 0 else { throw ToolError("\(shown): cannot create: \(String(cString: strerror(-rc)))") }
+            return
+        }
+        if unnamed {
+            // Replacing: the content gets a short name, then is renamed over the old file in
+            // one step, so that the old file stays whole until the new one takes its place.
+            ardaku_temporary_register(directory, temporary)
+            unlinkat(directory, temporary, 0)
+            let rc = ardaku_link_unnamed(output, directory, temporary)
+            guard rc == 0 else { throw ToolError("\(shown): cannot create: \(String(cString: strerror(-rc)))") }
+            temporaryNamed = true
+        }
         guard renameat(directory, temporary, directory, name) == 0 else {
             throw ToolError("\(shown): cannot rename into place: \(String(cString: strerror(errno)))")
         }
-        succeeded = true
+        temporaryNamed = false
+    }
+
+    /// Whether `name` exists in `directory`; throws when it exists and may not be replaced.
+    private static func checkReplaceable(_ directory: CInt, _ name: String, shown: String, overwrite: Bool) throws -> Bool {
+        var info = stat()
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            guard errno == ENOENT else { throw ToolError("\(shown): \(String(cString: strerror(errno)))") }
+            return false
+        }
+        guard overwrite else { throw ToolError("\(shown): exists (use -f to replace it)") }
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFREG, S_IFLNK: return true
+        case S_IFDIR: kind = "a directory"
+        case S_IFCHR: kind = "a character device"
+        case S_IFBLK: kind = "a block device"
+        case S_IFIFO: kind = "a FIFO"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw ToolError("\(shown): is \(kind); not replaced (-f replaces only regular files and symbolic links)")
     }
 
     /// Writes all of `bytes`; an all-zero buffer becomes a hole (the file stays sparse).

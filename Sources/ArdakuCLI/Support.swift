@@ -33,6 +33,15 @@ public enum Console {
     public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// The one-line message for an error a command failed with.
+    public static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as ToolError: error.message
+        case let error as VolumeError: error.description
+        default: "\(error)"
+        }
+    }
+
     /// Runs a tool's body: one-line error messages, exit codes, strerror text in messages.
     public static func run(tool: String, _ body: () throws -> Int32) -> Never {
         SystemCalls.installErrnoDescriptions()
@@ -40,15 +49,9 @@ public enum Console {
         let code: Int32
         do {
             code = try body()
-        } catch let error as ToolError {
-            Console.error(tool, error.message)
-            code = error.exitCode
-        } catch let error as VolumeError {
-            Console.error(tool, error.description)
-            code = 1
         } catch {
-            Console.error(tool, "\(error)")
-            code = 1
+            Console.error(tool, describe(error))
+            code = (error as? ToolError)?.exitCode ?? 1
         }
         fflush(nil)
         exit(code)

@@ -90,13 +90,13 @@ final class ZestSession {
     func prefetch() {
         switch location {
         case let .standalone(path):
-            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard descriptor >= 0 else { return }
             posix_fadvise(descriptor, 0, 0, POSIX_FADV_WILLNEED)
             Glibc.close(descriptor)
         case let .nested(imagePath, volumeName):
             guard let ardaku, let entries = try? ardaku.pageEntries(volumeName) else { return }
-            let descriptor = Glibc.open(imagePath, O_RDONLY | O_CLOEXEC)
+            let descriptor = Glibc.open(imagePath, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard descriptor >= 0 else { return }
             defer { Glibc.close(descriptor) }
             // Runs of consecutive pages, one hint each.
@@ -124,11 +124,8 @@ final class ZestSession {
 
     /// True when `path` starts with a ZEST header (or has its backup copy at byte 2048).
     static func isZestFile(_ path: String) -> Bool {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return false }
-        defer { Glibc.close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: ZestLimits.backupHeaderOffset + 4)
-        let count = pread(descriptor, &bytes, bytes.count, 0)
+        guard let bytes = SystemCalls.peek(path, at: 0, count: ZestLimits.backupHeaderOffset + 4) else { return false }
+        let count = bytes.count
         let magic: [UInt8] = [0x5A, 0x45, 0x53, 0x54]
         if count >= 4, Array(bytes[0..<4]) == magic { return true }
         let backup = ZestLimits.backupHeaderOffset

@@ -46,7 +46,7 @@ public enum DeviceProbe {
         return found
     }
 
-    static func blkidSignatures(of path: String) throws(ProbeError) -> [Signature] {
+    public static func blkidSignatures(of path: String) throws(ProbeError) -> [Signature] {
         guard let probe = blkid_new_probe_from_filename(path) else { throw .cannotOpen(path: path, errno: errno) }
         defer { blkid_free_probe(probe) }
         guard blkid_probe_get_size(probe) > 0 else { return [] }

@@ -18,25 +18,9 @@ public final class HostFileByteStore: ByteStore {
     public init(path: String, readOnly: Bool, create: Bool = false) throws(StoreError) {
         self.path = path
         isReadOnly = readOnly
-        do {
-            var options: FileDescriptor.OpenOptions = [.closeOnExec]
-            if create { options.insert(.create) }
-            descriptor = try FileDescriptor.open(FilePath(path), readOnly ? .readOnly : .readWrite, options: options,
-                                                 permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil,
-                                                 retryOnInterrupt: true)
-        } catch { throw SystemCalls.storeError("open \(path)", error) }
-        do { lock = try VolumeLock.acquire(readOnly ? .shared : .exclusive, descriptor: descriptor.rawValue, path: path) }
-        catch {
-            try? descriptor.close()
-            throw error
-        }
-        // The length is read under the lock: a writer before it may have changed it.
-        switch SystemCalls.pathInfo(descriptor: descriptor) {
-        case .success(let info): length = info.size
-        case .failure(let error):
-            try? descriptor.close()
-            throw SystemCalls.storeError("fstat \(path)", error)
-        }
+        let info: PathInfo
+        (descriptor, lock, info) = try SystemCalls.openVolumeFile(path, writable: !readOnly, create: create)
+        length = info.size
     }
 
     deinit { try? descriptor.close() }
@@ -83,21 +67,34 @@ public final class HostFileByteStore: ByteStore {
 }
 
 /// A host file's content, read one page at a time with pread (for `put`, `mkfs -d`).
+///
+/// Only a regular file is read. The file is opened with O_NONBLOCK, so that a FIFO (or a
+/// file replaced by one after a directory walk saw it) cannot block the open, and its type
+/// is taken from the open descriptor (fstat), not from the name, so what was checked is
+/// what is read. A name found by walking a tree is opened with O_NOFOLLOW: a symbolic link
+/// put in a file's place is refused, never followed.
 public final class HostFileSource: ContentSource {
     public let path: String
     private let descriptor: FileDescriptor
     public let byteLength: UInt64
 
-    public init(path: String) throws(VolumeError) {
+    /// Opens `path`; `followSymbolicLink` is for a name the user gave (as cp follows a
+    /// link named on its command line), not for one a walk found.
+    public init(path: String, followSymbolicLink: Bool = true) throws(VolumeError) {
         self.path = path
-        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true) }
-        catch { throw .source("\(path): \(SystemCalls.describe(error))") }
+        var options: FileDescriptor.OpenOptions = [.closeOnExec, .nonBlocking]
+        if !followSymbolicLink { options.insert(.noFollow) }
+        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: options, retryOnInterrupt: true) }
+        catch {
+            let code = SystemCalls.errnoValue(error)
+            throw .source("\(path): " + (code == ELOOP && !followSymbolicLink ? "is a symbolic link (it was a file when the tree was read)" : SystemCalls.describe(error)))
+        }
         switch SystemCalls.pathInfo(descriptor: descriptor) {
         case .success(let info) where info.kind == .regularFile:
             byteLength = info.size
-        case .success:
+        case .success(let info):
             try? descriptor.close()
-            throw .source("\(path): not a regular file")
+            throw .source("\(path): not a regular file (\(info.kindDescription)); only regular files are stored")
         case .failure(let error):
             try? descriptor.close()
             throw .source("\(path): \(SystemCalls.describe(error))")

@@ -73,23 +73,8 @@ public final class MappedImage: PageStore {
         self.path = path
         self.readAhead = readAhead
         isReadOnly = mode == .readOnly
-        do {
-            descriptor = try FileDescriptor.open(FilePath(path), mode == .readOnly ? .readOnly : .readWrite,
-                                                 options: [.closeOnExec], retryOnInterrupt: true)
-        } catch { throw SystemCalls.storeError("open \(path)", error) }
-        do { lock = try VolumeLock.acquire(mode == .readOnly ? .shared : .exclusive, descriptor: descriptor.rawValue, path: path) }
-        catch {
-            try? descriptor.close()
-            throw error
-        }
-        // The size is read under the lock: a writer before it (mkfs) may have changed it.
         let info: PathInfo
-        switch SystemCalls.pathInfo(descriptor: descriptor) {
-        case .success(let value): info = value
-        case .failure(let error):
-            try? descriptor.close()
-            throw SystemCalls.storeError("fstat \(path)", error)
-        }
+        (descriptor, lock, info) = try SystemCalls.openVolumeFile(path, writable: mode != .readOnly)
         isBlockDevice = info.kind == .blockDevice
         if isBlockDevice {
             var size: UInt64 = 0

@@ -20,22 +20,14 @@ public final class ReadOnlyMapping {
 
     /// Opens `path` read-only, locks it shared (`VolumeLock`) and maps all of it.
     /// - Throws: `StoreError.system` naming the failed call (open, fstat, ioctl, mmap) with
-    ///   its errno; `.busy` when a writer holds it; `.outOfRange` for a path that is neither a regular file nor a block
-    ///   device, or larger than the address space.
+    ///   its errno; `.busy` when a writer holds it; `.notAVolume` for a path that is neither a
+    ///   regular file nor a block device; `.outOfRange` for one larger than the address space.
     public init(path: String) throws(StoreError) {
         self.path = path
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec], retryOnInterrupt: true)
-        } catch { throw SystemCalls.storeError("open", error) }
+        let (descriptor, lock, info) = try SystemCalls.openVolumeFile(path, writable: false, namePath: false)
         defer { try? descriptor.close() }
         // The lock keeps its own duplicate of the descriptor, so it outlives this one.
-        lock = try VolumeLock.acquire(.shared, descriptor: descriptor.rawValue, path: path)
-        let info: PathInfo
-        switch SystemCalls.pathInfo(descriptor: descriptor) {
-        case .success(let value): info = value
-        case .failure(let error): throw SystemCalls.storeError("fstat", error)
-        }
+        self.lock = lock
         switch info.kind {
         case .blockDevice:
             var size: UInt64 = 0
@@ -46,10 +38,8 @@ public final class ReadOnlyMapping {
         case .regularFile:
             byteCount = info.size
             isBlockDevice = false
-        case .directory:
-            throw .system(operation: "open", errno: EISDIR, offset: nil)
-        case .other:
-            throw .system(operation: "open (not a regular file or block device)", errno: EINVAL, offset: nil)
+        default:
+            throw .notAVolume("not an Ardaku volume: it is \(info.kindDescription)")
         }
         guard byteCount <= UInt64(Int.max) else { throw .outOfRange(offset: 0, count: byteCount, size: UInt64(Int.max)) }
         guard byteCount > 0 else {

@@ -74,6 +74,29 @@ extension Volume {
         return result
     }
 
+    /// A file the trie names whose record or extension pages cannot be read, and why.
+    public struct UnreadableFile: Sendable {
+        public let name: [UInt8]
+        public let error: VolumeError
+    }
+
+    /// Every file under `prefix` that can be read, and every one that cannot (a record
+    /// that fails its checksum, a damaged extension page), so that one damaged file does
+    /// not hide the others. Only damage to the trie itself makes the whole listing fail.
+    public func listReadable(prefix: [UInt8] = []) throws(VolumeError) -> (files: [FileStatus], unreadable: [UnreadableFile]) {
+        var pending: [([UInt8], SubpageIndex)] = []
+        try trie.forEach(prefix: prefix) { name, subpage in
+            pending.append((name, subpage))
+            return true
+        }
+        var files: [FileStatus] = [], unreadable: [UnreadableFile] = []
+        for (name, subpage) in pending {
+            do { files.append(try loadFile(name: name, subpage: subpage).status) }
+            catch { unreadable.append(UnreadableFile(name: name, error: error)) }
+        }
+        return (files, unreadable)
+    }
+
     /// Calls `body` with each file whose name starts with `prefix`, in byte order.
     public func forEachFile(prefix: [UInt8] = [], _ body: (FileStatus) throws(VolumeError) -> Bool) throws(VolumeError) {
         var pending: [([UInt8], SubpageIndex)] = []

@@ -33,6 +33,10 @@ public final class Volume {
     /// True while every free page is known to read as zeros (right after a discarding
     /// format), so new record pages need no zeroing.
     var freePagesAreZero = false
+    /// Why page 0 did not decode and where the backup this volume was opened from is, when
+    /// it was (docs/FORMAT.md §13). Such a volume is read, never written: fsck restores
+    /// page 0 first, naming the damage.
+    public private(set) var damagedPrimary: (error: FormatError, backupPage: UInt32)?
     /// Seconds since the epoch for new modification times; fixed by SOURCE_DATE_EPOCH.
     public var clock: () -> UInt64 = { 0 }
 
@@ -71,14 +75,22 @@ public final class Volume {
 
     /// Opens the volume in `store`. Read-only when the store is.
     ///
-    /// - Throws: `VolumeError.format` when page 0 cannot be decoded (run fsck.zest, which can
-    ///   restore it from the backup), `.truncatedImage` when the store is shorter than the
+    /// When page 0 does not decode, the backup is used (`damagedPrimary` says so) and the
+    /// volume can be read but not committed to.
+    ///
+    /// - Throws: `VolumeError.format` when neither page 0 nor a backup decodes, `.truncatedImage` when the store is shorter than the
     ///   volume, `.store` on I/O errors.
     public init(store: PageStore) throws(VolumeError) {
         self.store = store
-        let block: SystemInformationBlock
+        var block: SystemInformationBlock
         do { block = try SystemInformationBlock.decode(try store.read(PageIndex(0))) }
-        catch let error as FormatError { throw .format(error) }
+        catch let error as FormatError {
+            // docs/FORMAT.md §13: a reader falls back to the backup, which holds the last
+            // commit whose pages are all intact (a torn page 0 is the commit in progress).
+            guard let (page, backup) = SystemInformationBlock.locateBackup(in: store) else { throw .format(error) }
+            block = backup.asCopy(.primary)
+            damagedPrimary = (error, page)
+        }
         catch let error as StoreError { throw .store(error) }
         catch { throw .corrupt("\(error)", address: ByteAddress(0)) }
         guard store.pageCount >= block.totalPageCount else {
@@ -301,6 +313,7 @@ public final class Volume {
     func commit() throws(VolumeError) {
         try writePendingRecords()
         guard transaction.changed || trie.hasChanges else { return }
+        if let (error, _) = damagedPrimary { throw .format(error) }
         let generation = committed.generation + 1
         try releaseEmptiedRecordPages()
         let replacedTriePages = try trie.writeChangedPages(generation: generation) { () throws(VolumeError) -> PageIndex in

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 int ardaku_block_device_size(int fd, uint64_t *size) {
     return ioctl(fd, BLKGETSIZE64, size) == 0 ? 0 : -errno;
@@ -326,3 +327,61 @@ void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher) {
     while (atomic_load(&prefetcher->touching) != 0) sched_yield();
     prefetcher_release(prefetcher);
 }
+
+// MARK: - Extracting without leaving temporary files
+
+int ardaku_open_unnamed(int dirfd, unsigned int mode) {
+    int fd;
+    do { fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode); } while (fd < 0 && errno == EINTR);
+    return fd >= 0 ? fd : -errno;
+}
+
+int ardaku_link_unnamed(int fd, int dirfd, const char *name) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, path, dirfd, name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+// One name at a time: extraction writes one file after another. The handler reads the slot
+// only when `temporary_armed` is set, and the setters clear it before touching the slot.
+static char temporary_name[256];
+static int temporary_directory = -1;
+static volatile sig_atomic_t temporary_armed = 0;
+
+static void on_terminating_signal(int signal_number) {
+    if (temporary_armed) unlinkat(temporary_directory, temporary_name, 0);
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    sigaction(signal_number, &action, NULL);
+    raise(signal_number);
+}
+
+int ardaku_temporary_cleanup_install(void) {
+    static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+        struct sigaction action, previous;
+        if (sigaction(signals[i], NULL, &previous) != 0) return -errno;
+        // A signal the caller's parent set to be ignored stays ignored (as nohup expects).
+        if (previous.sa_handler == SIG_IGN) continue;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_terminating_signal;
+        sigemptyset(&action.sa_mask);
+        if (sigaction(signals[i], &action, NULL) != 0) return -errno;
+    }
+    return 0;
+}
+
+void ardaku_temporary_register(int dirfd, const char *name) {
+    temporary_armed = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    temporary_directory = dirfd;
+    strncpy(temporary_name, name, sizeof temporary_name - 1);
+    temporary_name[sizeof temporary_name - 1] = 0;
+    // The handler must see the whole name once it sees the slot armed.
+    atomic_signal_fence(memory_order_seq_cst);
+    temporary_armed = 1;
+}
+
+void ardaku_temporary_clear(void) { temporary_armed = 0; }

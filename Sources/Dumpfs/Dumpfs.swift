@@ -85,6 +85,7 @@ struct Dumpfs: ParsableCommand {
 
     /// `main()` after a bare `--wait` gets its value (`VolumeLock.Waiting.normalize`).
     static func main() {
+        CommandLineBytes.refuseInvalidUTF8(tool: "dumpfs", exitStatus: 1)
         main(VolumeLock.Waiting.normalize(Array(CommandLine.arguments.dropFirst())))
     }
 
@@ -150,7 +151,18 @@ struct Dumpfs: ParsableCommand {
                 try ZestDump(standalone: bytes, name: image).render(file: nil, json: json, to: output)
             } else {
                 let dump = StructureDump(image: bytes, name: image)
+                // No copy of page 0 decodes: another file system is named instead of dumped;
+                // damaged Ardaku bytes are still shown (that is what a forensic dump is for),
+                // and the exit status says no volume was found.
+                let noVolume = dump.scan.system == nil
+                if noVolume, let other = (try? DeviceProbe.blkidSignatures(of: image))?.first {
+                    fail("not an Ardaku volume (it holds \(other))")
+                }
                 try dump.render(view, json: json, to: output)
+                if noVolume {
+                    try output.flush()
+                    fail("no Ardaku volume found: neither page 0 nor the backup decodes")
+                }
             }
             try output.flush()
         } catch let error as RawRange.Problem {

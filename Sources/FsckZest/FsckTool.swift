@@ -68,6 +68,9 @@ struct FsckTool {
            let standalone = checkStandalone(device, options: options, renderer: renderer) {
             // Not an Ardaku volume, but a ZEST or CAS volume on its own.
             report = standalone
+        } else if report.fatalFinding?.code.rawValue == "A1901", let other = (try? DeviceProbe.blkidSignatures(of: device))?.first {
+            // As e2fsck says "contains a xfs file system": the likeliest cause, named.
+            Console.err("\(device) holds \(other), not an Ardaku volume")
         }
 
         if interactive, report.fatal == nil, !report.cancelled,

@@ -12,6 +12,7 @@ nonisolated(unsafe) var cancelRequested: sig_atomic_t = 0
 SystemCalls.installErrnoDescriptions()
 // An I/O error while reading the mapped image ends the check as an operational error (8).
 SystemCalls.reportMappingErrors(tool: "fsck.zest", exitStatus: ExitStatus.operationalError.rawValue)
+CommandLineBytes.refuseInvalidUTF8(tool: "fsck.zest", exitStatus: ExitStatus.usageError.rawValue)
 let arguments = FsckCommand.normalize(Array(CommandLine.arguments.dropFirst()))
 // A plain line (the usual "-p DEVICE", "-fn IMAGE") is read without the parser's start-up cost.
 let command: FsckRequest

@@ -41,7 +41,7 @@ import Testing
     @Test func directoryIsRefused() throws {
         let result = try Run.dumpfs(["-q", "/tmp"])
         #expect(result.status == 1)
-        #expect(result.stderr == "dumpfs: /tmp: open failed: Is a directory\n")
+        #expect(result.stderr == "dumpfs: /tmp: not an Ardaku volume: it is a directory\n")
     }
 
     @Test func rangePastTheEndNamesFileOffsetAndSize() throws {
@@ -87,9 +87,11 @@ import Testing
 
     @Test func emptyImageAndEmptyRange() throws {
         let empty = try Fixtures.writeTemporary([], name: "empty.img")
+        // What there is is shown; the status says no volume was found (issue 14, item 16).
         let summary = try Run.dumpfs(["-q", empty])
-        #expect(summary.status == 0)
+        #expect(summary.status == 1)
         #expect(summary.text.contains("Block in use:             none"))
+        #expect(summary.stderr.contains("no Ardaku volume found"))
         let range = try Run.dumpfs(["-q", empty, "--bytes", "0"])
         #expect(range.status == 0)
         #expect(range.stdout.isEmpty)

@@ -67,7 +67,7 @@ extension Checker {
                 }
             }
         case .failure(let primaryError):
-            guard let (backupPage, backup) = findBackup(storePages: storePages) else {
+            guard let (backupPage, backup) = SystemInformationBlock.locateBackup(in: store) else {
                 return fail(ArdakuFindings.noSystemBlock, FindingContext(page: primaryPage, offset: primaryError.address?.rawValue,
                                                                            detail: primaryError.reason))
             }
@@ -111,23 +111,6 @@ extension Checker {
             return .failure(FormatError(structure: SystemInformationBlock.structureName, kind: .inconsistent("\(error)"),
                                         address: PageIndex(page).firstByte))
         }
-    }
-
-    /// The backup copy when page 0 is unusable: the last page of the image first, then a
-    /// scan down from the end for the last page holding an intact block (docs/FORMAT.md §13).
-    /// The scan reads four bytes per page until a magic matches, so it costs little.
-    private func findBackup(storePages: UInt32) -> (UInt32, SystemInformationBlock)? {
-        var page = storePages - 1
-        while page >= 1 {
-            if let bytes = try? store.read(PageIndex(page)),
-               ByteReader.uint32(in: bytes, at: 0x0400) == SystemInformationBlock.magic,
-               case .success(let block) = decodeBlock(at: page),
-               block.totalPageCount - 1 == page {
-                return (page, block)
-            }
-            page -= 1
-        }
-        return nil
     }
 
     /// Reserved bytes, label padding, the trie page list past its count, and the label.

@@ -13,6 +13,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Another process holds the volume (a lock, or a block device's exclusive open);
     /// the message says who and what to do, without the path.
     case busy(String)
+    /// The path is not something a volume can be on (a directory, a FIFO, a character
+    /// device, a file too small or holding something else): the message says what it is.
+    case notAVolume(String)
 
     public var description: String {
         switch self {
@@ -27,7 +30,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "simulated crash after \(count) operations"
         case let .backing(message):
             return message
-        case let .busy(message):
+        case let .busy(message), let .notAVolume(message):
             return message
         }
     }

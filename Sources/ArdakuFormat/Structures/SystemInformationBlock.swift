@@ -31,6 +31,7 @@ public struct SystemInformationBlock: Equatable, Sendable {
     public static let structureName = "system information block"
     /// "ARDK" read as a little-endian u32.
     public static let magic: UInt32 = 0x4B44_5241
+    public static let magicOffset = 0x0400
     public static let version: UInt32 = 1
     public static let checksumOffset = 0xFFFC
     public static let triePageListOffset = 0x0800

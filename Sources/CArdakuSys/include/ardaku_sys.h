@@ -75,4 +75,25 @@ void ardaku_prefetcher_drop(ardaku_prefetcher *prefetcher, const void *start, si
 /// the prefetcher.
 void ardaku_prefetcher_stop(ardaku_prefetcher *prefetcher);
 
+// Extracting a file (`get`): its content goes to an unnamed file (O_TMPFILE) that gets a
+// name only once it is complete, so that a killed extraction, even by SIGKILL, leaves
+// nothing behind. Where a file system has no O_TMPFILE, or while a finished file is linked
+// under a short temporary name to be renamed over the one it replaces, that temporary name
+// is registered and unlinked if SIGINT, SIGTERM or SIGHUP ends the process.
+
+/// openat(dirfd, ".", O_TMPFILE|O_WRONLY|O_CLOEXEC, mode): the descriptor, or -errno
+/// (-EOPNOTSUPP, -EISDIR or -EINVAL where the file system cannot).
+int ardaku_open_unnamed(int dirfd, unsigned int mode);
+/// Gives the unnamed file open on `fd` the name `name` in `dirfd` (linkat through
+/// /proc/self/fd, which needs no privilege): 0, or -errno (-EEXIST when the name exists).
+int ardaku_link_unnamed(int fd, int dirfd, const char *name);
+/// Installs the SIGINT, SIGTERM and SIGHUP handlers that remove the registered temporary
+/// name, then end the process as the signal would have.
+int ardaku_temporary_cleanup_install(void);
+/// Registers `name` in `dirfd` as the one temporary name to remove on those signals
+/// (copied; at most 255 bytes).
+void ardaku_temporary_register(int dirfd, const char *name);
+/// Forgets the registered name (once it was renamed into place or removed).
+void ardaku_temporary_clear(void);
+
 #endif
