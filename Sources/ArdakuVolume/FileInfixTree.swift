@@ -20,6 +20,13 @@ public final class FileInfixTree {
     private var committedRoot: NodeReference
     /// Where the last new node went; new nodes try this page after their parent's.
     private var lastAddOrdinal = 0
+    /// Trie pages known to hold no node. Only trailing empty pages can leave the list (an
+    /// ordinal names a page), so an empty page in the middle is filled again before a new
+    /// page is added: removing many names and adding others does not grow the list.
+    private var emptyOrdinals: Set<Int> = []
+    /// Whether the committed pages not yet read were looked at for empty ones (once per
+    /// open: a page's header says how many slots it has).
+    private var lookedForEmptyPages = false
 
     /// A tree over the trie pages `pageIndices` (by ordinal) with its root at `root`.
     /// `validPages` are the pages a trie page may be (the volume's allocatable pages).
@@ -137,6 +144,7 @@ public final class FileInfixTree {
         for ordinal in [preferred, lastAddOrdinal] where ordinal != excluded && ordinal < pageIndices.count {
             if let reference = try place(node, in: ordinal) { return reference }
         }
+        if let ordinal = emptyPage(excluding: excluded), let reference = try place(node, in: ordinal) { return reference }
         guard pageIndices.count < Limits.maxTriePages else { throw .trieFull }
         let ordinal = pageIndices.count
         pageIndices.append(PageIndex(0))
@@ -155,6 +163,7 @@ public final class FileInfixTree {
         let slot = freeSlot ?? page.slots.count
         page.set(slot, node)
         dirtyOrdinals.insert(ordinal)
+        emptyOrdinals.remove(ordinal)
         lastAddOrdinal = ordinal
         return NodeReference(ordinal: ordinal, slot: slot)
     }
@@ -163,6 +172,23 @@ public final class FileInfixTree {
         guard let page = cache[reference.ordinal], reference.slot < page.slots.count else { return }
         page.set(reference.slot, nil)
         dirtyOrdinals.insert(reference.ordinal)
+        if page.slots.isEmpty { emptyOrdinals.insert(reference.ordinal) }
+    }
+
+    /// The lowest trie page that holds no node, other than `excluded`.
+    private func emptyPage(excluding excluded: Int?) -> Int? {
+        if !lookedForEmptyPages {
+            lookedForEmptyPages = true
+            for ordinal in 0..<committedPageIndices.count where cache[ordinal] == nil {
+                let index = committedPageIndices[ordinal]
+                guard validPages.contains(index.rawValue), let bytes = try? store.read(index),
+                      ByteReader.uint32(in: bytes, at: 0) == TriePage.magic,
+                      ByteReader.uint16(in: bytes, at: TriePage.slotCountOffset) == 0 else { continue }
+                // Decoded in full (checksum and all) before it is used; a damaged page is left alone.
+                if let page = try? page(ordinal), page.slots.isEmpty { emptyOrdinals.insert(ordinal) }
+            }
+        }
+        return emptyOrdinals.filter { $0 != excluded && $0 < pageIndices.count && cache[$0]?.slots.isEmpty == true }.min()
     }
 
     // MARK: Queries
@@ -371,6 +397,7 @@ public final class FileInfixTree {
             pageIndices.removeLast()
             cache[ordinal] = nil
             dirtyOrdinals.remove(ordinal)
+            emptyOrdinals.remove(ordinal)
         }
         lastAddOrdinal = min(lastAddOrdinal, pageIndices.count - 1)
         for ordinal in dirtyOrdinals.sorted() {
@@ -398,5 +425,7 @@ public final class FileInfixTree {
         pageIndices = committedPageIndices
         root = committedRoot
         lastAddOrdinal = 0
+        emptyOrdinals.removeAll()
+        lookedForEmptyPages = false
     }
 }

@@ -39,6 +39,47 @@ import TestSupport
         #expect(reopened.fileCount == 2)
     }
 
+    /// Issue 14 #10: trie pages emptied by removing a directory are filled again (in this
+    /// process and after reopening) instead of new pages being added after them.
+    @Test func emptiedTriePagesAreReused() throws {
+        let (store, first) = try TestVolumes.make(pages: 2048)
+        // As `put -r` stores a tree: names in byte order.
+        let many = (1...5000).map { "/many/file-with-a-longish-name-\($0).txt" }.sorted().map(TestVolumes.name)
+        func putMany(_ volume: Volume) throws {
+            try volume.batch { () throws(VolumeError) in for name in many { try volume.put(name, bytes: []) } }
+        }
+        func removeMany(_ volume: Volume) throws {
+            try volume.batch { () throws(VolumeError) in for name in many { try volume.remove(name) } }
+        }
+        try putMany(first)
+        try first.batch { () throws(VolumeError) in
+            for index in 0..<300 { try first.put(TestVolumes.name("/zzz/\(index)"), bytes: []) }
+        }
+        /// Trie pages that hold no node.
+        func emptyTriePages(_ volume: Volume) throws -> Int {
+            try volume.system.triePages.filter { try TriePage.decode(try store.read($0), page: $0).slots.allSatisfy { $0 == nil } }.count
+        }
+        try removeMany(first)
+        let afterFirstRemove = first.system.triePages.count
+        #expect(try emptyTriePages(first) > 0)
+        try putMany(first)
+        // The emptied pages took the names again before any page was added.
+        #expect(try emptyTriePages(first) == 0)
+        let withMany = first.system.triePages.count
+        try removeMany(first)
+        #expect(first.system.triePages.count == afterFirstRemove)
+        for _ in 0..<3 {
+            let volume = try Volume(store: store)
+            volume.clock = { 1_700_000_100 }
+            try putMany(volume)
+            #expect(try emptyTriePages(volume) == 0)
+            #expect(volume.system.triePages.count == withMany)
+            try removeMany(volume)
+            #expect(volume.system.triePages.count == afterFirstRemove)
+        }
+        #expect(try Volume(store: store).list().count == 300)
+    }
+
     @Test func pagesAreReusedAfterRemove() throws {
         let (_, volume) = try TestVolumes.make(pages: 32)
         var rng = SeededGenerator(seed: 2)

@@ -140,6 +140,10 @@ public enum ArdakuFindings {
         "A2026", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} is damaged ({detail}), but the trie's name and every page it lists prove it.",
         fix: "rebuilt; its modification time, type and tags are marked unproven")
+    public static let triePageStrayBytes = FindingKind(
+        "A2027", .warning, .needsConfirmation,
+        "Trie page {detail} (page {page}) holds non-zero bytes outside its slot table and nodes (first at {offset}: {actual}).",
+        fix: "the trie is rebuilt")
 
     // MARK: Pass 3: metadata records and page lists
 
@@ -294,7 +298,7 @@ public enum ArdakuFindings {
         triePageOutOfRange, triePageListedTwice, triePageChecksum, triePageUnreadable, triePageOrdinal,
         badNodeReference, nodeDamaged, nodeReservedBits, childLabelMismatch, childrenUnsorted, nodeReachedTwice,
         pathTooLong, rootInvalid, emptyLabel, invalidName, fileIsDirectory, nonCanonicalNode,
-        valueOutOfRange, leadsToTombstone, leadsToNoRecord, nameMismatch, foreignRecord, recordByteRepaired, recordRebuilt,
+        valueOutOfRange, leadsToTombstone, leadsToNoRecord, nameMismatch, foreignRecord, recordByteRepaired, recordRebuilt, triePageStrayBytes,
         recordChecksum, recordUnreadable, recordReservedBits, pageCountMismatch, extensionOutOfRange,
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
         dataOnMetadata, extensionReserved, recordFromFuture, fileIDUnfollowable,

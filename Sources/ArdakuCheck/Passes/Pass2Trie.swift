@@ -7,6 +7,8 @@ extension Checker {
         /// Nil when the page cannot be used (out of range, listed twice, undecodable).
         var bytes: UnsafeRawBufferPointer?
         var slotCount = 0
+        /// The page's CRC-32 holds: its bytes are as a writer left them.
+        var checksumHolds = false
     }
 
     /// Pass 2: the File Infix Tree (docs/FORMAT.md §6).
@@ -67,16 +69,47 @@ extension Checker {
                 trieStructureBroken = true
             }
             info.bytes = bytes
+            info.checksumHolds = header.storedChecksum == header.computedChecksum
             info.slotCount = header.slotOffsets.count
             totalSlots += UInt64(info.slotCount)
             metadataPages.insert(page)
         }
+        for (ordinal, info) in pages.enumerated() { checkStrayBytes(info, ordinal: ordinal) }
         var walk = TrieWalk(checker: self, pages: pages, totalSlots: totalSlots)
         walk.run()
         currentStatistics.items = walk.nodesVisited
         if trieStructureBroken { trieDamaged = true }
         if report.findings.contains(where: { $0.pass == .trie && $0.severity == .error }) { trieDamaged = true }
         return true
+    }
+}
+
+extension Checker {
+    /// FORMAT §6.2: outside the header, the slot table and the nodes the slots point at,
+    /// every byte of a trie page is zero. A byte there is no name, but a writer never puts
+    /// it there: damage, or bytes a newer writer means something by.
+    /// A page that fails its checksum is reported as such and rebuilt already.
+    func checkStrayBytes(_ info: TriePageInfo, ordinal: Int) {
+        guard let bytes = info.bytes, info.checksumHolds else { return }
+        var used: [Range<Int>] = [0..<(TriePage.headerSize + 2 * info.slotCount)]
+        for slot in 0..<info.slotCount {
+            guard let offset = ByteReader.uint16(in: bytes, at: TriePage.headerSize + 2 * slot), offset != 0 else { continue }
+            // A node that does not decode has no known end: the walk reports it.
+            guard case .success(let node) = NodeView.read(bytes, at: Int(offset)) else { return }
+            used.append(node.offset..<(node.labelStart + node.labelLength))
+        }
+        used.sort { $0.lowerBound < $1.lowerBound }
+        var position = 0
+        for range in used + [bytes.count..<bytes.count] {
+            if range.lowerBound > position, let first = Zeros.firstNonZero(bytes, in: position..<range.lowerBound) {
+                emit(ArdakuFindings.triePageStrayBytes,
+                     FindingContext(page: UInt32(info.page), offset: UInt64(info.page) << 16 + UInt64(first),
+                                    actual: Hex.format(bytes[first], width: 2), detail: String(ordinal)))
+                trieStructureBroken = true
+                return
+            }
+            position = max(position, range.upperBound)
+        }
     }
 }
 

@@ -19,13 +19,14 @@ public struct TriePage: Equatable, Sendable {
     /// "AFIT" read as a little-endian u32.
     public static let magic: UInt32 = 0x5449_4641
     public static let headerSize = 0x18
+    public static let slotCountOffset = 0x0A
     public static let checksumRange = 0x0008..<Geometry.pageSize
 
     public static let layout: [FieldLayout] = [
         FieldLayout("magic", 0x00, 4, "0x54494641 (\"AFIT\")"),
         FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<0x10000"),
         FieldLayout("ordinal", 0x08, 2, "position in page 0's trie page list"),
-        FieldLayout("slot_count", 0x0A, 2, "node slots"),
+        FieldLayout("slot_count", slotCountOffset, 2, "node slots"),
         FieldLayout("reserved", 0x0C, 4, "zero"),
         FieldLayout("generation", 0x10, 8, "commit that wrote this page"),
         FieldLayout("slots", 0x18, 0, "u16 node offset per slot; 0 = free"),
@@ -106,7 +107,7 @@ public struct TriePage: Equatable, Sendable {
         let slotCount = Int(try reader.readUInt16())
         guard slotCount <= Limits.maxSlotsPerTriePage else {
             throw reader.error(.fieldOutOfRange(field: "slot_count", value: UInt64(slotCount),
-                                                allowed: 0...UInt64(Limits.maxSlotsPerTriePage)), at: 0x0A)
+                                                allowed: 0...UInt64(Limits.maxSlotsPerTriePage)), at: slotCountOffset)
         }
         let reserved = try reader.readUInt32()
         let generation = try reader.readUInt64()

@@ -163,6 +163,11 @@ public enum Recipes {
             d.write([0x40], page: page, offset: offset + 1)
             d.resealTriePage(page)
         },
+        Recipe("trie-stray-byte", "a non-zero byte in the trie page after its nodes, checksum valid", targets: ["A2027"]) { d in
+            let page = d.system.triePages[0].rawValue
+            d.write([0x5A], page: page, offset: 0xFF00)
+            d.resealTriePage(page)
+        },
         Recipe("trie-label-mismatch", "the first label byte of /readme.txt's node changed, checksum valid", targets: ["A2009"]) { d in
             try d.setNodeLabelByte(valued: try d.recordSubpage("/readme.txt"), index: 0, to: UInt8(ascii: "R"))
         },
