@@ -19,9 +19,8 @@ extension Volume {
             guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
             let length = source.byteLength
             let pageCount = PageEntry.pageCount(forLength: length)
-            guard pageCount <= Limits.maxFilePages else {
-                throw .fileTooLarge(byteLength: length, limit: Limits.maxFilePages << 16)
-            }
+            let maxPages = FileRecord.maxDataPages(nameLength: name.bytes.count, tagCount: options.tags.count)
+            guard pageCount <= maxPages else { throw .fileTooLarge(byteLength: length, limit: maxPages << 16) }
             var entries: [PageEntry] = []
             entries.reserveCapacity(Int(pageCount))
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
@@ -65,8 +64,9 @@ extension Volume {
         try mutate { () throws(VolumeError) in
             let file = try openFile(name)
             let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
-            guard !overflow, PageEntry.pageCount(forLength: end) <= Limits.maxFilePages else {
-                throw .fileTooLarge(byteLength: overflow ? .max : end, limit: Limits.maxFilePages << 16)
+            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count)
+            guard !overflow, PageEntry.pageCount(forLength: end) <= maxPages else {
+                throw .fileTooLarge(byteLength: overflow ? .max : end, limit: maxPages << 16)
             }
             try rewrite(file, newLength: max(file.record.byteLength, end), patchOffset: offset, patch: bytes)
         }
@@ -88,8 +88,9 @@ extension Volume {
     public func truncate(_ name: FileName, to length: UInt64) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
             let file = try openFile(name)
-            guard PageEntry.pageCount(forLength: length) <= Limits.maxFilePages else {
-                throw .fileTooLarge(byteLength: length, limit: Limits.maxFilePages << 16)
+            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count)
+            guard PageEntry.pageCount(forLength: length) <= maxPages else {
+                throw .fileTooLarge(byteLength: length, limit: maxPages << 16)
             }
             if length >= file.record.byteLength {
                 try rewrite(file, newLength: length, patchOffset: length, patch: UnsafeRawBufferPointer(start: nil, count: 0))
@@ -393,7 +394,7 @@ extension Volume {
                 return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
             }
         }
-        throw .fileTooLarge(byteLength: byteLength, limit: Limits.maxFilePages << 16)
+        throw .fileTooLarge(byteLength: byteLength, limit: FileRecord.maxDataPages(nameLength: nameLength, tagCount: tagCount) << 16)
     }
 
     func writeRecord(_ record: FileRecord, at subpage: SubpageIndex) throws(VolumeError) {

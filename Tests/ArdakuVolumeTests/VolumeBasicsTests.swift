@@ -1,6 +1,6 @@
 import Testing
 import ArdakuFormat
-import ArdakuVolume
+@testable import ArdakuVolume
 import TestSupport
 
 @Suite struct VolumeBasicsTests {
@@ -78,6 +78,36 @@ import TestSupport
             #expect(volume.system.triePages.count == afterFirstRemove)
         }
         #expect(try Volume(store: store).list().count == 300)
+    }
+
+    /// Issue 14 #12: the largest file is what the record can list (FORMAT §10), not only what
+    /// the extension pages hold: a length past 2048 × 8188 pages is refused only past that.
+    @Test func largestFileCountsTheInlineEntries() throws {
+        #expect(FileRecord.maxDataPages(nameLength: 2, tagCount: 0) == 16_770_031)
+        let longest = FileRecord.maxDataPages(nameLength: 2, tagCount: 0)
+        let layout = try Volume.entryLayout(pageCount: Int(longest), nameLength: 2, tagCount: 0, byteLength: longest << 16)
+        #expect(layout.inline == 1007 && layout.extensionPages == 2048)
+        #expect(throws: VolumeError.self) {
+            _ = try Volume.entryLayout(pageCount: Int(longest) + 1, nameLength: 2, tagCount: 0, byteLength: (longest + 1) << 16)
+        }
+        /// Claims a length and data everywhere; the small volume fills long before the end.
+        struct Endless: ContentSource {
+            let byteLength: UInt64
+            func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
+                for index in buffer.indices { buffer[index] = 0xA5 }
+            }
+            func isZeroRange(at offset: UInt64, count: Int) -> Bool { false }
+        }
+        let (_, volume) = try TestVolumes.make(pages: 16)
+        let pastExtensionPages = (Limits.maxFilePages + 1) << 16
+        let full = Result { try volume.put(TestVolumes.name("/a"), from: Endless(byteLength: pastExtensionPages)) }
+        guard case .failure(let error) = full, case .noSpace = error as? VolumeError else {
+            Issue.record("expected no space, got \(full)")
+            return
+        }
+        #expect(throws: VolumeError.fileTooLarge(byteLength: (longest + 1) << 16, limit: longest << 16)) {
+            try volume.put(TestVolumes.name("/a"), from: Endless(byteLength: (longest + 1) << 16))
+        }
     }
 
     @Test func pagesAreReusedAfterRemove() throws {

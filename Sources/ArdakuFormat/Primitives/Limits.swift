@@ -30,7 +30,7 @@ public enum Limits {
     public static let maxExtensionPagesPerRecord = 2048
     /// (page, CRC32) entries in one extension page.
     public static let entriesPerExtensionPage = (Geometry.pageSize - 32) / 8
-    /// Largest file: every extension page full plus nothing inline (a lower bound of the
-    /// real capacity, used to refuse a length before any page is written).
+    /// Every extension page full, nothing inline: a bound every file may reach whatever its
+    /// name and tags (`FileRecord.maxDataPages` adds what fits inline for one record).
     public static var maxFilePages: UInt64 { UInt64(maxExtensionPagesPerRecord) * UInt64(entriesPerExtensionPage) }
 }

@@ -134,6 +134,14 @@ public struct FileRecord: Equatable, Sendable {
         (Geometry.subpageSize - headerSize - align4(nameLength) - 4 * tagCount - 4 * extensionPageCount) / PageEntry.encodedSize
     }
 
+    /// Most data pages a file of this name length and tag count can have: every extension
+    /// page full, plus the entries that fit inline beside 2048 extension page indices
+    /// (docs/FORMAT.md §10; 16,770,031 for a two-byte name without tags).
+    public static func maxDataPages(nameLength: Int, tagCount: Int) -> UInt64 {
+        Limits.maxFilePages
+            + UInt64(max(0, inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: Limits.maxExtensionPagesPerRecord)))
+    }
+
     // MARK: Decoding
 
     /// Decodes the record in the 16 KiB of `bytes` (one subpage).
