@@ -69,6 +69,9 @@ public enum CASFindings {
         "{detail} {name} names {expected}, a {actual}")
     public static let duplicateName = FindingKind("C4007", .error, .reportOnly,
         "tree {name} has two entries named \"{detail}\"")
+    // Restore refuses such a tree before creating anything (docs/FORMAT.md §C8).
+    public static let treeTooDeep = FindingKind("C4008", .error, .reportOnly,
+        "tree {name} ({detail}) has directories nested {actual} levels deep, more than the {expected} a restore accepts")
 
     // C5: index against records
     public static let indexPointsElsewhere = FindingKind("C5001", .error, .preenSafe,
@@ -83,6 +86,11 @@ public enum CASFindings {
         "index entries are not in ascending id order at entry {detail}", fix: "rebuilt the index")
     public static let headerCountsWrong = FindingKind("C5006", .warning, .preenSafe,
         "the header counts {actual} objects and tags, the index and tag table hold {expected}", fix: "rebuilt the index")
+    public static let tagsUnsorted = FindingKind("C5007", .warning, .preenSafe,
+        "tag table entries are not in ascending name order at entry {detail} (\"{name}\")", fix: "rewrote the tag table in name order")
+    public static let tagListedTwice = FindingKind("C5008", .error, .needsConfirmation,
+        "the tag table lists \"{name}\" again at entry {detail}, naming {actual}; the first entry names {expected}",
+        fix: "kept the first entry")
 
     // C6: reachability
     public static let unreachable = FindingKind("C6001", .info, .reportOnly,
@@ -95,8 +103,8 @@ public enum CASFindings {
         noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
         indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
-        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
-        indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,
+        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName, treeTooDeep,
+        indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong, tagsUnsorted, tagListedTwice,
         unreachable, knownLost,
     ]
 }

@@ -73,12 +73,37 @@ extension Recipes {
         },
         casRecipe("cas-tag-dangling", "a tag v0 added naming an object that was never stored (C4004; -fy keeps the tag and records the id as lost, C6002 on the second run)", targets: ["C4004"], remains: ["C6002"]) { d in
             let missing = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: Array("never stored".utf8))
-            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)])
+            try d.writeTags(CASDamage.inNameOrder(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)]))
         },
         casRecipe("cas-lost-recorded", "the blob of v2's a.txt removed and recorded as lost by a tag .lost/ID, as an earlier repair leaves it: its item names a known lost object (C6002, information; exit 0)",
                   targets: ["C6002"], remains: ["C6002"]) { d in
             try d.destroy(d.objects.a2)
-            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a2)])
+            try d.writeTags(CASDamage.inNameOrder(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a2)]))
+        },
+        casRecipe("cas-tags-unsorted", "the CAS tag table rewritten (CRC valid) with tag v1 after v2 and a tag a before both: its names are not in ascending order (§C3.5); -fy rewrites it in order",
+                  targets: ["C5007"]) { d in
+            let entries = try d.tagTable().entries
+            try d.writeTags(entries.reversed() + [TagTableRecord.Entry(name: "a", id: d.objects.tree1)])
+        },
+        casRecipe("cas-tag-twice", "the CAS tag table rewritten (CRC valid) listing v2 a second time, naming v1's tree: a reader refuses the volume; -fy keeps the first entry",
+                  targets: ["C5008"]) { d in
+            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v2", id: d.objects.tree1)])
+        },
+        casRecipe("cas-tree-too-deep", "a tag deep added naming a tree with directories nested \(CASLimits.maxTreeDepth + 1) levels deep (one file at the bottom), one more than restore accepts (§C8): report only, every run exits 4 and `ardaku cas get -r` refuses it before creating anything",
+                  targets: ["C4008"], remains: ["C4008"], staysUnresolved: true) { d in
+            let volume = try CASVolume.open(d.store, options: CASOptions(parallel: false))
+            let file = CASObject.blob(Array("at the bottom\n".utf8))
+            let fileItem = try CASObject.item(name: "bottom.txt", target: file.id)
+            var tree = try CASObject.tree([fileItem.id])
+            var objects = [file, fileItem, tree]
+            for _ in 0..<CASLimits.maxTreeDepth + 1 {
+                let subdirectory = try CASObject.item(name: "d", target: tree.id)
+                tree = try CASObject.tree([subdirectory.id])
+                objects += [subdirectory, tree]
+            }
+            _ = try volume.put(objects)
+            try volume.setTag("deep", to: tree.id)
+            try volume.commit()
         },
         casRecipe("cas-duplicate-id", "a second copy of big.txt's object record appended, the index listing both", targets: ["C4005"]) { d in
             let big = try d.entry(d.objects.big)
@@ -122,7 +147,7 @@ extension Recipes {
 
     /// A recipe on the CAS fixture: `damage` edits the CAS bytes before they are put in
     /// the fixture volume as /snapshots.cas.
-    static func casRecipe(_ name: String, _ how: String, targets: [String], remains: [String] = [],
+    static func casRecipe(_ name: String, _ how: String, targets: [String], remains: [String] = [], staysUnresolved: Bool = false,
                           reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 },
                           _ damage: @escaping @Sendable (CASDamage) throws -> Void) -> Recipe {
         var recipe = Recipe(name, how, targets: targets) { _ in }
@@ -133,6 +158,7 @@ extension Recipes {
             \(CASFixture.fileName), a CAS volume of two tagged snapshots, damaged before it is put; fixed times and seeds.
             """
         recipe.remains = remains
+        recipe.staysUnresolved = staysUnresolved
         return recipe
     }
 }
