@@ -298,68 +298,31 @@ final class CASHostSource: DirectorySource {
         listing[path] ?? []
     }
 
-    /// Opens a regular file without following a symbolic link swapped in since the walk.
-    private func openFile(_ path: [String]) throws(CASError) -> (descriptor: Int32, size: Int) {
-        let file = hostPath(path)
-        let descriptor = Glibc.open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CASError(.host(path: file, detail: String(cString: strerror(errno)))) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= off_t(Int.max) else {
-            Glibc.close(descriptor)
-            throw CASError(.host(path: file, detail: "no longer a regular file"))
-        }
-        return (descriptor, Int(info.st_size))
-    }
-
-    /// Reads `count` bytes at `offset`, or throws.
-    private static func readFully(_ descriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, file: String) throws(CASError) {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw CASError(.host(path: file, detail: n == 0 ? "file shrank while being read" : String(cString: strerror(errno))))
-            }
-            done += n
+    /// Opens a regular file (`RegularSourceFile`: no symbolic link is followed and nothing
+    /// but a regular file is read, whatever was swapped in since the walk).
+    private func openFile(_ path: [String]) throws(CASError) -> RegularSourceFile {
+        do throws(SourceFileError) { return try RegularSourceFile(path: hostPath(path)) } catch {
+            throw CASError(.host(path: error.path, detail: error.detail))
         }
     }
 
     func contents(at path: [String]) throws(CASError) -> [UInt8] {
-        let (descriptor, size) = try openFile(path)
-        defer { Glibc.close(descriptor) }
-        var failure: CASError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            do throws(CASError) {
-                try Self.readFully(descriptor, UnsafeMutableRawBufferPointer(buffer), at: 0, file: hostPath(path))
-                initialized = size
-            } catch {
-                failure = error
-                initialized = 0
-            }
+        let file = try openFile(path)
+        guard file.size <= UInt64(Int.max) else { throw CASError(.host(path: file.path, detail: "too large")) }
+        do throws(SourceFileError) { return try file.readAll() } catch {
+            throw CASError(.host(path: error.path, detail: error.detail))
         }
-        if let failure { throw failure }
-        return bytes
     }
 
     func read(at path: [String], pieceBytes: Int, _ body: ([UInt8]) throws(CASError) -> Void) throws(CASError) {
-        let (descriptor, size) = try openFile(path)
-        defer { Glibc.close(descriptor) }
-        var offset = 0
-        while offset < size {
-            let count = min(pieceBytes, size - offset)
-            var failure: CASError?
-            let piece = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                do throws(CASError) {
-                    try Self.readFully(descriptor, UnsafeMutableRawBufferPointer(buffer), at: offset, file: hostPath(path))
-                    initialized = count
-                } catch {
-                    failure = error
-                    initialized = 0
-                }
+        let file = try openFile(path)
+        do throws(PieceReadError<CASError>) {
+            try file.readPieces(pieceBytes: pieceBytes) { (piece: UnsafeRawBufferPointer) throws(CASError) in try body(Array(piece)) }
+        } catch {
+            switch error {
+            case let .source(failure): throw CASError(.host(path: failure.path, detail: failure.detail))
+            case let .body(failure): throw failure
             }
-            if let failure { throw failure }
-            try body(piece)
-            offset += count
         }
     }
 }
@@ -523,18 +486,33 @@ enum CASCLI {
     }
 
     /// Reads the host file `path` (standard input for "-") from start to end, calling
-    /// `body` with pieces of up to `pieceBytes` (one buffer, reused).
+    /// `body` with pieces of up to `pieceBytes` (one buffer, reused). A named file must be
+    /// a regular file (`RegularSourceFile`): a device such as /dev/urandom or a FIFO is
+    /// refused at once instead of read without end.
     static func readPieces<E: Error>(_ path: String, pieceBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws {
-        let descriptor = path == "-" ? STDIN_FILENO : Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
-        defer { if descriptor != STDIN_FILENO { Glibc.close(descriptor) } }
+        let file: RegularSourceFile?
+        do { file = path == "-" ? nil : try RegularSourceFile(path: path) } catch { throw ToolError(error.description) }
+        try readPieces(file, pieceBytes: pieceBytes, body)
+    }
+
+    /// `readPieces` of an open file, or of standard input when `file` is nil.
+    static func readPieces<E: Error>(_ file: RegularSourceFile?, pieceBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws {
+        if let file {
+            do throws(PieceReadError<E>) { try file.readPieces(pieceBytes: pieceBytes, body) } catch {
+                switch error {
+                case let .source(failure): throw ToolError(failure.description)
+                case let .body(failure): throw failure
+                }
+            }
+            return
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceBytes, alignment: 64)
         defer { buffer.deallocate() }
         var filled = 0
         while true {
-            let n = Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            let n = Glibc.read(STDIN_FILENO, buffer.baseAddress! + filled, buffer.count - filled)
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw ToolError("-: \(String(cString: strerror(errno)))") }
             filled += n
             if filled == buffer.count || (n == 0 && filled > 0) {
                 try body(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))

@@ -36,6 +36,9 @@ extension CASCommand {
                 if let tag { try CASCLI.checkTagName(tag) }
                 var rest = arguments
                 let usage = "ardaku cas put \(recursive ? "-r " : "")FILE.cas|IMAGE VOLUME SOURCE"
+                // SOURCE (the last argument) is opened before the volume, so that a source
+                // that cannot be stored creates no volume.
+                let file = recursive || arguments.count < 2 ? nil : try Self.openSource(arguments[arguments.count - 1])
                 let session = try CASSession.open(&rest, writable: true, missing: .create(rest: 1), options: try CASCLI.options(level: level), usage: usage)
                 guard rest.count == 1 else { throw ToolError("give one SOURCE after the volume: \(usage)") }
                 let source = rest[0]
@@ -64,7 +67,7 @@ extension CASCommand {
                     if !host.skipped.isEmpty { print("skipped: \(host.skipped.count) entries (see the warnings)") }
                     return
                 }
-                let id = try storeFile(source, into: volume, display: session.display)
+                let id = try storeFile(source, file, into: volume, display: session.display)
                 if let tag { do { try volume.setTag(tag, to: id) } catch { throw ToolError("\(session.display): \(error)") } }
                 try session.commit()
                 if json {
@@ -76,16 +79,22 @@ extension CASCommand {
             }
         }
 
-        /// Stores one host file (or standard input) as content, in pieces.
-        private func storeFile(_ source: String, into volume: CASVolume, display: String) throws -> ObjectID {
-            if source != "-", case .success(let info) = SystemCalls.pathInfo(source), info.kind == .directory {
+        /// The regular file `source` names, open; nil for standard input ("-").
+        static func openSource(_ source: String) throws -> RegularSourceFile? {
+            guard source != "-" else { return nil }
+            if case .success(let info) = SystemCalls.pathInfo(source), info.kind == .directory {
                 throw ToolError("\(source): is a directory (use -r)")
             }
+            do { return try RegularSourceFile(path: source) } catch { throw ToolError(error.description) }
+        }
+
+        /// Stores one host file (`file`; standard input when nil) as content, in pieces.
+        private func storeFile(_ source: String, _ file: RegularSourceFile?, into volume: CASVolume, display: String) throws -> ObjectID {
             var readFailure: Error?
             do {
                 return try volume.putContent { (body: ([UInt8]) throws(CASError) -> Void) throws(CASError) in
                     do {
-                        try CASCLI.readPieces(source, pieceBytes: CASVolume.streamingPieceBytes) { (piece: UnsafeRawBufferPointer) throws(CASError) in
+                        try CASCLI.readPieces(file, pieceBytes: CASVolume.streamingPieceBytes) { (piece: UnsafeRawBufferPointer) throws(CASError) in
                             try body(Array(piece))
                         }
                     } catch let error as CASError {

@@ -281,26 +281,18 @@ enum ZestCLI {
         return ZestVolume.Options(segmentSize: size, compressionLevel: level)
     }
 
-    /// The whole content of a host file.
+    /// The whole content of a host file: a regular file only (`RegularSourceFile`: a FIFO
+    /// or a device is refused, never read).
     static func readHostFile(_ path: String) throws -> [UInt8] {
-        let source: HostFileSource
-        do { source = try HostFileSource(path: path) } catch { throw ToolError("\(error)") }
-        guard source.byteLength <= UInt64(ZestLimits.maxFileBytes) else {
-            throw ToolError("\(path): \(source.byteLength) bytes is more than a ZEST file may hold (\(ZestLimits.maxFileBytes))")
-        }
-        let count = Int(source.byteLength)
-        var failure: Error?
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            do {
-                try source.read(at: 0, into: UnsafeMutableRawBufferPointer(buffer))
-                initialized = count
-            } catch {
-                failure = error
-                initialized = 0
+        do {
+            let source = try RegularSourceFile(path: path)
+            guard source.size <= UInt64(ZestLimits.maxFileBytes) else {
+                throw ToolError("\(path): \(source.size) bytes is more than a ZEST file may hold (\(ZestLimits.maxFileBytes))")
             }
+            return try source.readAll()
+        } catch let error as SourceFileError {
+            throw ToolError(error.description)
         }
-        if let failure { throw ToolError("\(failure)") }
-        return bytes
     }
 
     /// Packs the host tree `root` into `volume` under `prefix`: sorted names, a dictionary

@@ -140,3 +140,26 @@ private func putChain(_ volume: CASVolume, levels: Int) throws -> ObjectID {
 
     private func blobID(_ text: String) -> ObjectID { CASObject.blob(Array(text.utf8)).id }
 }
+
+@Suite struct UnreferencedTailTests {
+    /// A put killed before its commit leaves its records past the data end: information
+    /// (C2008), and the repair cuts the store back to the data end.
+    @Test func recordsOfAnUncommittedPutAreReportedAndCut() throws {
+        let store = MemoryByteStore()
+        let volume = try CASVolume.create(on: store)
+        try volume.setTag("one", to: try volume.putBlob(Array("one".utf8)))
+        try volume.commit()
+        let committedLength = store.length
+        // Large enough for an object record of its own, written at the end of the store.
+        _ = try volume.putBlob(TestData.random(40_000, seed: 9))
+        #expect(store.length > committedLength)
+        let findings = CASChecker.verify(store)
+        #expect(findings.codes == ["C2008"])
+        #expect(findings[0].severity == .info)
+        #expect(findings[0].context.offset == committedLength)
+        #expect(findings[0].context.actual == String(store.length - committedLength))
+        try CASChecker.repair(store)
+        #expect(CASChecker.verify(store).isEmpty)
+        #expect(try CASVolume.open(store).tag(named: "one") != nil)
+    }
+}

@@ -246,6 +246,10 @@ struct Analysis {
                 // Judge the records as if the cut bytes were zero (ZeroExtendedStore).
                 store = ZeroExtendedStore(store, length: header.dataEnd)
                 window = StoreWindow(store)
+            } else if store.length > header.dataEnd {
+                // Records written past the data end by a put or commit that never
+                // completed (§C5): nothing names them; the next commit overwrites or cuts them.
+                report(CASFindings.unreferencedTail, offset: header.dataEnd, actual: String(store.length - header.dataEnd))
             }
             dataEnd = header.dataEnd
         } else {

@@ -41,6 +41,10 @@ public enum CASFindings {
         "{detail} at {offset} is not part of the committed volume (left by an interrupted write or a collection)",
         fix: "marked free")
 
+    public static let unreferencedTail = FindingKind("C2008", .info, .preenSafe,
+        "{actual} bytes after the data end {offset} belong to no committed record (left by an interrupted put or commit)",
+        fix: "cut the store at the data end")
+
     // C3: content against id
     public static let hashMismatch = FindingKind("C3001", .error, .needsConfirmation,
         "object {name} at {offset} does not match its id: its bytes hash to {actual}", fix: "removed the damaged object from the index")
@@ -101,7 +105,7 @@ public enum CASFindings {
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
         noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
-        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack,
+        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack, unreferencedTail,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
         danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName, treeTooDeep,
         indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong, tagsUnsorted, tagListedTwice,

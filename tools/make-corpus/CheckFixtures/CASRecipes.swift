@@ -25,6 +25,13 @@ extension Recipes {
         },
         casRecipe("cas-padding-cut", "the last byte of the CAS volume cut: the store is short (C1003); the missing byte is read as zero, and since this tag table record ends without padding it is its last covered byte, which the record's CRC corrects (C2006): no tag is lost",
                   targets: ["C1003", "C2006"], reshape: { bytes in Array(bytes.dropLast()) }) { _ in },
+        casRecipe("cas-put-interrupted", "the object record of a new 20,000-byte blob written after the data end, the header not changed: what a put killed before its commit leaves (information, C2008); -fy cuts the store at the data end",
+                  targets: ["C2008"]) { d in
+            let payload = FixtureVolume.text(seed: 61, count: 20_000)
+            let id = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: payload)
+            let record = ObjectRecord(id: id, object: [ObjectType(.blob).byte] + payload, rawLength: payload.count)
+            try d.store.write(at: d.store.length, record.encoded())
+        },
         casRecipe("cas-header-older-slot", "one bit of the CAS header slot of the previous generation (slot 1) flipped (CRC fails)", targets: ["C1002"]) { d in
             try d.flip(at: VolumeHeader.slotOffsets[1] + 40)
         },
