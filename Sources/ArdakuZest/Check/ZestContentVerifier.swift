@@ -23,4 +23,18 @@ public struct ZestContentVerifier {
         }
         return decoder.decode(entry, stored: stored, dictionary: dictionary)
     }
+
+    /// Checks `entry`'s content, reading its stored bytes a piece at a time through
+    /// `readStored(offset in the content, into)` (`ZestContentDecoder.stream`): memory stays
+    /// bounded however long the file is. Returns the content only when `keeping` (for a
+    /// dictionary, at most 32 KiB), else an empty array.
+    public mutating func check<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?, keeping: Bool,
+                                         readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void)
+        throws(E) -> Result<[UInt8], ZestContentFailure> {
+        var content: [UInt8] = []
+        let failure = try decoder.stream(entry, dictionary: dictionary, readStored: readStored) { (piece: UnsafeRawBufferPointer) throws(E) in
+            if keeping { content.append(contentsOf: piece) }
+        }
+        return failure.map { .failure($0) } ?? .success(content)
+    }
 }
