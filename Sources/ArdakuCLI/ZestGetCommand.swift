@@ -201,14 +201,6 @@ final class StandardOutput {
     }
 
     private static func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let count = Glibc.write(STDOUT_FILENO, raw.baseAddress! + done, raw.count - done)
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw ToolError("standard output: \(String(cString: strerror(errno)))") }
-                done += count
-            }
-        }
+        try bytes.withUnsafeBytes { raw in try SafeOutput.writeFully(STDOUT_FILENO, raw, shown: "standard output") }
     }
 }

@@ -47,6 +47,13 @@ public final class RegularSourceFile {
     /// Fills `buffer` with the bytes at `offset`; throws when the file ends first (it shrank
     /// since it was opened) or a read fails.
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(SourceFileError) {
+        try Self.read(descriptor, path: path, at: offset, into: buffer)
+    }
+
+    /// Fills `buffer` from the open host file `descriptor` (shown as `path`) at `offset`,
+    /// with pread: the one read loop of the host files the tools store (`HostFileSource` too).
+    public static func read(_ descriptor: FileDescriptor, path: String, at offset: UInt64,
+                            into buffer: UnsafeMutableRawBufferPointer) throws(SourceFileError) {
         var done = 0
         while done < buffer.count {
             let count: Int

@@ -2,23 +2,14 @@ import ArdakuFormat
 import Testing
 @testable import ArdakuCAS
 
-/// A chain of `levels` directory trees below a root, each holding one file and one
-/// subdirectory `d`, stored in one batch and tagged `deep`. Returns the root's id.
+/// A chain of `levels` directory trees below a root (`deepTreeChain`), the bottom one
+/// holding the file `f`, stored in one batch and tagged `deep`. Returns the root's id.
 private func putChain(_ volume: CASVolume, levels: Int) throws -> ObjectID {
-    let file = CASObject.blob(Array("leaf".utf8))
-    var objects = [file]
-    var tree = try CASObject.tree([try CASObject.item(name: "f", target: file.id).id])
-    objects.append(try CASObject.item(name: "f", target: file.id))
-    objects.append(tree)
-    for _ in 0..<levels {
-        let subdirectory = try CASObject.item(name: "d", target: tree.id)
-        tree = try CASObject.tree([subdirectory.id])
-        objects += [subdirectory, tree]
-    }
-    _ = try volume.put(objects)
-    try volume.setTag("deep", to: tree.id)
+    let chain = try deepTreeChain(levels: levels, fileName: "f", content: Array("leaf".utf8))
+    _ = try volume.put(chain.objects)
+    try volume.setTag("deep", to: chain.root)
     try volume.commit()
-    return tree.id
+    return chain.root
 }
 
 @Suite struct TreeDepthTests {

@@ -435,14 +435,10 @@ struct ZestAnalysis {
         }
         // Decoded in pieces (ZestContentDecoder.stream): a file of 1 GiB is never held whole;
         // only a dictionary's content (at most 32 KiB) is kept.
-        var content: [UInt8] = []
-        let keep = entry.kind == .dictionary
-        let outcome = try decoder.stream(entry, dictionary: dictionary, readStored: { (offset, into) throws(StoreError) in
+        let outcome = try decoder.check(entry, dictionary: dictionary, keeping: entry.kind == .dictionary) { (offset, into) throws(StoreError) in
             try store.read(at: start + UInt64(offset), into: into)
-        }, body: { (piece: UnsafeRawBufferPointer) throws(StoreError) in
-            if keep { content.append(contentsOf: piece) }
-        })
-        switch outcome.map({ Result<[UInt8], ZestContentFailure>.failure($0) }) ?? .success(content) {
+        }
+        switch outcome {
         case let .success(content):
             return content
         case let .failure(failure):
@@ -617,16 +613,12 @@ extension ZestWalk {
             guard ZestContentDecoder.lengthProblem(entry) == nil, start <= storeLength,
                   UInt64(entry.storedLength) <= storeLength - start else { continue }
             let dictionary = entry.kind == .file && entry.dictionaryID != 0 ? dictionaries[entry.dictionaryID] : nil
-            var content: [UInt8] = []
-            let keep = entry.kind == .dictionary
-            let failure = try decoder.stream(entry, dictionary: dictionary, readStored: { (offset, into) throws(StoreError) in
+            let outcome = try decoder.check(entry, dictionary: dictionary, keeping: entry.kind == .dictionary) { (offset, into) throws(StoreError) in
                 try store.read(at: start + UInt64(offset), into: into)
-            }, body: { (piece: UnsafeRawBufferPointer) throws(StoreError) in
-                if keep { content.append(contentsOf: piece) }
-            })
-            if failure == nil {
+            }
+            if case let .success(content) = outcome {
                 score += 16
-                if keep { dictionaries[entry.dictionaryID] = content }
+                if entry.kind == .dictionary { dictionaries[entry.dictionaryID] = content }
             }
         }
         return score

@@ -31,10 +31,6 @@ public struct ZestContentVerifier {
     public mutating func check<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?, keeping: Bool,
                                          readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void)
         throws(E) -> Result<[UInt8], ZestContentFailure> {
-        var content: [UInt8] = []
-        let failure = try decoder.stream(entry, dictionary: dictionary, readStored: readStored) { (piece: UnsafeRawBufferPointer) throws(E) in
-            if keeping { content.append(contentsOf: piece) }
-        }
-        return failure.map { .failure($0) } ?? .success(content)
+        try decoder.check(entry, dictionary: dictionary, keeping: keeping, readStored: readStored)
     }
 }

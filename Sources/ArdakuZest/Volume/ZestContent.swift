@@ -160,4 +160,17 @@ struct ZestContentDecoder {
         guard crc == entry.contentCRC else { return .checksumMismatch(stored: entry.contentCRC, computed: crc) }
         return nil
     }
+
+    /// Checks `entry`'s content by `stream`, keeping nothing unless `keeping` (a
+    /// dictionary's content, at most 32 KiB): the content, empty when not kept, or why it
+    /// does not read back. Used by the checker and dumpfs, which judge without keeping.
+    mutating func check<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?, keeping: Bool,
+                                  readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void)
+        throws(E) -> Result<[UInt8], ZestContentFailure> {
+        var content: [UInt8] = []
+        let failure = try stream(entry, dictionary: dictionary, readStored: readStored) { (piece: UnsafeRawBufferPointer) throws(E) in
+            if keeping { content.append(contentsOf: piece) }
+        }
+        return failure.map { .failure($0) } ?? .success(content)
+    }
 }

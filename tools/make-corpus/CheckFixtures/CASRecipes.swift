@@ -1,5 +1,6 @@
 import ArdakuCAS
 import ArdakuFormat
+import TestSupport
 
 /// Corpus recipes that damage the CAS volume `/snapshots.cas` of `CASFixture` (codes
 /// C1001…C6002, docs/FORMAT.md §C6). The Ardaku volume around it stays sound, so every
@@ -99,17 +100,9 @@ extension Recipes {
         casRecipe("cas-tree-too-deep", "a tag deep added naming a tree with directories nested \(CASLimits.maxTreeDepth + 1) levels deep (one file at the bottom), one more than restore accepts (§C8): report only, every run exits 4 and `ardaku cas get -r` refuses it before creating anything",
                   targets: ["C4008"], remains: ["C4008"], staysUnresolved: true) { d in
             let volume = try CASVolume.open(d.store, options: CASOptions(parallel: false))
-            let file = CASObject.blob(Array("at the bottom\n".utf8))
-            let fileItem = try CASObject.item(name: "bottom.txt", target: file.id)
-            var tree = try CASObject.tree([fileItem.id])
-            var objects = [file, fileItem, tree]
-            for _ in 0..<CASLimits.maxTreeDepth + 1 {
-                let subdirectory = try CASObject.item(name: "d", target: tree.id)
-                tree = try CASObject.tree([subdirectory.id])
-                objects += [subdirectory, tree]
-            }
-            _ = try volume.put(objects)
-            try volume.setTag("deep", to: tree.id)
+            let chain = try deepTreeChain(levels: CASLimits.maxTreeDepth + 1, fileName: "bottom.txt", content: Array("at the bottom\n".utf8))
+            _ = try volume.put(chain.objects)
+            try volume.setTag("deep", to: chain.root)
             try volume.commit()
         },
         casRecipe("cas-duplicate-id", "a second copy of big.txt's object record appended, the index listing both", targets: ["C4005"]) { d in
