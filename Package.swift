@@ -98,7 +98,7 @@ let package = Package(
         ], path: "tools/crash/CrashHarness"),
         .executableTarget(name: "CrashRun", dependencies: ["CrashHarness"], path: "tools/crash/CrashRun"),
 
-        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib", "CArdakuCRC"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),

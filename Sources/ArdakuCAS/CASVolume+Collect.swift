@@ -8,6 +8,9 @@ public struct CollectionReport: Equatable, Sendable {
     public var freedBytes: UInt64
     public var storeLengthBefore: UInt64
     public var storeLengthAfter: UInt64
+    /// Records copied down into the space the collection freed, and their bytes.
+    public var recordsMoved = 0
+    public var bytesMoved: UInt64 = 0
 }
 
 extension CASVolume {
@@ -72,7 +75,58 @@ extension CASVolume {
         try put(repacked)
         freed -= min(freed, objectBytesWritten - before)
         try commit()
-        return CollectionReport(removedObjects: removed, freedBytes: freed, storeLengthBefore: lengthBefore, storeLengthAfter: store.length)
+        // The space freed is reusable only now that the commit is durable (§C5): records
+        // past it (the repacked members above all) move down into it, one commit per round.
+        // A commit keeps the previous generation's index and tag table (the other slot's),
+        // so the store shrinks one commit after they stop being the highest records: the
+        // rounds go on while a round moves something or the store still gets shorter.
+        // Two rounds in a row without either: the index and tag table of the last two
+        // generations have had the chance to move below the records, and nothing more will.
+        var moved = (records: 0, bytes: UInt64(0))
+        var length = store.length
+        var idleRounds = 0
+        for _ in 0..<Self.maxCompactionRounds {
+            let round = try moveRecordsDown()
+            moved.records += round.records
+            moved.bytes += round.bytes
+            try commit()
+            idleRounds = round.records == 0 && store.length >= length ? idleRounds + 1 : 0
+            if idleRounds == 2 { break }
+            length = min(length, store.length)
+        }
+        return CollectionReport(removedObjects: removed, freedBytes: freed, storeLengthBefore: lengthBefore,
+                                storeLengthAfter: store.length, recordsMoved: moved.records, bytesMoved: moved.bytes)
+    }
+
+    /// Rounds of `moveRecordsDown` one collection makes at most (each is a commit).
+    static let maxCompactionRounds = 8
+
+    /// Copies records (object and pack records) from the top of the data area into free
+    /// space below them, highest first, each into the lowest free extent that fits, and
+    /// points the index at the copies; the old places are freed by the next commit. Space
+    /// free in the committed generation only, as every write (§C5), so a crash leaves each
+    /// object at its old or its new place. Returns what moved.
+    func moveRecordsDown() throws(CASError) -> (records: Int, bytes: UInt64) {
+        try checkUsable()
+        var records: [UInt64: (length: UInt32, ids: [ObjectID])] = [:]
+        for (id, entry) in index { records[entry.offset, default: (entry.recordLength, [])].ids.append(id) }
+        var moved = 0
+        var bytes: UInt64 = 0
+        for (offset, record) in records.sorted(by: { $0.key > $1.key }) {
+            let length = UInt64(record.length)
+            guard let to = free.allocateLowest(length, endingBy: offset) else { continue }
+            let content: [UInt8]
+            do throws(StoreError) { content = try store.read(at: offset, count: Int(record.length)) } catch {
+                throw CASError(.store(error), offset: offset)
+            }
+            try writeBytes(content, at: to)
+            for id in record.ids { index[id]!.offset = to }
+            releasedByTransaction.append(.init(offset: offset, length: length))
+            dataEnd = max(dataEnd, to + length)
+            moved += 1
+            bytes += length
+        }
+        return (moved, bytes)
     }
 
     /// Bytes of the data area that are free for reuse.

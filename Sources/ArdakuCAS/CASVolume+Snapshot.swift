@@ -347,43 +347,6 @@ extension CASVolume {
         }
         return reused
     }
-
-    // MARK: Restore
-
-    /// Writes the tree `id` (as `snapshot` stores it) into `sink`, every object verified.
-    @discardableResult
-    public func restore(_ id: ObjectID, to sink: DirectorySink) throws(CASError) -> RestoreReport {
-        var report = RestoreReport()
-        try restoreTree(id, path: [], depth: 0, to: sink, report: &report)
-        return report
-    }
-
-    private func restoreTree(_ id: ObjectID, path: [String], depth: Int, to sink: DirectorySink, report: inout RestoreReport) throws(CASError) {
-        guard depth <= CASLimits.maxTreeDepth else { throw CASError(.limitExceeded("trees nested deeper than \(CASLimits.maxTreeDepth)")) }
-        let tree = try object(id)
-        var names = Set<String>()
-        for itemID in try tree.treeEntries() {
-            let item = try object(itemID)
-            let (name, target) = try item.itemFields()
-            guard names.insert(name).inserted else { throw CASError(.malformedObject(id, "the tree names \(name) twice")) }
-            guard let type = type(of: target) else { throw CASError(.noSuchObject(target)) }
-            if type.kind == .tree && !type.isCore {
-                try sink.makeDirectory(at: path + [name])
-                report.directories += 1
-                try restoreTree(target, path: path + [name], depth: depth + 1, to: sink, report: &report)
-            } else {
-                var written: UInt64 = 0
-                try sink.writeFile(at: path + [name]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in
-                    try readContent(target) { (bytes: UnsafeRawBufferPointer) throws(CASError) in
-                        try write(bytes)
-                        written += UInt64(bytes.count)
-                    }
-                }
-                report.files += 1
-                report.contentBytes += written
-            }
-        }
-    }
 }
 
 /// One content with its pieces (the chunker's cuts) and their blob ids.

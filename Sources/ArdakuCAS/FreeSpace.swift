@@ -62,6 +62,21 @@ struct FreeSpace {
         return nil
     }
 
+    /// Takes `length` bytes from the lowest extent that fits (without leaving a remainder
+    /// of exactly 8 bytes) and ends by `limit`; nil when none does. For moving records down.
+    mutating func allocateLowest(_ length: UInt64, endingBy limit: UInt64) -> UInt64? {
+        for (i, extent) in extents.enumerated() {
+            guard extent.offset + length <= limit else { return nil }
+            guard extent.length == length || extent.length >= length + 16 else { continue }
+            if extent.length == length { extents.remove(at: i) } else {
+                extents[i] = Extent(offset: extent.offset + length, length: extent.length - length)
+            }
+            cursor = 0
+            return extent.offset
+        }
+        return nil
+    }
+
     /// Removes and returns the extent that ends exactly at `end`, if any (tail trimming).
     mutating func removeTail(endingAt end: UInt64) -> Extent? {
         guard let last = extents.last, last.end == end else { return nil }

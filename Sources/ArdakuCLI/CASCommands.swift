@@ -291,68 +291,31 @@ final class CASHostSource: DirectorySource {
         listing[path] ?? []
     }
 
-    /// Opens a regular file without following a symbolic link swapped in since the walk.
-    private func openFile(_ path: [String]) throws(CASError) -> (descriptor: Int32, size: Int) {
-        let file = hostPath(path)
-        let descriptor = Glibc.open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CASError(.host(path: file, detail: String(cString: strerror(errno)))) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= off_t(Int.max) else {
-            Glibc.close(descriptor)
-            throw CASError(.host(path: file, detail: "no longer a regular file"))
-        }
-        return (descriptor, Int(info.st_size))
-    }
-
-    /// Reads `count` bytes at `offset`, or throws.
-    private static func readFully(_ descriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int, file: String) throws(CASError) {
-        var done = 0
-        while done < buffer.count {
-            let n = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                throw CASError(.host(path: file, detail: n == 0 ? "file shrank while being read" : String(cString: strerror(errno))))
-            }
-            done += n
+    /// Opens a regular file (`RegularSourceFile`: no symbolic link is followed and nothing
+    /// but a regular file is read, whatever was swapped in since the walk).
+    private func openFile(_ path: [String]) throws(CASError) -> RegularSourceFile {
+        do throws(SourceFileError) { return try RegularSourceFile(path: hostPath(path)) } catch {
+            throw CASError(.host(path: error.path, detail: error.detail))
         }
     }
 
     func contents(at path: [String]) throws(CASError) -> [UInt8] {
-        let (descriptor, size) = try openFile(path)
-        defer { Glibc.close(descriptor) }
-        var failure: CASError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            do throws(CASError) {
-                try Self.readFully(descriptor, UnsafeMutableRawBufferPointer(buffer), at: 0, file: hostPath(path))
-                initialized = size
-            } catch {
-                failure = error
-                initialized = 0
-            }
+        let file = try openFile(path)
+        guard file.size <= UInt64(Int.max) else { throw CASError(.host(path: file.path, detail: "too large")) }
+        do throws(SourceFileError) { return try file.readAll() } catch {
+            throw CASError(.host(path: error.path, detail: error.detail))
         }
-        if let failure { throw failure }
-        return bytes
     }
 
     func read(at path: [String], pieceBytes: Int, _ body: ([UInt8]) throws(CASError) -> Void) throws(CASError) {
-        let (descriptor, size) = try openFile(path)
-        defer { Glibc.close(descriptor) }
-        var offset = 0
-        while offset < size {
-            let count = min(pieceBytes, size - offset)
-            var failure: CASError?
-            let piece = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                do throws(CASError) {
-                    try Self.readFully(descriptor, UnsafeMutableRawBufferPointer(buffer), at: offset, file: hostPath(path))
-                    initialized = count
-                } catch {
-                    failure = error
-                    initialized = 0
-                }
+        let file = try openFile(path)
+        do throws(PieceReadError<CASError>) {
+            try file.readPieces(pieceBytes: pieceBytes) { (piece: UnsafeRawBufferPointer) throws(CASError) in try body(Array(piece)) }
+        } catch {
+            switch error {
+            case let .source(failure): throw CASError(.host(path: failure.path, detail: failure.detail))
+            case let .body(failure): throw failure
             }
-            if let failure { throw failure }
-            try body(piece)
-            offset += count
         }
     }
 }
@@ -516,18 +479,33 @@ enum CASCLI {
     }
 
     /// Reads the host file `path` (standard input for "-") from start to end, calling
-    /// `body` with pieces of up to `pieceBytes` (one buffer, reused).
+    /// `body` with pieces of up to `pieceBytes` (one buffer, reused). A named file must be
+    /// a regular file (`RegularSourceFile`): a device such as /dev/urandom or a FIFO is
+    /// refused at once instead of read without end.
     static func readPieces<E: Error>(_ path: String, pieceBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws {
-        let descriptor = path == "-" ? STDIN_FILENO : Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
-        defer { if descriptor != STDIN_FILENO { Glibc.close(descriptor) } }
+        let file: RegularSourceFile?
+        do { file = path == "-" ? nil : try RegularSourceFile(path: path) } catch { throw ToolError(error.description) }
+        try readPieces(file, pieceBytes: pieceBytes, body)
+    }
+
+    /// `readPieces` of an open file, or of standard input when `file` is nil.
+    static func readPieces<E: Error>(_ file: RegularSourceFile?, pieceBytes: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> Void) throws {
+        if let file {
+            do throws(PieceReadError<E>) { try file.readPieces(pieceBytes: pieceBytes, body) } catch {
+                switch error {
+                case let .source(failure): throw ToolError(failure.description)
+                case let .body(failure): throw failure
+                }
+            }
+            return
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: pieceBytes, alignment: 64)
         defer { buffer.deallocate() }
         var filled = 0
         while true {
-            let n = Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            let n = Glibc.read(STDIN_FILENO, buffer.baseAddress! + filled, buffer.count - filled)
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw ToolError("\(path): \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw ToolError("-: \(String(cString: strerror(errno)))") }
             filled += n
             if filled == buffer.count || (n == 0 && filled > 0) {
                 try body(UnsafeRawBufferPointer(rebasing: buffer[0..<filled]))
@@ -616,187 +594,6 @@ extension CASCommand {
                     } catch { throw ToolError("\(display): \(error)") }
                 default:
                     throw ToolError("create takes FILE.cas, or IMAGE VOLUME")
-                }
-            }
-        }
-    }
-
-    struct Put: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "put",
-            abstract: "Store a host file (or, with -r, a directory tree) and print its id.",
-            discussion: """
-            ardaku cas put [-r] FILE.cas|IMAGE VOLUME SOURCE [--tag NAME]
-
-            A missing volume is created (a standalone FILE.cas, or VOLUME in the image). \
-            With -r, SOURCE is a directory: every regular file becomes a blob (or chunks and a \
-            chunk list), every name an item, every directory a tree; content the volume holds \
-            already is not stored again, and the summary says how much that saved. Symbolic \
-            links, devices, FIFOs, sockets and names an item cannot hold are skipped, each \
-            with a warning. Only content is stored: no modes, times or owners. SOURCE '-' \
-            (without -r) reads standard input.
-            """)
-        @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), then SOURCE.", valueName: "arguments"))
-        var arguments: [String] = []
-        @Flag(name: .customShort("r"), help: "SOURCE is a directory: store the whole tree.") var recursive = false
-        @Option(name: .long, help: "Point this tag at what was stored (moving it if it exists).") var tag: String?
-        @Option(help: "zlib level, 1 (fast) to 9 (small); the default is tuned per object class.") var level: Int32?
-        @Flag(name: .customShort("q"), help: "Print only the id (and errors).") var quiet = false
-        @Flag(name: .long, help: "JSON output.") var json = false
-        @OptionGroup var waiting: WaitOption
-
-        func run() {
-            CASCommand.perform {
-                if let tag { try CASCLI.checkTagName(tag) }
-                var rest = arguments
-                let usage = "ardaku cas put \(recursive ? "-r " : "")FILE.cas|IMAGE VOLUME SOURCE"
-                let session = try CASSession.open(&rest, writable: true, missing: .create(rest: 1), options: try CASCLI.options(level: level), usage: usage)
-                guard rest.count == 1 else { throw ToolError("give one SOURCE after the volume: \(usage)") }
-                let source = rest[0]
-                let volume = session.volume
-                let before = volume.store.length
-                if recursive {
-                    let (report, host) = try CASCLI.snapshot(source, into: volume, quiet: quiet || json)
-                    if let tag { do { try volume.setTag(tag, to: report.root) } catch { throw ToolError("\(session.display): \(error)") } }
-                    try session.commit()
-                    let after = volume.store.length
-                    if json {
-                        print(try JSONOutput.render(CASCLI.SnapshotJSON(
-                            root: report.root.hex, tag: tag, files: report.files, directories: report.directories,
-                            contentBytes: report.contentBytes, reusedContentBytes: report.reusedContentBytes,
-                            newObjects: report.newObjects, storedBytes: report.storedBytes,
-                            storeBytesBefore: before, storeBytesAfter: after,
-                            skipped: host.skipped.map { CASCLI.SkippedJSON(path: $0.path, reason: $0.reason) }, created: session.created)))
-                        return
-                    }
-                    print(report.root.hex)
-                    guard !quiet else { return }
-                    print("\(report.files) files, \(report.directories) directories, \(ByteSize.describe(report.contentBytes)) of content"
-                          + (tag.map { "; tagged \($0)" } ?? ""))
-                    print("saved: \(ByteSize.describe(report.reusedContentBytes)) of content (\(CASCLI.percent(report.reusedContentBytes, of: report.contentBytes))) was in the volume already")
-                    print("stored: \(report.newObjects) new objects, \(ByteSize.describe(report.storedBytes)); the volume grew from \(ByteSize.describe(before)) to \(ByteSize.describe(after))")
-                    if !host.skipped.isEmpty { print("skipped: \(host.skipped.count) entries (see the warnings)") }
-                    return
-                }
-                let id = try storeFile(source, into: volume, display: session.display)
-                if let tag { do { try volume.setTag(tag, to: id) } catch { throw ToolError("\(session.display): \(error)") } }
-                try session.commit()
-                if json {
-                    struct Stored: Encodable { var id: String; var tag: String?; var storeBytesBefore: UInt64; var storeBytesAfter: UInt64 }
-                    print(try JSONOutput.render(Stored(id: id.hex, tag: tag, storeBytesBefore: before, storeBytesAfter: volume.store.length)))
-                } else {
-                    print(id.hex)
-                }
-            }
-        }
-
-        /// Stores one host file (or standard input) as content, in pieces.
-        private func storeFile(_ source: String, into volume: CASVolume, display: String) throws -> ObjectID {
-            if source != "-", case .success(let info) = SystemCalls.pathInfo(source), info.kind == .directory {
-                throw ToolError("\(source): is a directory (use -r)")
-            }
-            var readFailure: Error?
-            do {
-                return try volume.putContent { (body: ([UInt8]) throws(CASError) -> Void) throws(CASError) in
-                    do {
-                        try CASCLI.readPieces(source, pieceBytes: CASVolume.streamingPieceBytes) { (piece: UnsafeRawBufferPointer) throws(CASError) in
-                            try body(Array(piece))
-                        }
-                    } catch let error as CASError {
-                        throw error
-                    } catch {
-                        readFailure = error
-                        throw CASError(.host(path: source, detail: "\(error)"))
-                    }
-                }.id
-            } catch {
-                if let readFailure { throw readFailure }
-                throw ToolError("\(display): \(error)")
-            }
-        }
-    }
-
-    struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "get",
-            abstract: "Write a stored file to standard output or DEST, or (with -r) restore a tree into DEST.",
-            discussion: """
-            ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG [DEST]
-            ardaku cas get -r FILE.cas|IMAGE VOLUME ID|TAG DEST
-
-            Every object is verified against its id as it is read. With -r the tree is \
-            restored byte-identical under DEST (created if missing) and never outside it: \
-            names are checked, no symbolic link is followed, and each file appears only once \
-            complete. Existing files are kept unless -f is given.
-            """)
-        @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), ID|TAG, then DEST.", valueName: "arguments"))
-        var arguments: [String] = []
-        @Flag(name: .customShort("r"), help: "Restore the tree ID|TAG names into the directory DEST.") var recursive = false
-        @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
-        @Flag(name: .long, help: "With -r: print what was restored as JSON.") var json = false
-        @OptionGroup var waiting: WaitOption
-
-        func run() {
-            CASCommand.perform {
-                var rest = arguments
-                let usage = "ardaku cas get \(recursive ? "-r " : "")FILE.cas|IMAGE VOLUME ID|TAG \(recursive ? "DEST" : "[DEST]")"
-                let session = try CASSession.open(&rest, writable: false, usage: usage)
-                guard (1...2).contains(rest.count) else { throw ToolError("give ID|TAG and \(recursive ? "" : "optionally ")DEST: \(usage)") }
-                let volume = session.volume
-                var id = try session.resolve(rest[0])
-                // An item stands for what it names.
-                if volume.type(of: id)?.kind == .item {
-                    do { id = try volume.object(id).itemFields().target } catch { throw ToolError("\(session.display): \(error)") }
-                }
-                guard let type = volume.type(of: id) else { throw ToolError("\(session.display): no object \(id)") }
-                if recursive {
-                    guard rest.count == 2 else { throw ToolError("get -r needs a destination directory: \(usage)") }
-                    guard type.kind == .tree && !type.isCore else {
-                        throw ToolError("\(rest[0]) is \(CASCLI.article(type)), not a tree (get without -r writes a file's content)")
-                    }
-                    let progress = ProgressLine(enabled: Console.stderrIsTerminal)
-                    let sink = try CASHostSink(root: rest[1], overwrite: force, progress: progress)
-                    defer {
-                        sink.close()
-                        progress.finish()
-                    }
-                    let report: RestoreReport
-                    do { report = try volume.restore(id, to: sink) } catch {
-                        if let failure = sink.failure { throw failure }
-                        throw ToolError("\(session.display): \(error)")
-                    }
-                    if json {
-                        struct Restored: Encodable { var root: String; var files: Int; var directories: Int; var contentBytes: UInt64 }
-                        print(try JSONOutput.render(Restored(root: id.hex, files: report.files, directories: report.directories, contentBytes: report.contentBytes)))
-                    }
-                    return
-                }
-                guard type.kind == .blob || type.isChunkList else {
-                    throw ToolError("\(rest[0]) is \(CASCLI.article(type)): use get -r to restore a tree")
-                }
-                if rest.count == 1 || rest[1] == "-" {
-                    do {
-                        try volume.readContent(id) { (bytes: UnsafeRawBufferPointer) throws(CASError) in
-                            FileHandle.standardOutput.write(Data(bytes))
-                        }
-                    } catch { throw ToolError("\(session.display): \(error)") }
-                    return
-                }
-                let target = rest[1]
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
-                    throw ToolError("\(target): is a directory (give the file name to write)")
-                }
-                let parent = (target as NSString).deletingLastPathComponent
-                let sink = try CASHostSink(root: parent.isEmpty ? "." : parent, overwrite: force, progress: ProgressLine(enabled: false))
-                defer { sink.close() }
-                do {
-                    try sink.writeFile(at: [(target as NSString).lastPathComponent]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in
-                        try volume.readContent(id, write)
-                    }
-                } catch {
-                    if let failure = sink.failure { throw failure }
-                    throw ToolError("\(session.display): \(error)")
                 }
             }
         }

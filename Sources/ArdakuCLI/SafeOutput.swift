@@ -126,6 +126,12 @@ public struct SafeOutput {
             guard ftruncate(descriptor, position) == 0 else { throw ToolError("\(shown): \(String(cString: strerror(errno)))") }
             return
         }
+        try writeFully(descriptor, bytes, shown: shown)
+    }
+
+    /// Writes all of `bytes` with write(2), retrying after EINTR and short writes (also for
+    /// standard output, `StandardOutput`).
+    static func writeFully(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, shown: String) throws {
         var done = 0
         while done < bytes.count {
             let count = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)

@@ -142,12 +142,17 @@ public struct ZestDump {
                 }
                 dictionary = bytes
             }
-            // Bounded: storedLength ≤ 2^30 and lies inside the volume (checked above).
-            guard let stored = try? volume.read(at: start, count: Int(entry.storedLength)) else {
+            // Read and decoded a piece at a time: a file of 1 GiB is never held whole.
+            let result: Result<[UInt8], ZestContentFailure>
+            do throws(StoreError) {
+                result = try verifier.check(entry, dictionary: dictionary, keeping: entry.kind == .dictionary) { (offset, into) throws(StoreError) in
+                    try volume.read(at: start + UInt64(offset), into: into)
+                }
+            } catch {
                 verdict.check = .invalid("not read")
                 return (verdict, nil)
             }
-            switch stored.withUnsafeBytes({ verifier.content(of: entry, stored: $0, dictionary: dictionary) }) {
+            switch result {
             case let .success(content):
                 verdict.computed = entry.contentCRC
                 verdict.check = .checksumOK(entry.contentCRC)

@@ -119,15 +119,8 @@ public final class HostFileSource: ContentSource {
     }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
-        var done = 0
-        while done < buffer.count {
-            let count: Int
-            do {
-                count = try descriptor.read(fromAbsoluteOffset: Int64(offset) + Int64(done),
-                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
-            } catch { throw .source("\(path): read at byte \(offset + UInt64(done)): \(SystemCalls.describe(error))") }
-            guard count > 0 else { throw .source("\(path): file shrank while being read (at byte \(offset + UInt64(done)))") }
-            done += count
+        do throws(SourceFileError) { try RegularSourceFile.read(descriptor, path: path, at: offset, into: buffer) } catch {
+            throw .source(error.description)
         }
     }
 }

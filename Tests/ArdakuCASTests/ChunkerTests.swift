@@ -28,6 +28,19 @@ import Testing
         #expect(Chunker.cutPoints([UInt8](repeating: 7, count: 600_000)) == [262_144, 524_288, 600_000])
     }
 
+    /// The worked example of docs/FORMAT.md §C2.7: the rolling hash starts at byte 16,384
+    /// of the chunk with h = 0 and hashes nothing before, so the three bytes 01 2F 22 there
+    /// make h = 0x00001FB06E814F70 (top 18 bits zero) at chunk length 16,387 whatever the
+    /// first 16,384 bytes are; a hash over the chunk's last 64 bytes would not cut there.
+    @Test func theRollingHashStartsAtByte16384OfTheChunk() {
+        for filler: UInt8 in [0x00, 0x41] {
+            let content = [UInt8](repeating: filler, count: 16_384) + [0x01, 0x2F, 0x22] + [UInt8](repeating: 0, count: 3_613)
+            #expect(Chunker.cutPoints(content) == [16_387, 20_000])
+        }
+        let gear = Chunker.gear
+        #expect((gear[0x01] << 2) &+ (gear[0x2F] << 1) &+ gear[0x22] == 0x0000_1FB0_6E81_4F70)
+    }
+
     @Test func anInsertionMovesOnlyNearbyCuts() {
         var edited = Self.content
         edited.insert(contentsOf: Array("an insertion in the middle".utf8), at: Self.content.count / 2)

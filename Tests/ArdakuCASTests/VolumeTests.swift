@@ -132,8 +132,10 @@ import Testing
         #expect(report.removedObjects == 10)
         #expect(report.freedBytes >= 20_000)
         #expect(droppedIDs.allSatisfy { !volume.contains($0) })
-        #expect(volume.freeBytes >= 20_000)
-        // New objects go into the freed space: the store does not grow.
+        // The freed space is free, or the records above it moved down and the store is
+        // that much shorter (collectGarbage compacts, CollectionCompactionTests).
+        #expect(volume.freeBytes + (lengthBefore - min(lengthBefore, store.length)) >= 20_000)
+        // New objects go into free space: the store does not grow.
         for n in 0..<8 { try volume.putBlob(TestData.random(1900, seed: UInt64(200 + n))) }
         try volume.commit()
         // The store grew by less than one of the new objects (the previous index and tag

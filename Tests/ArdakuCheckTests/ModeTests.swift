@@ -11,7 +11,7 @@ import TestSupport
 @Suite struct ModeTests {
     static let nonFatal = Recipes.all.filter { !$0.fatal }.map(\.name)
     /// Recipes whose only findings are informational: -n reports them and exits 0.
-    static let informational: Set<String> = ["zest-free-space", "zest-seal-copy", "cas-unreachable", "cas-lost-recorded", "cas-seal-copy"]
+    static let informational: Set<String> = ["zest-free-space", "zest-seal-copy", "cas-unreachable", "cas-lost-recorded", "cas-seal-copy", "cas-put-interrupted"]
 
     @Test(arguments: nonFatal)
     func readOnlyCheckWritesNothing(_ name: String) throws {

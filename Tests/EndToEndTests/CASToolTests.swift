@@ -204,6 +204,30 @@ import TestSupport
         }
     }
 
+    /// `cas put` and `zest put` store only a regular file: a character device (which would
+    /// never end), a FIFO (which would block) and a symbolic link are refused in one line
+    /// naming the path, and a refused `cas put` creates no volume.
+    @Test func putRefusesWhatIsNotARegularFile() throws {
+        try Tools.withTemporaryDirectory { dir in
+            #expect(mkfifo("\(dir)/fifo", 0o644) == 0)
+            try Tools.write("\(dir)/file", "content\n")
+            #expect(symlink("\(dir)/file", "\(dir)/link") == 0)
+            #expect(try Tools.run("ardaku", ["zest", "create", "\(dir)/z.zest"]).status == 0)
+            let cases = [("/dev/urandom", "not a regular file (a character device)"), ("\(dir)/fifo", "not a regular file (a FIFO)"),
+                         ("\(dir)/link", "is a symbolic link")]
+            for (source, reason) in cases {
+                let cas = try Tools.run("ardaku", ["cas", "put", "\(dir)/x.cas", source])
+                #expect(cas.status == 1 && cas.stderr == "ardaku: \(source): \(reason)" + (reason.hasPrefix("is a") ? " (not followed; name the file it points to)\n" : "\n"), "\(cas.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.cas"))
+                let zest = try Tools.run("ardaku", ["zest", "put", "\(dir)/z.zest", source, "/n"])
+                #expect(zest.status == 1 && zest.stderr.hasPrefix("ardaku: \(source): \(reason)"), "\(zest.stderr)")
+                #expect(zest.stderr.split(separator: "\n").count == 1)
+            }
+            #expect(try Tools.run("ardaku", ["cas", "put", "\(dir)/x.cas", "\(dir)/file"]).status == 0)
+            #expect(try Tools.run("ardaku", ["zest", "put", "\(dir)/z.zest", "\(dir)/file", "/n"]).status == 0)
+        }
+    }
+
     /// Entries a snapshot cannot hold are reported one by one and skipped; the rest is
     /// stored. Unusual names that items can hold come back exactly.
     @Test func skippedEntriesAreReportedAndHostileNamesRoundTrip() throws {

@@ -246,6 +246,10 @@ struct Analysis {
                 // Judge the records as if the cut bytes were zero (ZeroExtendedStore).
                 store = ZeroExtendedStore(store, length: header.dataEnd)
                 window = StoreWindow(store)
+            } else if store.length > header.dataEnd {
+                // Records written past the data end by a put or commit that never
+                // completed (§C5): nothing names them; the next commit overwrites or cuts them.
+                report(CASFindings.unreferencedTail, offset: header.dataEnd, actual: String(store.length - header.dataEnd))
             }
             dataEnd = header.dataEnd
         } else {
@@ -334,6 +338,8 @@ struct Analysis {
             claimed.append((recovered.offset, UInt64(recovered.length)))
         }
 
+        checkTagOrder()
+
         // Pass 3: every object the index names, re-hashed.
         var indexedOffsets = Set<UInt64>()
         if let indexRecord {
@@ -406,6 +412,7 @@ struct Analysis {
 
         // Pass 4: references.
         checkReferences()
+        checkTreeDepth()
         // Pass 5: reachability.
         checkReachability()
     }
@@ -715,70 +722,6 @@ struct Analysis {
         }
         if position < end { gaps.append((position, end)) }
         return gaps
-    }
-
-    private mutating func checkReferences() {
-        let knownLost = Set(tags.filter { LostMarker.isMarker($0.name, of: $0.id) && good[$0.id] == nil }.map(\.id))
-        for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) {
-            let kind = ObjectType(byte: object.typeByte)
-            let name = id.hex
-            var names = Set<String>()
-            for reference in object.references {
-                guard let target = good[reference] else {
-                    let (dangling, noun): (FindingKind, String) = switch (kind?.kind, kind?.isCore) {
-                    case (.item?, _): (CASFindings.danglingItem, "item")
-                    case (.tree?, true?): (CASFindings.danglingChunk, "chunk list")
-                    default: (CASFindings.danglingTreeEntry, "tree")
-                    }
-                    if knownLost.contains(reference) {
-                        report(CASFindings.knownLost, name: name, offset: object.offset, expected: reference.hex, detail: "\(noun) \(name)")
-                    } else {
-                        missingReferenced.insert(reference)
-                        report(dangling, name: name, offset: object.offset, expected: reference.hex)
-                    }
-                    continue
-                }
-                let targetType = ObjectType(byte: target.typeByte)
-                let targetName = targetType?.name ?? "invalid object"
-                switch (kind?.kind, kind?.isCore) {
-                case (.item?, _) where targetType?.kind == .item:
-                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "item")
-                case (.tree?, true?) where targetType?.kind != .blob:
-                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "chunk list")
-                case (.tree?, false?) where targetType?.kind != .item:
-                    report(CASFindings.wrongReferenceKind, name: name, offset: object.offset, expected: reference.hex, actual: targetName, detail: "tree")
-                case (.tree?, false?):
-                    if let itemName = target.itemName, !names.insert(itemName).inserted {
-                        report(CASFindings.duplicateName, name: name, offset: object.offset, detail: itemName)
-                    }
-                default:
-                    break
-                }
-            }
-        }
-        for tag in tags where good[tag.id] == nil {
-            // A marker is the record of the loss, not a reference to report.
-            if LostMarker.isMarker(tag.name, of: tag.id) { continue }
-            if knownLost.contains(tag.id) {
-                report(CASFindings.knownLost, name: tag.name, expected: tag.id.hex, detail: "tag \"\(tag.name)\"")
-                continue
-            }
-            missingReferenced.insert(tag.id)
-            report(CASFindings.danglingTag, name: tag.name, expected: tag.id.hex)
-        }
-    }
-
-    private mutating func checkReachability() {
-        var reached = Set<ObjectID>()
-        var pending = tags.map(\.id).filter { good[$0] != nil }
-        while let id = pending.popLast() {
-            guard reached.insert(id).inserted, let object = good[id] else { continue }
-            pending += object.references.filter { good[$0] != nil && !reached.contains($0) }
-        }
-        for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) where !reached.contains(id) {
-            report(CASFindings.unreachable, name: id.hex, offset: object.offset,
-                   detail: ObjectType(byte: object.typeByte)?.name ?? "object")
-        }
     }
 }
 

@@ -41,6 +41,10 @@ public enum CASFindings {
         "{detail} at {offset} is not part of the committed volume (left by an interrupted write or a collection)",
         fix: "marked free")
 
+    public static let unreferencedTail = FindingKind("C2008", .info, .preenSafe,
+        "{actual} bytes after the data end {offset} belong to no committed record (left by an interrupted put or commit)",
+        fix: "cut the store at the data end")
+
     // C3: content against id
     public static let hashMismatch = FindingKind("C3001", .error, .needsConfirmation,
         "object {name} at {offset} does not match its id: its bytes hash to {actual}", fix: "removed the damaged object from the index")
@@ -69,6 +73,9 @@ public enum CASFindings {
         "{detail} {name} names {expected}, a {actual}")
     public static let duplicateName = FindingKind("C4007", .error, .reportOnly,
         "tree {name} has two entries named \"{detail}\"")
+    // Restore refuses such a tree before creating anything (docs/FORMAT.md §C8).
+    public static let treeTooDeep = FindingKind("C4008", .error, .reportOnly,
+        "tree {name} ({detail}) has directories nested {actual} levels deep, more than the {expected} a restore accepts")
 
     // C5: index against records
     public static let indexPointsElsewhere = FindingKind("C5001", .error, .preenSafe,
@@ -83,6 +90,11 @@ public enum CASFindings {
         "index entries are not in ascending id order at entry {detail}", fix: "rebuilt the index")
     public static let headerCountsWrong = FindingKind("C5006", .warning, .preenSafe,
         "the header counts {actual} objects and tags, the index and tag table hold {expected}", fix: "rebuilt the index")
+    public static let tagsUnsorted = FindingKind("C5007", .warning, .preenSafe,
+        "tag table entries are not in ascending name order at entry {detail} (\"{name}\")", fix: "rewrote the tag table in name order")
+    public static let tagListedTwice = FindingKind("C5008", .error, .needsConfirmation,
+        "the tag table lists \"{name}\" again at entry {detail}, naming {actual}; the first entry names {expected}",
+        fix: "kept the first entry")
 
     // C6: reachability
     public static let unreachable = FindingKind("C6001", .info, .reportOnly,
@@ -93,10 +105,10 @@ public enum CASFindings {
     /// Every kind, for documentation and tests.
     public static let all: [FindingKind] = [
         noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
-        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack,
+        indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack, unreferencedTail,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
-        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName,
-        indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong,
+        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName, treeTooDeep,
+        indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong, tagsUnsorted, tagListedTwice,
         unreachable, knownLost,
     ]
 }

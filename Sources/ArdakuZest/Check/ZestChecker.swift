@@ -433,9 +433,12 @@ struct ZestAnalysis {
             }
             dictionary = bytes
         }
-        let stored = entry.storedLength > 0 ? try store.read(at: start, count: Int(entry.storedLength)) : []
-        let result = stored.withUnsafeBytes { decoder.decode(entry, stored: $0, dictionary: dictionary) }
-        switch result {
+        // Decoded in pieces (ZestContentDecoder.stream): a file of 1 GiB is never held whole;
+        // only a dictionary's content (at most 32 KiB) is kept.
+        let outcome = try decoder.check(entry, dictionary: dictionary, keeping: entry.kind == .dictionary) { (offset, into) throws(StoreError) in
+            try store.read(at: start + UInt64(offset), into: into)
+        }
+        switch outcome {
         case let .success(content):
             return content
         case let .failure(failure):
@@ -609,9 +612,11 @@ extension ZestWalk {
             let start = UInt64(entry.segmentStart) * UInt64(segmentSize)
             guard ZestContentDecoder.lengthProblem(entry) == nil, start <= storeLength,
                   UInt64(entry.storedLength) <= storeLength - start else { continue }
-            let stored = try store.read(at: start, count: Int(entry.storedLength))
             let dictionary = entry.kind == .file && entry.dictionaryID != 0 ? dictionaries[entry.dictionaryID] : nil
-            if case let .success(content) = stored.withUnsafeBytes({ decoder.decode(entry, stored: $0, dictionary: dictionary) }) {
+            let outcome = try decoder.check(entry, dictionary: dictionary, keeping: entry.kind == .dictionary) { (offset, into) throws(StoreError) in
+                try store.read(at: start + UInt64(offset), into: into)
+            }
+            if case let .success(content) = outcome {
                 score += 16
                 if entry.kind == .dictionary { dictionaries[entry.dictionaryID] = content }
             }

@@ -23,4 +23,14 @@ public struct ZestContentVerifier {
         }
         return decoder.decode(entry, stored: stored, dictionary: dictionary)
     }
+
+    /// Checks `entry`'s content, reading its stored bytes a piece at a time through
+    /// `readStored(offset in the content, into)` (`ZestContentDecoder.stream`): memory stays
+    /// bounded however long the file is. Returns the content only when `keeping` (for a
+    /// dictionary, at most 32 KiB), else an empty array.
+    public mutating func check<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?, keeping: Bool,
+                                         readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void)
+        throws(E) -> Result<[UInt8], ZestContentFailure> {
+        try decoder.check(entry, dictionary: dictionary, keeping: keeping, readStored: readStored)
+    }
 }

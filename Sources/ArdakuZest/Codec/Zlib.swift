@@ -196,4 +196,69 @@ final class ZlibInflater {
         if let failure { return .failure(failure) }
         return .success(output)
     }
+
+    /// Inflates a stream of `storedLength` bytes into exactly `originalLength` bytes, in
+    /// pieces: the stored bytes are fetched `inputBytes` at a time by `readStored(offset,
+    /// into)` and the content handed to `output` at most `outputBytes` at a time, so memory
+    /// stays bounded whatever the lengths. Never produces more than `originalLength` bytes
+    /// (one spare byte of room detects a stream that runs long).
+    ///
+    /// The checks are those of `decompress`: a stream that ends early, runs long or leaves
+    /// stored bytes unread is a failure. `output` may have been given part of the content
+    /// before a failure is found; the caller discards it.
+    func inflatePieces<E: Error>(storedLength: Int, originalLength: Int, dictionary: [UInt8]?, inputBytes: Int, outputBytes: Int,
+                           readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void,
+                           output: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> InflateFailure? {
+        guard inflateReset(stream) == Z_OK else { return .corrupt("inflateReset failed") }
+        if let dictionary, !dictionary.isEmpty {
+            let status = dictionary.withUnsafeBytes { raw in
+                inflateSetDictionary(stream, raw.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(raw.count))
+            }
+            guard status == Z_OK else { return .corrupt("inflateSetDictionary failed with status \(status)") }
+        }
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, min(inputBytes, storedLength)), alignment: 16)
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: outputBytes, alignment: 16)
+        defer {
+            stream.pointee.next_in = nil
+            stream.pointee.next_out = nil
+            input.deallocate()
+            out.deallocate()
+        }
+        var consumed = 0
+        var produced = 0
+        stream.pointee.avail_in = 0
+        while true {
+            if stream.pointee.avail_in == 0 && consumed < storedLength {
+                let count = min(input.count, storedLength - consumed)
+                try readStored(consumed, UnsafeMutableRawBufferPointer(rebasing: input[0..<count]))
+                stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_in = uInt(count)
+                consumed += count
+            }
+            // Room up to one byte past the recorded length, never more: produced ≤ originalLength + 1.
+            let room = min(out.count, originalLength + 1 - produced)
+            stream.pointee.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(room)
+            let status = inflate(stream, Z_NO_FLUSH)
+            let made = room - Int(stream.pointee.avail_out)
+            if produced + made > originalLength { return .longerThanRecorded }
+            if made > 0 { try output(UnsafeRawBufferPointer(rebasing: out[0..<made])) }
+            produced += made
+            switch status {
+            case Z_STREAM_END:
+                if produced < originalLength { return .shorterThanRecorded(produced: produced) }
+                let unread = Int(stream.pointee.avail_in) + (storedLength - consumed)
+                return unread > 0 ? .trailingBytes(unread) : nil
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR:
+                // No progress: every stored byte was given and the stream wants more.
+                return .truncated(produced: produced)
+            case Z_MEM_ERROR:
+                return .outOfMemory
+            default:
+                return .corrupt(stream.pointee.msg.map { String(cString: $0) } ?? "status \(status)")
+            }
+        }
+    }
 }

@@ -69,6 +69,31 @@ struct SegmentAllocator {
         return end
     }
 
+    /// Takes the free segments `run`, which must lie inside one free run (compaction picks
+    /// its places itself).
+    mutating func take(_ run: SegmentRun) {
+        guard run.count > 0, let index = freeRuns.firstIndex(where: { $0.start <= run.start && run.end <= $0.end }) else {
+            preconditionFailure("\(run) is not free")
+        }
+        let free = freeRuns[index]
+        var pieces: [SegmentRun] = []
+        if free.start < run.start { pieces.append(SegmentRun(start: free.start, count: run.start - free.start)) }
+        if run.end < free.end { pieces.append(SegmentRun(start: UInt32(run.end), count: UInt32(free.end - run.end))) }
+        freeRuns.replaceSubrange(index...index, with: pieces)
+    }
+
+    /// True when every segment of `run` is free (inside one gap).
+    func isFree(_ run: SegmentRun) -> Bool {
+        freeRuns.contains { $0.start <= run.start && run.end <= $0.end }
+    }
+
+    /// `count` segments past the end of everything in use (never a gap); nil on overflow.
+    mutating func allocateAtEnd(_ count: UInt32) -> UInt32? {
+        guard UInt64(end) + UInt64(count) <= UInt64(UInt32.max) else { return nil }
+        defer { end += count }
+        return end
+    }
+
     /// Gives `run` back. It must be in use (not free already).
     mutating func release(_ run: SegmentRun) {
         guard run.count > 0 else { return }

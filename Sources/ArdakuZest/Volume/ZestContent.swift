@@ -34,6 +34,8 @@ public enum ZestContentFailure: Error, Equatable, Sendable {
 /// file's content by the same rules.
 struct ZestContentDecoder {
     private var inflater: Inflater?
+    /// zlib's streaming inflate, for content decoded in pieces.
+    private var zlib: ZlibInflater?
 
     init() {}
 
@@ -88,5 +90,87 @@ struct ZestContentDecoder {
         let computed = CRC32.checksum(content)
         guard computed == entry.contentCRC else { return .failure(.checksumMismatch(stored: entry.contentCRC, computed: computed)) }
         return .success(content)
+    }
+
+    /// Content of at most this many bytes (stored plus original) is decoded whole, with the
+    /// fast decoder; larger content is decoded in pieces (`stream`), so that no file is
+    /// ever held whole in memory whatever its length.
+    static let wholeContentBytes = 8 << 20
+    /// Bytes of stored content read, and of content produced, at a time by `stream`.
+    static let pieceBytes = 1 << 20
+
+    /// Decodes `entry`'s content and hands it to `body` in pieces of at most `pieceBytes`
+    /// (content of at most `wholeContentBytes` in one piece), reading its stored bytes
+    /// through `readStored(offset in the content, into)`. The CRC32 is computed as the
+    /// pieces pass; the lengths, the stream's end and the CRC are judged at the end.
+    ///
+    /// - Returns: nil when the content is intact, else why not. `body` may have been given
+    ///   part of the content before a failure is found; the caller discards it.
+    mutating func stream<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?,
+                                   readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void,
+                                   body: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) -> ZestContentFailure? {
+        if let problem = Self.lengthProblem(entry) { return problem }
+        let storedLength = Int(entry.storedLength), originalLength = Int(entry.originalLength)
+        if storedLength + originalLength <= Self.wholeContentBytes {
+            let stored = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, storedLength), alignment: 16)
+            defer { stored.deallocate() }
+            let bytes = UnsafeMutableRawBufferPointer(rebasing: stored[0..<storedLength])
+            if storedLength > 0 { try readStored(0, bytes) }
+            switch decode(entry, stored: UnsafeRawBufferPointer(bytes), dictionary: dictionary) {
+            case let .success(content):
+                var thrown: E?
+                content.withUnsafeBytes { raw in
+                    do throws(E) { try body(raw) } catch { thrown = error }
+                }
+                if let thrown { throw thrown }
+                return nil
+            case let .failure(failure):
+                return failure
+            }
+        }
+        var crc: UInt32 = 0
+        switch entry.codec {
+        case .stored:
+            let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.pieceBytes, alignment: 16)
+            defer { piece.deallocate() }
+            var offset = 0
+            while offset < storedLength {
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: piece[0..<min(Self.pieceBytes, storedLength - offset)])
+                try readStored(offset, bytes)
+                crc = CRC32.checksum(UnsafeRawBufferPointer(bytes), continuing: crc)
+                try body(UnsafeRawBufferPointer(bytes))
+                offset += bytes.count
+            }
+        case .deflate:
+            if zlib == nil {
+                do throws(ZestError) { zlib = try ZlibInflater() } catch { return .inflate(InflateFailure.outOfMemory.reason) }
+            }
+            let usesDictionary = entry.kind == .file && entry.dictionaryID != 0
+            let failure = try zlib!.inflatePieces(storedLength: storedLength, originalLength: originalLength,
+                                            dictionary: usesDictionary ? dictionary : nil,
+                                            inputBytes: Self.pieceBytes, outputBytes: Self.pieceBytes,
+                                            readStored: readStored) { (piece: UnsafeRawBufferPointer) throws(E) in
+                crc = CRC32.checksum(piece, continuing: crc)
+                try body(piece)
+            }
+            if let failure { return .inflate(failure.reason) }
+        case nil:
+            return .unknownCodec(entry.codecByte)
+        }
+        guard crc == entry.contentCRC else { return .checksumMismatch(stored: entry.contentCRC, computed: crc) }
+        return nil
+    }
+
+    /// Checks `entry`'s content by `stream`, keeping nothing unless `keeping` (a
+    /// dictionary's content, at most 32 KiB): the content, empty when not kept, or why it
+    /// does not read back. Used by the checker and dumpfs, which judge without keeping.
+    mutating func check<E: Error>(_ entry: ZestEntry, dictionary: [UInt8]?, keeping: Bool,
+                                  readStored: (_ offset: Int, _ into: UnsafeMutableRawBufferPointer) throws(E) -> Void)
+        throws(E) -> Result<[UInt8], ZestContentFailure> {
+        var content: [UInt8] = []
+        let failure = try stream(entry, dictionary: dictionary, readStored: readStored) { (piece: UnsafeRawBufferPointer) throws(E) in
+            if keeping { content.append(contentsOf: piece) }
+        }
+        return failure.map { .failure($0) } ?? .success(content)
     }
 }

@@ -18,10 +18,28 @@ extension ZestVolume {
     /// would throw for it. Store errors and errors `body` throws end the call.
     public func read(_ names: [FileName], threads: Int = ZestParallel.defaultThreads,
                      _ body: (_ position: Int, _ content: Result<[UInt8], ZestError>) throws -> Void) throws {
+        try readContents(names, threads: threads) { position, content in try body(position, Self.whole(content)) }
+    }
+
+    /// `read(_:threads:_:)`, with each file's content as a `ZestFileContent`: a file over
+    /// `ZestContentDecoder.wholeContentBytes` is decoded only when it is written, in pieces,
+    /// so that memory stays bounded however long the files are.
+    public func readContents(_ names: [FileName], threads: Int = ZestParallel.defaultThreads,
+                             _ body: (_ position: Int, _ content: Result<ZestFileContent, ZestError>) throws -> Void) throws {
         let items = names.map { name -> (String, Record?) in
             (name.string, nameIndex[NameKey(name.bytes)].flatMap { records[$0] })
         }
         try readRecords(items, threads: threads) { position, result in try body(position, result) }
+    }
+
+    /// The whole content, for the readers that take it whole.
+    private static func whole(_ content: Result<ZestFileContent, ZestError>) -> Result<[UInt8], ZestError> {
+        switch content {
+        case let .success(content):
+            do throws(ZestError) { return .success(try content.bytes()) } catch { return .failure(error) }
+        case let .failure(error):
+            return .failure(error)
+        }
     }
 
     /// Reads every file whose name starts with `prefix` (a prefix ending in "/" is a
@@ -30,6 +48,13 @@ extension ZestVolume {
     /// A damaged file does not stop the others: its result is the error `read` would throw.
     public func read(prefix: String = "/", order: ZestReadOrder = .storage, threads: Int = ZestParallel.defaultThreads,
                      _ body: (_ name: FileName, _ content: Result<[UInt8], ZestError>) throws -> Void) throws {
+        try readContents(prefix: prefix, order: order, threads: threads) { name, content in try body(name, Self.whole(content)) }
+    }
+
+    /// `read(prefix:order:threads:_:)`, with each file's content as a `ZestFileContent`
+    /// (large files decoded in pieces as they are written).
+    public func readContents(prefix: String = "/", order: ZestReadOrder = .storage, threads: Int = ZestParallel.defaultThreads,
+                             _ body: (_ name: FileName, _ content: Result<ZestFileContent, ZestError>) throws -> Void) throws {
         let prefixBytes = Array(prefix.utf8)
         var matches: [(name: FileName, record: Record)] = []
         for (key, id) in nameIndex where key.bytes.starts(with: prefixBytes) {
@@ -68,7 +93,7 @@ extension ZestVolume {
     /// reads its runs in storage order, merged into large reads, decodes them in parallel
     /// and hands them to `deliver` in the order of `items`.
     func readRecords(_ items: [(name: String, record: Record?)], threads: Int,
-                     _ deliver: (Int, Result<[UInt8], ZestError>) throws -> Void) throws {
+                     _ deliver: (Int, Result<ZestFileContent, ZestError>) throws -> Void) throws {
         let workers = max(1, threads)
         let decoders = UnsafeMutableBufferPointer<ZestContentDecoder>.allocate(capacity: workers)
         decoders.initialize(repeating: ZestContentDecoder())
@@ -80,8 +105,13 @@ extension ZestVolume {
         while roundStart < items.count {
             var roundEnd = roundStart
             var bytes = 0
+            // A round holds the stored bytes and the contents of its files at once: both
+            // count (a few KiB of DEFLATE can be megabytes of content). Streamed files count
+            // nothing: they are decoded as they are delivered.
             while roundEnd < items.count && (roundEnd == roundStart || bytes < Self.batchReadBytes) {
-                bytes += Int(items[roundEnd].record?.entry.storedLength ?? 0)
+                if let entry = items[roundEnd].record?.entry, !Self.isStreamed(entry) {
+                    bytes += Int(entry.storedLength) + Int(entry.originalLength)
+                }
                 roundEnd += 1
             }
             try readRound(items[roundStart..<roundEnd], workers: workers, decoders: decoders, deliver)
@@ -89,9 +119,14 @@ extension ZestVolume {
         }
     }
 
+    /// True when `entry`'s content is decoded in pieces as it is delivered, never whole.
+    static func isStreamed(_ entry: ZestEntry) -> Bool {
+        Int(entry.storedLength) + Int(entry.originalLength) > ZestContentDecoder.wholeContentBytes
+    }
+
     private func readRound(_ items: ArraySlice<(name: String, record: Record?)>, workers: Int,
                            decoders: UnsafeMutableBufferPointer<ZestContentDecoder>,
-                           _ deliver: (Int, Result<[UInt8], ZestError>) throws -> Void) throws {
+                           _ deliver: (Int, Result<ZestFileContent, ZestError>) throws -> Void) throws {
         struct Job {
             var position: Int
             var entry: ZestEntry
@@ -100,6 +135,8 @@ extension ZestVolume {
             var window = 0
             var dictionary: [UInt8]?
             var failure: ZestError?
+            /// Decoded in pieces when delivered (`isStreamed`), not in this round.
+            var streamed = false
         }
         /// One store read: jobs `jobs` lie in `offset..<(offset + count)`.
         struct Window {
@@ -143,6 +180,8 @@ extension ZestVolume {
         for index in jobs.indices where jobs[index].failure == nil {
             if let problem = ZestContentDecoder.lengthProblem(jobs[index].entry) {
                 jobs[index].failure = Self.error(problem, entry: jobs[index].entry, segmentSize: header.segmentSize)
+            } else {
+                jobs[index].streamed = Self.isStreamed(jobs[index].entry)
             }
         }
         // Runs merged into windows: one store read each. When the workers read for
@@ -150,7 +189,7 @@ extension ZestVolume {
         try writePending()
         let concurrentReads = workers > 1 && store.allowsConcurrentReads
         let windowLimit = concurrentReads ? Self.concurrentReadWindowBytes : Self.readWindowBytes
-        func hasContent(_ job: Job) -> Bool { job.entry.storedLength > 0 && job.failure == nil }
+        func hasContent(_ job: Job) -> Bool { job.entry.storedLength > 0 && job.failure == nil && !job.streamed }
         var windows: [Window] = []
         var index = 0
         while index < jobs.count {
@@ -175,7 +214,7 @@ extension ZestVolume {
         let store = self.store
         // Jobs without content to read: failures found above, and empty files.
         for (index, job) in jobs.enumerated() where !hasContent(job) {
-            let result: Result<[UInt8], ZestError> = job.failure.map { .failure($0) }
+            let result: Result<[UInt8], ZestError> = job.streamed ? .success([]) : job.failure.map { .failure($0) }
                 ?? decoders[0].decode(job.entry, stored: UnsafeRawBufferPointer(start: nil, count: 0), dictionary: nil)
                     .mapError { Self.error($0, entry: job.entry, segmentSize: segmentSize) }
             (results.baseAddress! + index).initialize(to: result)
@@ -258,7 +297,11 @@ extension ZestVolume {
         for position in items.indices {
             let index = jobOfPosition[position - items.startIndex]
             if index >= 0 {
-                try deliver(position, results[index])
+                if jobs[index].streamed {
+                    try deliver(position, .success(ZestFileContent(streaming: jobs[index].entry, of: self)))
+                } else {
+                    try deliver(position, results[index].map { ZestFileContent(whole: $0) })
+                }
             } else {
                 try deliver(position, .failure(ZestError(.fileNotFound(items[position].name))))
             }

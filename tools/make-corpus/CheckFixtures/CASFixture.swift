@@ -161,6 +161,12 @@ public struct CASDamage {
         try writeHeader(header)
     }
 
+    /// `entries` in ascending order of their name bytes, as §C3.5 requires of a tag table
+    /// (a recipe that adds a tag keeps the table valid apart from the damage it is about).
+    public static func inNameOrder(_ entries: [TagTableRecord.Entry]) -> [TagTableRecord.Entry] {
+        entries.sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+    }
+
     /// Takes `id` out of the index and makes its record (a pack of one member, or an
     /// object record) a free record: the object is gone, cleanly, and what names it dangles.
     public func destroy(_ id: ObjectID) throws {

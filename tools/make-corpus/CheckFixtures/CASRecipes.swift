@@ -1,5 +1,6 @@
 import ArdakuCAS
 import ArdakuFormat
+import TestSupport
 
 /// Corpus recipes that damage the CAS volume `/snapshots.cas` of `CASFixture` (codes
 /// C1001…C6002, docs/FORMAT.md §C6). The Ardaku volume around it stays sound, so every
@@ -25,6 +26,13 @@ extension Recipes {
         },
         casRecipe("cas-padding-cut", "the last byte of the CAS volume cut: the store is short (C1003); the missing byte is read as zero, and since this tag table record ends without padding it is its last covered byte, which the record's CRC corrects (C2006): no tag is lost",
                   targets: ["C1003", "C2006"], reshape: { bytes in Array(bytes.dropLast()) }) { _ in },
+        casRecipe("cas-put-interrupted", "the object record of a new 20,000-byte blob written after the data end, the header not changed: what a put killed before its commit leaves (information, C2008); -fy cuts the store at the data end",
+                  targets: ["C2008"]) { d in
+            let payload = FixtureVolume.text(seed: 61, count: 20_000)
+            let id = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: payload)
+            let record = ObjectRecord(id: id, object: [ObjectType(.blob).byte] + payload, rawLength: payload.count)
+            try d.store.write(at: d.store.length, record.encoded())
+        },
         casRecipe("cas-header-older-slot", "one bit of the CAS header slot of the previous generation (slot 1) flipped (CRC fails)", targets: ["C1002"]) { d in
             try d.flip(at: VolumeHeader.slotOffsets[1] + 40)
         },
@@ -73,12 +81,29 @@ extension Recipes {
         },
         casRecipe("cas-tag-dangling", "a tag v0 added naming an object that was never stored (C4004; -fy keeps the tag and records the id as lost, C6002 on the second run)", targets: ["C4004"], remains: ["C6002"]) { d in
             let missing = ObjectID.hashing(typeByte: ObjectType(.blob).byte, payload: Array("never stored".utf8))
-            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)])
+            try d.writeTags(CASDamage.inNameOrder(try d.tagTable().entries + [TagTableRecord.Entry(name: "v0", id: missing)]))
         },
         casRecipe("cas-lost-recorded", "the blob of v2's a.txt removed and recorded as lost by a tag .lost/ID, as an earlier repair leaves it: its item names a known lost object (C6002, information; exit 0)",
                   targets: ["C6002"], remains: ["C6002"]) { d in
             try d.destroy(d.objects.a2)
-            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a2)])
+            try d.writeTags(CASDamage.inNameOrder(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a2)]))
+        },
+        casRecipe("cas-tags-unsorted", "the CAS tag table rewritten (CRC valid) with tag v1 after v2 and a tag a before both: its names are not in ascending order (§C3.5); -fy rewrites it in order",
+                  targets: ["C5007"]) { d in
+            let entries = try d.tagTable().entries
+            try d.writeTags(entries.reversed() + [TagTableRecord.Entry(name: "a", id: d.objects.tree1)])
+        },
+        casRecipe("cas-tag-twice", "the CAS tag table rewritten (CRC valid) listing v2 a second time, naming v1's tree: a reader refuses the volume; -fy keeps the first entry",
+                  targets: ["C5008"]) { d in
+            try d.writeTags(try d.tagTable().entries + [TagTableRecord.Entry(name: "v2", id: d.objects.tree1)])
+        },
+        casRecipe("cas-tree-too-deep", "a tag deep added naming a tree with directories nested \(CASLimits.maxTreeDepth + 1) levels deep (one file at the bottom), one more than restore accepts (§C8): report only, every run exits 4 and `ardaku cas get -r` refuses it before creating anything",
+                  targets: ["C4008"], remains: ["C4008"], staysUnresolved: true) { d in
+            let volume = try CASVolume.open(d.store, options: CASOptions(parallel: false))
+            let chain = try deepTreeChain(levels: CASLimits.maxTreeDepth + 1, fileName: "bottom.txt", content: Array("at the bottom\n".utf8))
+            _ = try volume.put(chain.objects)
+            try volume.setTag("deep", to: chain.root)
+            try volume.commit()
         },
         casRecipe("cas-duplicate-id", "a second copy of big.txt's object record appended, the index listing both", targets: ["C4005"]) { d in
             let big = try d.entry(d.objects.big)
@@ -122,7 +147,7 @@ extension Recipes {
 
     /// A recipe on the CAS fixture: `damage` edits the CAS bytes before they are put in
     /// the fixture volume as /snapshots.cas.
-    static func casRecipe(_ name: String, _ how: String, targets: [String], remains: [String] = [],
+    static func casRecipe(_ name: String, _ how: String, targets: [String], remains: [String] = [], staysUnresolved: Bool = false,
                           reshape: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 },
                           _ damage: @escaping @Sendable (CASDamage) throws -> Void) -> Recipe {
         var recipe = Recipe(name, how, targets: targets) { _ in }
@@ -133,6 +158,7 @@ extension Recipes {
             \(CASFixture.fileName), a CAS volume of two tagged snapshots, damaged before it is put; fixed times and seeds.
             """
         recipe.remains = remains
+        recipe.staysUnresolved = staysUnresolved
         return recipe
     }
 }

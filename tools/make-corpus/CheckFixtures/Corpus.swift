@@ -28,7 +28,8 @@ public struct CorpusEntry {
         let found = Transcript.parse(readOnly.text).codes
         let missing = recipe.targets.filter { !found.contains($0) }
         guard missing.isEmpty else { throw CorpusError.missedTarget(recipe.name, missing) }
-        let expectedSecond: Int32 = recipe.fatal ? ExitStatus.operationalError.rawValue : 0
+        let expectedSecond: Int32 = recipe.fatal ? ExitStatus.operationalError.rawValue
+            : recipe.staysUnresolved ? ExitStatus.errorsUncorrected.rawValue : 0
         // A recipe with `remains` is judged by the codes its second run still reports; random
         // damage by whether all it reports is damage the repair recorded (Recipe.recordedDamageCodes).
         let secondCodes = Transcript.parse(second.text).codes
@@ -38,7 +39,7 @@ public struct CorpusEntry {
         } else if recipe.effects == nil && recipe.remains.isEmpty {
             asExpected = second.report.exitStatus.rawValue == 0 && secondCodes.allSatisfy(Recipe.recordedDamageCodes.contains)
         } else {
-            asExpected = second.report.exitStatus.rawValue == 0 && secondCodes == recipe.remains
+            asExpected = second.report.exitStatus.rawValue == expectedSecond && secondCodes == recipe.remains
         }
         guard asExpected else {
             throw CorpusError.secondRunNotClean(recipe.name, second.text)

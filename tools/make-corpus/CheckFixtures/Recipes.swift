@@ -26,6 +26,9 @@ public struct Recipe: Sendable {
     /// what fsck cannot make whole but has recorded (an item or tag naming an object recorded
     /// as lost, C6002) and objects left unreachable (C6001); the recipe's `how` says why.
     public var remains: [String] = []
+    /// The recipe's damage is of a report-only kind that no repair can remove (C4008: a tree
+    /// nested deeper than restore accepts): every run reports `remains` and exits 4.
+    public var staysUnresolved = false
 
     /// The information a second run reports about damage the first repair recorded
     /// (FORMAT.md §7.1): the only findings random damage may leave behind.

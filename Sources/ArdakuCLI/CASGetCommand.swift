@@ -1,0 +1,98 @@
+import ArdakuCAS
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import Glibc
+
+extension CASCommand {
+    struct Get: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "get",
+            abstract: "Write a stored file to standard output or DEST, or (with -r) restore a tree into DEST.",
+            discussion: """
+            ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG [DEST]
+            ardaku cas get -r FILE.cas|IMAGE VOLUME ID|TAG DEST
+
+            Every object is verified against its id as it is read. With -r the tree is \
+            restored byte-identical under DEST (created if missing) and never outside it: \
+            names are checked, no symbolic link is followed, and each file appears only once \
+            complete. Existing files are kept unless -f is given.
+            """)
+        @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), ID|TAG, then DEST.", valueName: "arguments"))
+        var arguments: [String] = []
+        @Flag(name: .customShort("r"), help: "Restore the tree ID|TAG names into the directory DEST.") var recursive = false
+        @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
+        @Flag(name: .long, help: "With -r: print what was restored as JSON.") var json = false
+        @OptionGroup var waiting: WaitOption
+
+        func run() {
+            CASCommand.perform {
+                var rest = arguments
+                let usage = "ardaku cas get \(recursive ? "-r " : "")FILE.cas|IMAGE VOLUME ID|TAG \(recursive ? "DEST" : "[DEST]")"
+                let session = try CASSession.open(&rest, writable: false, usage: usage)
+                guard (1...2).contains(rest.count) else { throw ToolError("give ID|TAG and \(recursive ? "" : "optionally ")DEST: \(usage)") }
+                let volume = session.volume
+                var id = try session.resolve(rest[0])
+                // An item stands for what it names.
+                if volume.type(of: id)?.kind == .item {
+                    do { id = try volume.object(id).itemFields().target } catch { throw ToolError("\(session.display): \(error)") }
+                }
+                guard let type = volume.type(of: id) else { throw ToolError("\(session.display): no object \(id)") }
+                if recursive {
+                    guard rest.count == 2 else { throw ToolError("get -r needs a destination directory: \(usage)") }
+                    guard type.kind == .tree && !type.isCore else {
+                        throw ToolError("\(rest[0]) is \(CASCLI.article(type)), not a tree (get without -r writes a file's content)")
+                    }
+                    // Walk the whole tree before DEST is made: a tree nested too deep, or
+                    // naming what is not there, creates nothing (docs/FORMAT.md §C8).
+                    do { try volume.checkRestorable(id) } catch { throw ToolError("\(session.display): \(error)") }
+                    let progress = ProgressLine(enabled: Console.stderrIsTerminal)
+                    let sink = try CASHostSink(root: rest[1], overwrite: force, progress: progress)
+                    defer {
+                        sink.close()
+                        progress.finish()
+                    }
+                    let report: RestoreReport
+                    do { report = try volume.restore(id, to: sink) } catch {
+                        if let failure = sink.failure { throw failure }
+                        throw ToolError("\(session.display): \(error)")
+                    }
+                    if json {
+                        struct Restored: Encodable { var root: String; var files: Int; var directories: Int; var contentBytes: UInt64 }
+                        print(try JSONOutput.render(Restored(root: id.hex, files: report.files, directories: report.directories, contentBytes: report.contentBytes)))
+                    }
+                    return
+                }
+                guard type.kind == .blob || type.isChunkList else {
+                    throw ToolError("\(rest[0]) is \(CASCLI.article(type)): use get -r to restore a tree")
+                }
+                if rest.count == 1 || rest[1] == "-" {
+                    do {
+                        try volume.readContent(id) { (bytes: UnsafeRawBufferPointer) throws(CASError) in
+                            FileHandle.standardOutput.write(Data(bytes))
+                        }
+                    } catch { throw ToolError("\(session.display): \(error)") }
+                    return
+                }
+                let target = rest[1]
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+                    throw ToolError("\(target): is a directory (give the file name to write)")
+                }
+                let parent = (target as NSString).deletingLastPathComponent
+                let sink = try CASHostSink(root: parent.isEmpty ? "." : parent, overwrite: force, progress: ProgressLine(enabled: false))
+                defer { sink.close() }
+                do {
+                    try sink.writeFile(at: [(target as NSString).lastPathComponent]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in
+                        try volume.readContent(id, write)
+                    }
+                } catch {
+                    if let failure = sink.failure { throw failure }
+                    throw ToolError("\(session.display): \(error)")
+                }
+            }
+        }
+    }
+}
