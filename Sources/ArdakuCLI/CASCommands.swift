@@ -322,17 +322,16 @@ final class CASHostSource: DirectorySource {
 
 /// Restores into a host directory without ever writing outside it, as `SafeOutput` does for
 /// `ardaku get -r`: names were validated as item names (no `/`, `.`, `..`, NUL), every
-/// directory is entered with O_NOFOLLOW relative to its parent, and each file is written
-/// under a short temporary name and renamed into place once complete, so a failure leaves
-/// no partial file. (Its own temporary names stay short, so that a 255-byte name still
-/// fits; directory descriptors are kept open while their files are written.)
+/// directory is entered with O_NOFOLLOW relative to its parent, and each file is written by
+/// `SafeOutput.writeFile` (unnamed until complete, so a failure leaves no partial file;
+/// never replacing a device node). Directory descriptors stay open while their files are
+/// written.
 final class CASHostSink: DirectorySink {
     let root: String
     let overwrite: Bool
     private let rootDescriptor: Int32
     /// Open directories by path, so that each file does not walk from the root again.
     private var open: [[String]: Int32] = [:]
-    private var temporaryCounter = 0
     /// The tool error behind the last failure, shown instead of its CASError wrapping.
     private(set) var failure: ToolError?
     private(set) var files = 0
@@ -393,31 +392,24 @@ final class CASHostSink: DirectorySink {
         let parent = try directory(Array(path.dropLast()))
         let name = path[path.count - 1]
         let target = shown(path)
-        if !overwrite, faccessat(parent, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 {
-            throw fail(ToolError("\(target): exists (use -f to replace it)"))
-        }
-        var temporary = ""
-        var output: Int32 = -1
-        while output < 0 {
-            temporaryCounter += 1
-            temporary = ".ardaku-\(getpid())-\(temporaryCounter).tmp"
-            output = openat(parent, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-            if output < 0 && errno != EEXIST { throw fail(ToolError("\(target): cannot create: \(String(cString: strerror(errno)))")) }
-        }
-        var succeeded = false
-        defer {
-            Glibc.close(output)
-            if !succeeded { unlinkat(parent, temporary, 0) }
-        }
-        try content { (bytes: UnsafeRawBufferPointer) throws(CASError) in
-            do { try SafeOutput.writeAll(output, bytes, shown: target) } catch let error as ToolError { throw fail(error) } catch {
-                throw fail(ToolError("\(target): \(error)"))
+        // SafeOutput's writer: unnamed until complete, never replacing a device node.
+        do {
+            try SafeOutput.writeFile(in: parent, name: name, shown: target, overwrite: overwrite) { write in
+                try withoutActuallyEscaping(write) { write in
+                    try content { (bytes: UnsafeRawBufferPointer) throws(CASError) in
+                        do { try write(bytes) } catch let error as ToolError { throw fail(error) } catch {
+                            throw fail(ToolError("\(target): \(error)"))
+                        }
+                    }
+                }
             }
+        } catch let error as CASError {
+            throw error
+        } catch let error as ToolError {
+            throw fail(error)
+        } catch {
+            throw fail(ToolError("\(target): \(error)"))
         }
-        guard renameat(parent, temporary, parent, name) == 0 else {
-            throw fail(ToolError("\(target): cannot rename into place: \(String(cString: strerror(errno)))"))
-        }
-        succeeded = true
         files += 1
         progress.update("Restoring: \(files) files")
     }

@@ -120,7 +120,7 @@ public struct TreeImport {
                     // A file replaced since the walk (by a FIFO, a link, a device) is skipped;
                     // the walk's own view of it is what was promised.
                     let source: HostFileSource
-                    do { source = try HostFileSource(path: path, followSymbolicLink: false) }
+                    do { source = try HostFileSource(path: path) }
                     catch {
                         summary.skipped += 1
                         if !quiet { Console.warning(tool, "\(error): skipped") }

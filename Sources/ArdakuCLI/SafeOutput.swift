@@ -52,7 +52,15 @@ public struct SafeOutput {
             directory = next
         }
         let name = components[components.count - 1]
-        shown += "/" + name
+        try Self.writeFile(in: directory, name: name, shown: shown + "/" + name, overwrite: overwrite, fill)
+    }
+
+    /// Writes the content `fill` produces as `name` in the open directory `directory` (which
+    /// the caller reached without following links): unnamed until complete, then linked or
+    /// renamed into place; only a regular file or a symbolic link is replaced. `shown` names
+    /// the file in messages. Also the file writer of `ardaku cas get` and `zest get`.
+    public static func writeFile(in directory: CInt, name: String, shown: String, overwrite: Bool,
+                                 _ fill: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let exists = try Self.checkReplaceable(directory, name, shown: shown, overwrite: overwrite)
 
         var unnamed = true

@@ -71,8 +71,14 @@ extension ZestCommand {
                     failures += 1
                     Console.error(ZestCommand.tool, "\(session.display): \(ZestCLI.describe(error))")
                 }
+                // A file that cannot be written (a device node in the way, a full disk) is
+                // named, and the others are still extracted.
+                func reportUnwritten(_ error: ToolError) {
+                    failures += 1
+                    Console.error(ZestCommand.tool, error.message)
+                }
                 if let output {
-                    try extract(session, names: names, destination: output, report: report)
+                    try extract(session, names: names, destination: output, report: report, reportUnwritten: reportUnwritten)
                 } else {
                     let out = StandardOutput()
                     if recursive {
@@ -93,7 +99,7 @@ extension ZestCommand {
                     }
                     try out.flush()
                 }
-                if failures > 0 { throw ToolError("\(failures) file\(failures == 1 ? "" : "s") could not be read") }
+                if failures > 0 { throw ToolError("\(failures) file\(failures == 1 ? "" : "s") could not be read or written") }
             }
         }
 
@@ -117,16 +123,19 @@ extension ZestCommand {
         /// Writes one file's content through `SafeOutput` (which removes its temporary file
         /// when this throws); damaged content found while it is written goes to `report`.
         private static func write(_ content: ZestFileContent, to root: SafeOutput, relative: [String], overwrite: Bool,
-                                  report: (ZestError) -> Void) throws {
+                                  report: (ZestError) -> Void, reportUnwritten: (ToolError) -> Void) throws {
             do {
                 try root.write(relative: relative, overwrite: overwrite) { write in try content.write(write) }
             } catch let error as ZestError {
                 report(error)
+            } catch let error as ToolError where !error.isBusy {
+                reportUnwritten(error)
             }
         }
 
         /// Copies the files out under `destination`; files that cannot be read go to `report`.
-        private func extract(_ session: ZestSession, names: [String], destination: String, report: (ZestError) -> Void) throws {
+        private func extract(_ session: ZestSession, names: [String], destination: String, report: (ZestError) -> Void,
+                             reportUnwritten: (ToolError) -> Void) throws {
             let volume = session.volume
             if recursive {
                 let root = try SafeOutput(root: destination)
@@ -143,7 +152,7 @@ extension ZestCommand {
                         switch content {
                         case let .success(content):
                             try Self.write(content, to: root, relative: relative.split(separator: "/").map(String.init),
-                                           overwrite: force, report: report)
+                                           overwrite: force, report: report, reportUnwritten: reportUnwritten)
                         case let .failure(error):
                             report(error)
                         }
@@ -165,7 +174,7 @@ extension ZestCommand {
                 switch content {
                 case let .success(content):
                     let target = intoDirectory ? fileNames[position].lastComponent : (destination as NSString).lastPathComponent
-                    try Self.write(content, to: root, relative: [target], overwrite: force, report: report)
+                    try Self.write(content, to: root, relative: [target], overwrite: force, report: report, reportUnwritten: reportUnwritten)
                 case let .failure(error):
                     report(error)
                 }

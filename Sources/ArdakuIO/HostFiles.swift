@@ -66,42 +66,19 @@ public final class HostFileByteStore: ByteStore {
     }
 }
 
-/// A host file's content, read one page at a time with pread (for `put`, `mkfs -d`).
-///
-/// Only a regular file is read. The file is opened with O_NONBLOCK, so that a FIFO (or a
-/// file replaced by one after a directory walk saw it) cannot block the open, and its type
-/// is taken from the open descriptor (fstat), not from the name, so what was checked is
-/// what is read. A name found by walking a tree is opened with O_NOFOLLOW: a symbolic link
-/// put in a file's place is refused, never followed.
+/// A host file's content, read one page at a time with pread (for `put`, `mkfs -d`): a
+/// `RegularSourceFile`, so a FIFO cannot block the open, nothing but a regular file is read,
+/// and a symbolic link (named, or swapped in after a walk) is never followed.
 public final class HostFileSource: ContentSource {
     public let path: String
-    private let descriptor: FileDescriptor
-    public let byteLength: UInt64
+    private let file: RegularSourceFile
+    public var byteLength: UInt64 { file.size }
 
-    /// Opens `path`; `followSymbolicLink` is for a name the user gave (as cp follows a
-    /// link named on its command line), not for one a walk found.
-    public init(path: String, followSymbolicLink: Bool = true) throws(VolumeError) {
+    public init(path: String) throws(VolumeError) {
         self.path = path
-        var options: FileDescriptor.OpenOptions = [.closeOnExec, .nonBlocking]
-        if !followSymbolicLink { options.insert(.noFollow) }
-        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: options, retryOnInterrupt: true) }
-        catch {
-            let code = SystemCalls.errnoValue(error)
-            throw .source("\(path): " + (code == ELOOP && !followSymbolicLink ? "is a symbolic link (it was a file when the tree was read)" : SystemCalls.describe(error)))
-        }
-        switch SystemCalls.pathInfo(descriptor: descriptor) {
-        case .success(let info) where info.kind == .regularFile:
-            byteLength = info.size
-        case .success(let info):
-            try? descriptor.close()
-            throw .source("\(path): not a regular file (\(info.kindDescription)); only regular files are stored")
-        case .failure(let error):
-            try? descriptor.close()
-            throw .source("\(path): \(SystemCalls.describe(error))")
-        }
+        do throws(SourceFileError) { file = try RegularSourceFile(path: path) }
+        catch { throw .source(error.description) }
     }
-
-    deinit { try? descriptor.close() }
 
     /// Where the next data starts, from the last SEEK_DATA: ranges before it are holes.
     private var knownHoleEnd: (start: UInt64, end: UInt64)?
@@ -109,7 +86,7 @@ public final class HostFileSource: ContentSource {
     public func isZeroRange(at offset: UInt64, count: Int) -> Bool {
         let end = offset + UInt64(count)
         if let known = knownHoleEnd, offset >= known.start, end <= known.end { return true }
-        let nextData = ardaku_seek_data(descriptor.rawValue, Int64(offset))
+        let nextData = ardaku_seek_data(file.descriptor.rawValue, Int64(offset))
         let holeEnd: UInt64
         if nextData == -Int64(ENXIO) { holeEnd = byteLength }
         else if nextData >= 0 { holeEnd = UInt64(nextData) }
@@ -119,7 +96,7 @@ public final class HostFileSource: ContentSource {
     }
 
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) {
-        do throws(SourceFileError) { try RegularSourceFile.read(descriptor, path: path, at: offset, into: buffer) } catch {
+        do throws(SourceFileError) { try file.read(at: offset, into: buffer) } catch {
             throw .source(error.description)
         }
     }

@@ -37,7 +37,7 @@ public final class RegularSourceFile {
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             try? descriptor.close()
-            throw SourceFileError(path: path, detail: "not a regular file (\(Self.kindName(info.st_mode)))")
+            throw SourceFileError(path: path, detail: "not a regular file (\(PathInfo(stat: info).kindDescription))")
         }
         size = UInt64(max(0, info.st_size))
     }
@@ -99,18 +99,6 @@ public final class RegularSourceFile {
             do throws(SourceFileError) { try read(at: offset, into: piece) } catch { throw .source(error) }
             do throws(E) { try body(UnsafeRawBufferPointer(piece)) } catch { throw .body(error) }
             offset += UInt64(count)
-        }
-    }
-
-    static func kindName(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFDIR: "a directory"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFIFO: "a FIFO"
-        case S_IFSOCK: "a socket"
-        case S_IFLNK: "a symbolic link"
-        default: "mode \(String(mode & S_IFMT, radix: 8))"
         }
     }
 }

@@ -20,6 +20,11 @@ import Testing
             #expect(mkfifo(fifo, 0o644) == 0)
             let put = try runBounded("ardaku", ["put", image, fifo, "/f"])
             #expect(put.status == 1 && put.stderr.contains("\(fifo): not a regular file (a FIFO)"))
+            // A symbolic link is never followed as a source, named or found by a walk.
+            try Tools.write("\(dir)/target", "t\n")
+            #expect(symlink("\(dir)/target", "\(dir)/link") == 0)
+            let link = try runBounded("ardaku", ["put", image, "\(dir)/link", "/l"])
+            #expect(link.status == 1 && link.stderr.contains("\(dir)/link: is a symbolic link"))
             for (tool, arguments) in [("ardaku", ["ls", fifo]), ("dumpfs", [fifo]), ("fsck.zest", ["-fn", fifo]),
                                       ("ardaku", ["zest", "ls", fifo]), ("ardaku", ["cas", "tags", fifo])] {
                 let result = try runBounded(tool, arguments)
@@ -107,6 +112,33 @@ import Testing
                 #expect(left.isEmpty || (!interrupted && left == ["big"] && Tools.sameContent(big, "\(dir)/out/big")), "\(left)")
             }
             #expect(interrupted, "every copy finished before SIGTERM reached it")
+        }
+    }
+
+    @Test func zestAndCASExtractionNeverReplaceADeviceNodeAndGoOn() throws {
+        try Tools.withTemporaryDirectory { dir in
+            try FileManager.default.createDirectory(atPath: "\(dir)/src", withIntermediateDirectories: true)
+            for name in ["a", "b", "c"] { try Tools.write("\(dir)/src/\(name)", name) }
+            let zest = "\(dir)/z.zest", cas = "\(dir)/x.cas"
+            #expect(try Tools.run("ardaku", ["zest", "create", zest]).status == 0)
+            #expect(try Tools.run("ardaku", ["zest", "put", "-r", zest, "\(dir)/src", "/"]).status == 0)
+            #expect(try Tools.run("ardaku", ["cas", "put", "-r", cas, "\(dir)/src", "--tag", "v1"]).status == 0)
+            for (kind, arguments) in [("zest", ["zest", "get", "-r", "-f", "-o", "\(dir)/zout", zest, "/"]),
+                                      ("cas", ["cas", "get", "-r", "-f", cas, "v1", "\(dir)/cout"])] {
+                let out = kind == "zest" ? "\(dir)/zout" : "\(dir)/cout"
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                #expect(mknod("\(out)/b", S_IFCHR | 0o644, Self.nullDevice) == 0)
+                let result = try Tools.run("ardaku", arguments)
+                #expect(result.status == 1, "\(kind)")
+                #expect(result.stderr.contains("\(out)/b: is a character device; not replaced"), "\(kind): \(result.stderr)")
+                var info = stat()
+                #expect(lstat("\(out)/b", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+                if kind == "zest" {
+                    // ZEST goes on with the other files; a CAS restore stops at its first failure.
+                    #expect(try String(contentsOfFile: "\(out)/c", encoding: .utf8) == "c")
+                }
+                #expect(try FileManager.default.contentsOfDirectory(atPath: out).allSatisfy { !$0.hasPrefix(".") })
+            }
         }
     }
 }
