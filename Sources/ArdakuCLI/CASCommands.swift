@@ -229,7 +229,7 @@ final class CASHostSource: DirectorySource {
         guard info.st_mode & S_IFMT == S_IFDIR else { throw ToolError("\(root): not a directory (put -r stores a directory)") }
         func skip(_ path: [UInt8], _ reason: String) {
             // Invalid UTF-8 and control characters (a newline in a name) escaped.
-            let shown = VolumeError.printable(HostTree.show(path))
+            let shown = HostTree.show(path)
             skipped.append((shown, reason))
             report(shown, reason)
         }

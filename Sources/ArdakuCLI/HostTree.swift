@@ -82,11 +82,8 @@ public enum HostTree {
         }
     }
 
-    /// A host path for messages, invalid UTF-8 escaped.
-    static func show(_ path: [UInt8]) -> String {
-        FileName.firstInvalidUTF8(path) == nil ? String(decoding: path, as: UTF8.self)
-            : path.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
-    }
+    /// A host path for messages (`QuotedName`).
+    static func show(_ path: [UInt8]) -> String { QuotedName.quotedName(path) }
 }
 
 /// Stores a host tree into a volume (mkfs.ardaku -d, ardaku put -r).

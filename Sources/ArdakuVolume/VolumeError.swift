@@ -73,18 +73,8 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
         return text + " do not match their CRC-32"
     }
 
-    /// A name as it can be shown on one line: control bytes and invalid UTF-8 escaped.
-    public static func printable(_ name: String) -> String {
-        var result = ""
-        for scalar in name.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{FFFD}" {
-                result += "\\x" + String(scalar.value, radix: 16)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    /// A name as it can be shown on one line (`QuotedName`: one unambiguous quoting).
+    public static func printable(_ name: String) -> String { QuotedName.quotedName(name) }
 }
 
 extension FormatError {

@@ -62,15 +62,5 @@ enum CASView {
     }
 
     /// Control characters and invalid text escaped, so a damaged name cannot drive the terminal.
-    static func printable(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
-                result += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func printable(_ text: String) -> String { QuotedName.quotedName(text) }
 }

@@ -287,7 +287,7 @@ public final class Checker {
 
     /// A name as messages show it: invalid UTF-8 and control bytes escaped.
     static func display<C: Collection>(_ name: C) -> String where C.Element == UInt8 {
-        VolumeError.printable(String(decoding: name, as: UTF8.self))
+        QuotedName.quotedName(name)
     }
 
     /// Sets up the bitmaps once pass 1 knows the volume's size.
