@@ -57,7 +57,10 @@ enum Summary {
         for kind in kinds { lines.append(format("\(kind) / ALL", totals[kind]!)) }
         let done = rows.values.reduce(0) { $0 + ($1["flips"] ?? 0) }
         var times = (wall: 0.0, cpu: 0.0)
-        if let data = FileManager.default.contents(atPath: out + "/times.tsv") {
+        // One file per run: wall and worker CPU seconds.
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: out + "/results")) ?? []
+        for name in runs where name.hasPrefix("times-") {
+            guard let data = FileManager.default.contents(atPath: out + "/results/" + name) else { continue }
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                 let fields = line.split(separator: "\t").compactMap { Double($0) }
                 if fields.count == 2 { times.wall += fields[0]; times.cpu += fields[1] }

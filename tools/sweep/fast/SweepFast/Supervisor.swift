@@ -11,6 +11,9 @@ struct Supervisor {
     var jobs = 2
     var timeout = 20.0
     var unitSize = 5000
+    /// Runs the units from the one holding this flip first, then the ones before it (to have
+    /// whole kinds or regions first when the time is short).
+    var firstFlip = 0
 
     private struct Running {
         let pid: pid_t
@@ -35,10 +38,12 @@ struct Supervisor {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out + "/results", withIntermediateDirectories: true)
-        var pending = units.map { ($0, remaining($0)) }.filter { !$0.1.isEmpty }
+        let (before, after) = (units.filter { $0.upperBound <= firstFlip }, units.filter { $0.upperBound > firstFlip })
+        var pending = (after + before).map { ($0, remaining($0)) }.filter { !$0.1.isEmpty }
         let total = plan.flipCount
         var left = pending.reduce(0) { $0 + $1.1.count }
         let started = Clock.now
+        let timesPath = out + "/results/times-\(Int(Date().timeIntervalSince1970)).tsv"
         let alreadyDone = total - left
         print("sweep-fast: \(total) flips in the plan, \(alreadyDone) already done, \(left) to run, \(jobs) at a time")
         fflush(nil)
@@ -73,6 +78,8 @@ struct Supervisor {
                     if index + 1 < worker.range.upperBound { pending.insert((worker.unit, (index + 1)..<worker.range.upperBound), at: 0) }
                 }
                 left = pending.reduce(0) { $0 + $1.1.count } + slots.compactMap { $0 }.reduce(0) { $0 + $1.range.count }
+                // This run's times so far, so that a run stopped by a kill still counts them.
+                try String(format: "%.1f\t%.1f\n", Clock.now - started, cpu).write(toFile: timesPath, atomically: true, encoding: .utf8)
                 continue
             }
             // A worker whose flip and stage have not moved for the timeout is hung: killed.
@@ -97,7 +104,7 @@ struct Supervisor {
             }
             usleep(100_000)
         }
-        try ResultsFile.append(String(format: "%.1f\t%.1f\n", Clock.now - started, cpu), to: out + "/times.tsv")
+        try String(format: "%.1f\t%.1f\n", Clock.now - started, cpu).write(toFile: timesPath, atomically: true, encoding: .utf8)
     }
 
     private func start(unit: Range<Int>, range: Range<Int>, slot: Int) throws -> Running {

@@ -2,7 +2,7 @@
 // checked, repaired, checked again and read back through the library calls fsck.zest and
 // ardaku make, without starting a process per tool. See tools/sweep/README.md.
 //
-//   sweep-fast run --plan DIR --out DIR [--jobs N] [--timeout S] [--unit N]
+//   sweep-fast run --plan DIR --out DIR [--jobs N] [--timeout S] [--unit N] [--first FLIP]
 //   sweep-fast summary --plan DIR --out DIR
 //   sweep-fast worker --plan DIR --out DIR --from A --to B --results FILE --progress FILE   (run starts these)
 import Foundation
@@ -10,7 +10,7 @@ import Glibc
 
 func usage() -> Never {
     FileHandle.standardError.write(Data("""
-    usage: sweep-fast run --plan DIR --out DIR [--jobs N] [--timeout S] [--unit N]
+    usage: sweep-fast run --plan DIR --out DIR [--jobs N] [--timeout S] [--unit N] [--first FLIP]
            sweep-fast summary --plan DIR --out DIR
 
     """.utf8))
@@ -33,6 +33,7 @@ do {
     supervisor.jobs = options["jobs"].flatMap(Int.init) ?? supervisor.jobs
     supervisor.timeout = options["timeout"].flatMap(Double.init) ?? supervisor.timeout
     supervisor.unitSize = options["unit"].flatMap(Int.init) ?? supervisor.unitSize
+    supervisor.firstFlip = options["first"].flatMap(Int.init) ?? supervisor.firstFlip
     switch command {
     case "worker":
         guard let from = options["from"].flatMap(Int.init), let to = options["to"].flatMap(Int.init),
