@@ -97,6 +97,11 @@ let package = Package(
             "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "TestSupport",
         ], path: "tools/crash/CrashHarness"),
         .executableTarget(name: "CrashRun", dependencies: ["CrashHarness"], path: "tools/crash/CrashRun"),
+        // The byte-flip sweep in-process (a dev tool, not shipped): sweep.py's plan of flips, each
+        // checked, repaired and read back through the library calls fsck.zest and ardaku make.
+        .executableTarget(name: "SweepFast", dependencies: [
+            "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS",
+        ], path: "tools/sweep/fast/SweepFast"),
 
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib", "CArdakuCRC"]),

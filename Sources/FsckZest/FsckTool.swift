@@ -54,21 +54,19 @@ struct FsckTool {
         signal(SIGINT) { _ in cancelRequested = 1 }
         signal(SIGTERM) { _ in cancelRequested = 1 }
 
-        var options = CheckOptions(repair: interactive ? .none : mode, force: command.force,
-                                   verifyData: !command.metadataOnly && (mode != .preen || command.verifyData))
+        var options = FsckCheck.options(repair: interactive ? .none : mode, force: command.force,
+                                        verifyData: !command.metadataOnly && (mode != .preen || command.verifyData))
         options.systemBlockPage = command.systemBlockPage
-        options.nestedCheckers = NestedCheckers.all
         options.isCancelled = { cancelRequested != 0 }
 
         var renderer = TextRenderer(device: device, mode: interactive ? .none : mode)
         renderer.verbose = command.verbose
         renderer.asksLater = interactive
-        var report = check(image, options: options, renderer: renderer, printText: !command.json)
-        if report.fatalFinding?.code.rawValue == "A1901", !options.nestedCheckers.isEmpty,
-           let standalone = checkStandalone(device, options: options, renderer: renderer) {
-            // Not an Ardaku volume, but a ZEST or CAS volume on its own.
-            report = standalone
-        } else if report.fatalFinding?.code.rawValue == "A1901", let other = (try? DeviceProbe.blkidSignatures(of: device))?.first {
+        // Not an Ardaku volume: a ZEST or CAS volume on its own, when a nested checker knows it.
+        var report = FsckCheck.run(image, options: options, observer: observer(renderer, printText: !command.json)) {
+            standalone(device, options: options, renderer: renderer)
+        }
+        if report.fatalFinding?.code.rawValue == "A1901", let other = (try? DeviceProbe.blkidSignatures(of: device))?.first {
             // As e2fsck says "contains a xfs file system": the likeliest cause, named.
             Console.err("\(device) holds \(other), not an Ardaku volume")
         }
@@ -82,7 +80,8 @@ struct FsckTool {
                 options.force = true
                 renderer.mode = .all
                 renderer.asksLater = false
-                report = check(image, options: options, renderer: renderer, printText: false)
+                let repairObserver = observer(renderer, printText: false)
+                report = withExtendedLifetime(repairObserver) { Checker(store: image, options: options, observer: repairObserver).run() }
             }
         }
 
@@ -96,20 +95,20 @@ struct FsckTool {
         return report.exitStatus
     }
 
-    /// A standalone ZEST or CAS file, when a registered checker recognizes it.
-    private func checkStandalone(_ device: String, options: CheckOptions, renderer: TextRenderer) -> CheckReport? {
+    /// A standalone ZEST or CAS file opened for `FsckCheck.run`, with its observer.
+    private func standalone(_ device: String, options: CheckOptions,
+                            renderer: TextRenderer) -> (content: ByteStore, name: String, observer: CheckObserver?)? {
         guard let content = try? HostFileByteStore(path: device, readOnly: options.repair == .none) else { return nil }
         let observer = ConsoleObserver(renderer: renderer, printText: !command.json, timing: command.timing,
                                        progressFD: nil, progressBar: false)
-        return Checker.checkStandalone(content, name: device, options: options, observer: observer)
+        return (content, device, observer)
     }
 
-    private func check(_ image: MappedImage, options: CheckOptions, renderer: TextRenderer, printText: Bool) -> CheckReport {
+    private func observer(_ renderer: TextRenderer, printText: Bool) -> ConsoleObserver {
         let progressFD = command.progressDescriptor.flatMap { $0 == 0 ? nil : $0 }
         let bar = command.progressDescriptor == 0 && isatty(1) != 0 && !command.json
-        let observer = ConsoleObserver(renderer: renderer, printText: printText, timing: command.timing,
-                                       progressFD: progressFD, progressBar: bar)
-        return Checker(store: image, options: options, observer: observer).run()
+        return ConsoleObserver(renderer: renderer, printText: printText, timing: command.timing,
+                               progressFD: progressFD, progressBar: bar)
     }
 
     /// Reads y/n from the terminal; an empty answer is yes.

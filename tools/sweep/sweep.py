@@ -28,6 +28,7 @@ import random
 import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -451,6 +452,7 @@ class Reference:
         self.path = path
         self.expected = expected          # ardaku/zest: {name: digest}; cas: {tag: {name: digest}}
         self.regions = regions
+        self.trees = {}                   # the trees `expected` was read from: {"": dir} or {tag: dir}
         self.size = os.path.getsize(path)
         self.extents = read_extents(path)
         with open(path, "rb") as f:
@@ -501,6 +503,7 @@ def build_references(tools, kinds, refdir):
         if code != 0:
             raise SystemExit("sweep: the reference image is not clean (fsck -fn exit %s):\n%s%s" % (code, out, err))
         refs["ardaku"] = Reference("ardaku", image, snapshot_tree(tree), ardaku_regions(tools, image))
+        refs["ardaku"].trees = {"": tree}
     if "zest" in kinds:
         tree = os.path.join(refdir, "zest-tree")
         make_zest_tree(tree)
@@ -511,6 +514,7 @@ def build_references(tools, kinds, refdir):
         if code != 0:
             raise SystemExit("sweep: the reference ZEST file is not clean (fsck -fn exit %s):\n%s%s" % (code, out, err))
         refs["zest"] = Reference("zest", zest, snapshot_tree(tree), zest_regions(tools, zest))
+        refs["zest"].trees = {"": tree}
     if "cas" in kinds:
         tree1, tree2 = os.path.join(refdir, "cas-tree-1"), os.path.join(refdir, "cas-tree-2")
         make_cas_trees(tree1, tree2)
@@ -522,6 +526,7 @@ def build_references(tools, kinds, refdir):
             raise SystemExit("sweep: the reference CAS file is not clean (fsck -fn exit %s):\n%s%s" % (code, out, err))
         refs["cas"] = Reference("cas", cas, {TAGS[0]: snapshot_tree(tree1), TAGS[1]: snapshot_tree(tree2)},
                                 cas_regions(tools, cas))
+        refs["cas"].trees = {TAGS[0]: tree1, TAGS[1]: tree2}
     return refs
 
 
@@ -749,6 +754,36 @@ def run_trial(tools, ref, offset, value, scratch, keepdir=None, verbose=False):
 
 
 # ----------------------------------------------------------------------------------------
+# The plan of the in-process sweep (tools/sweep/fast): the same flips, run without processes
+
+FLIP_RECORD = struct.Struct("<IBBBBHH")   # offset, volume, mode (0 xor, 1 random), original, value, region, 0
+
+
+def emit_plan(args, refs, kinds):
+    """plan.json (the volumes, their trees and regions) and flips.bin (one FLIP_RECORD per
+    flip, in the order a run here would make them)."""
+    os.makedirs(args.emit_plan, exist_ok=True)
+    volumes = []
+    with open(os.path.join(args.emit_plan, "flips.bin"), "wb") as out:
+        for number, kind in enumerate(kinds):
+            ref = refs[kind]
+            names = [r.name for r in ref.regions]
+            count = 0
+            for offset, mode, region in plan_flips(ref, args.seed, args.sample, args.limit, args.region):
+                original = ref.byte_at(offset)
+                value = flip_value(args.seed, kind, offset, original, mode)
+                out.write(FLIP_RECORD.pack(offset, number, ("xor", "random").index(mode), original, value, names.index(region), 0))
+                count += 1
+            volumes.append({"kind": kind, "path": ref.path, "bytes": ref.size, "sha256": ref.sha256, "trees": ref.trees,
+                            "regions": names, "flips": count})
+    args.planned = sum(v["flips"] for v in volumes)
+    document = {"schema": "ardaku-sweep-plan/1", "seed": args.seed, "sample": args.sample, "limit": args.limit,
+                "region_filter": args.region, "volumes": volumes}
+    with open(os.path.join(args.emit_plan, "plan.json"), "w") as f:
+        json.dump(document, f, indent=1)
+
+
+# ----------------------------------------------------------------------------------------
 # Reporting
 
 COLUMNS = ("flips", "harmless", "detected", "recovered", "reported", "silent", "crashes", "fn2!=0")
@@ -808,6 +843,8 @@ def parse_args(argv):
     p.add_argument("--replay", metavar="OFFSET:VALUE",
                    help="run one flip (byte OFFSET set to VALUE, decimal or 0x) of --kind verbosely")
     p.add_argument("--list-regions", action="store_true", help="print the regions and their sizes, and stop")
+    p.add_argument("--emit-plan", metavar="DIR",
+                   help="write the flips this run would make to DIR (plan.json, flips.bin) for tools/sweep/fast, and stop")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     args.repo = repo
@@ -843,6 +880,10 @@ def main(argv=None):
             for r in refs[kind].regions:
                 print("%s\t%s\t%d\t%s" % (kind, r.name, r.size,
                                           " ".join("0x%x-0x%x" % (s, e - 1) for s, e in r.ranges[:20])))
+        return 0
+    if args.emit_plan:
+        emit_plan(args, refs, kinds)
+        log("sweep: plan of %s flips in %s" % (args.planned, args.emit_plan))
         return 0
     scratch = tempfile.mkdtemp(prefix="ardaku-sweep-scratch-")
     try:
