@@ -77,4 +77,21 @@ public enum MountCheck {
         result = String(decoding: bytes, as: UTF8.self)
         return result
     }
+
+    /// Whether `path` (a block device, or an image file behind a loop device) is an active
+    /// swap area (/proc/swaps); the kernel holds such a device exclusively.
+    public static func isActiveSwap(_ path: String) -> Bool {
+        guard case .success(let info) = SystemCalls.pathInfo(path),
+              let swaps = try? String(contentsOfFile: "/proc/swaps", encoding: .utf8) else { return false }
+        let devices: [UInt64] = info.kind == .blockDevice ? [info.deviceNumber]
+            : info.kind == .regularFile ? loopDevices(backedBy: path, inode: info.inode, device: info.deviceNumber) : []
+        // Lines after the heading: "Filename Type Size Used Priority", names with octal escapes.
+        for line in swaps.split(separator: "\n").dropFirst() {
+            guard let name = line.split(separator: " ").first,
+                  case .success(let swap) = SystemCalls.pathInfo(unescape(String(name))) else { continue }
+            if swap.kind == .blockDevice && devices.contains(swap.deviceNumber) { return true }
+            if swap.kind == .regularFile && info.kind == .regularFile && swap.inode == info.inode && swap.deviceNumber == info.deviceNumber { return true }
+        }
+        return false
+    }
 }

@@ -71,6 +71,10 @@ public enum SystemCalls {
         case .success(let info): throw fail(.notAVolume("not an Ardaku volume: it is \(info.kindDescription)"))
         case .failure(let error): throw fail(storeError("fstat\(shown)", error))
         }
+        if writable, case .success(let info) = pathInfo(descriptor: descriptor), info.kind == .blockDevice,
+           ardaku_block_device_read_only(descriptor.rawValue) == 1 {
+            throw fail(.readOnlyDevice)
+        }
         // Reads and writes block as usual from here on.
         let flags = fcntl(descriptor.rawValue, F_GETFL)
         guard flags >= 0, fcntl(descriptor.rawValue, F_SETFL, flags & ~O_NONBLOCK) == 0 else {

@@ -210,7 +210,9 @@ public final class VolumeLock: @unchecked Sendable {
         let advice = waitedSeconds.map { "; gave up after waiting \(Self.format(seconds: $0)) s" } ?? "; try again, or use --wait"
         switch conflict {
         case .claimed:
-            return "in use by the system or another program (mounted, or opened with O_EXCL)" + advice
+            if let mountPoint = MountCheck.mountPoint(of: path) { return "mounted on \(mountPoint)" + advice }
+            if MountCheck.isActiveSwap(path) { return "in use as swap (swapoff it first)" }
+            return "in use by the system or another program (opened with O_EXCL)" + advice
         case .locked:
             let holders = Self.holders(device: fileDevice, inode: fileInode).filter { $0.pid != getpid() }
             guard let first = holders.first else { return "in use by another process" + advice }

@@ -31,6 +31,11 @@ int ardaku_block_device_sector_sizes(int fd, uint32_t *logical, uint32_t *physic
     return 0;
 }
 
+int ardaku_block_device_read_only(int fd) {
+    int read_only = 0;
+    return ioctl(fd, BLKROGET, &read_only) == 0 ? (read_only != 0) : -errno;
+}
+
 int ardaku_block_device_discard(int fd, uint64_t offset, uint64_t length) {
     uint64_t range[2] = { offset, length };
     return ioctl(fd, BLKDISCARD, range) == 0 ? 0 : -errno;

@@ -137,7 +137,7 @@ struct ZestSample {
         let finding = Finding(ZestFindings.contentChecksum, FindingContext(name: "/a\u{1B}[2Jb", detail: "x\ny"))
         let shown = ZestNestedChecker.printable(finding)
         #expect(shown.context.name == "/a\\x1b[2Jb")
-        #expect(shown.context.detail == "x\\xay")
+        #expect(shown.context.detail == "x\\ny")   // QuotedName: newline as \n
     }
 }
 

@@ -113,10 +113,10 @@ struct LoopDevice {
     let path: String
 
     /// Attaches `image`; nil (with the reason) where loop devices cannot be used here.
-    static func attach(_ image: String) -> (LoopDevice?, String) {
+    static func attach(_ image: String, readOnly: Bool = false) -> (LoopDevice?, String) {
         guard getuid() == 0 else { return (nil, "loop devices need root") }
         guard FileManager.default.fileExists(atPath: "/dev/loop-control") else { return (nil, "no /dev/loop-control on this machine") }
-        guard let result = try? Tools.run("/sbin/losetup", ["-f", "--show", image]), result.status == 0 else {
+        guard let result = try? Tools.run("/sbin/losetup", (readOnly ? ["-r"] : []) + ["-f", "--show", image]), result.status == 0 else {
             return (nil, "losetup -f --show failed")
         }
         let device = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

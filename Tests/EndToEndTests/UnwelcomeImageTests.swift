@@ -101,4 +101,37 @@ import Testing
             #expect(try Tools.run("ardaku", ["ls", "\(dir)/a.img"]).stdout == "")
         }
     }
+
+    /// Issue 14 #15: a read-only device and an active swap area are named as such.
+    @Test func readOnlyDeviceAndSwapAreNamed() throws {
+        try Tools.withTemporaryDirectory { dir in
+            let readOnlyImage = "\(dir)/ro.img", swapImage = "\(dir)/swap.img"
+            #expect(try Tools.run("mkfs.ardaku", ["-q", readOnlyImage, "16M"]).status == 0)
+            let (readOnly, reason) = LoopDevice.attach(readOnlyImage, readOnly: true)
+            guard let readOnly else {
+                print("skipping the read-only and swap device test: \(reason)")
+                return
+            }
+            do {
+                defer { readOnly.detach() }
+                let mkfs = try Tools.run("mkfs.ardaku", ["-q", "-f", readOnly.path])
+                #expect(mkfs.status == 1 && mkfs.stderr == "mkfs.ardaku: \(readOnly.path): read-only device: it cannot be written\n", "\(mkfs.stderr)")
+                #expect(try Tools.run("ardaku", ["ls", readOnly.path]).status == 0)
+            }
+            #expect(try Tools.run("/bin/sh", ["-c", "truncate -s 16M \(swapImage) && /sbin/mkswap -q \(swapImage)"]).status == 0)
+            let (swap, swapReason) = LoopDevice.attach(swapImage)
+            guard let swap else {
+                print("skipping the swap device test: \(swapReason)")
+                return
+            }
+            defer { swap.detach() }
+            guard try Tools.run("/sbin/swapon", [swap.path]).status == 0 else {
+                print("skipping the swap device test: swapon failed (no swap in this container)")
+                return
+            }
+            defer { _ = try? Tools.run("/sbin/swapoff", [swap.path]) }
+            let mkfs = try Tools.run("mkfs.ardaku", ["-q", "-f", swap.path])
+            #expect(mkfs.status == 1 && mkfs.stderr.contains("\(swap.path): in use as swap"), "\(mkfs.stderr)")
+        }
+    }
 }

@@ -9,7 +9,8 @@ import ArdakuFormat
 /// marked damaged. The file has `finalCount` pages and `finalLength` bytes: byte_length and
 /// data_page_count when they agree (missing entries are lost, extra ones are dropped);
 /// otherwise the pages the lists hold plus one lost entry when the length claims more, so
-/// the missing bytes read as damaged. Passes 3 and 5 and the repair all see the same list.
+/// the missing bytes read as damaged. Entries lost with the last extension pages become one
+/// lost entry too. Passes 3 and 5 and the repair all see the same list.
 struct EntryPlan {
     enum ExtensionState {
         case valid(ExtensionView)
@@ -132,6 +133,18 @@ extension Checker {
                 plan.finalLength = min(record.byteLength, UInt64(kept) << 16)
                 plan.lengthCut = true
             }
+        }
+        // Entries lost with extension pages at the end of the list are kept as one lost
+        // entry, as e2fsck truncates a file whose last extents are gone: the file stays
+        // marked damaged, and a repair never needs more pages than the proven list (2,048
+        // lost pages far outside a small volume would otherwise ask for 2,048 new ones).
+        let lastValid = plan.extensions.lastIndex { if case .valid = $0 { return true } else { return false } }
+        let provenCount = record.inlineCount + (lastValid.map { plan.extensions[...$0].reduce(0) { $0 + $1.count } } ?? 0)
+        if plan.finalCount > provenCount + 1 {
+            plan.finalCount = provenCount + 1
+            plan.finalLength = min(plan.finalLength, UInt64(plan.finalCount) << 16)
+            plan.lengthCut = true
+            plan.needsRewrite = true
         }
         return plan
     }

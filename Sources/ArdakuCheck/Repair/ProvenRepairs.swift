@@ -136,12 +136,23 @@ struct ProvenRepairs {
     /// a hole records the zeros' CRC-32) and extension page by extension page
     /// (`extensionProven`). The counts, length, file id and the rest are kept as found; what
     /// nothing proves (modification time, type, tags) is marked unproven by the repair.
+    ///
+    /// The bytes must first show that they were a record of this volume: the live magic or
+    /// the volume's UUID where a record keeps it, and a file id the volume has given out
+    /// (`fileIDs`, 1 up to page 0's next_file_id). Without that, any 16 KiB with small
+    /// counts (a data page of a few bytes, whose empty page list proves nothing) would pass,
+    /// and the rebuild would overwrite another file's data.
     static func rebuiltRecord(_ bytes: UnsafeRawBufferPointer, name: UnsafeBufferPointer<UInt8>, uuid: VolumeUUID,
+                              fileIDs: Range<UInt64>,
                               entryProven: (PageEntry, Int) -> Bool, extensionProven: (Int, Int, UInt64) -> Bool) -> Repaired? {
+        let storedUUIDMatches = bytes.count >= FileRecord.Offset.volumeUUID + 16
+            && bytes[FileRecord.Offset.volumeUUID..<(FileRecord.Offset.volumeUUID + 16)].elementsEqual(uuid.bytes)
+        guard ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) == FileRecord.magic || storedUUIDMatches else { return nil }
         guard !name.isEmpty, name.count <= Limits.maxNameBytes,
               let byteLength = ByteReader.uint64(in: bytes, at: FileRecord.Offset.byteLength), let pages = ByteReader.uint32(in: bytes, at: FileRecord.Offset.dataPageCount),
               let extensions = ByteReader.uint32(in: bytes, at: FileRecord.Offset.extensionPageCount), let inline = ByteReader.uint32(in: bytes, at: FileRecord.Offset.inlineEntryCount),
               let tags = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount), let fileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.fileID),
+              fileIDs.contains(fileID),
               extensions <= UInt32(Limits.maxExtensionPagesPerRecord), inline <= pages, Int(tags) <= Limits.maxTagsPerFile,
               PageEntry.pageCount(forLength: byteLength) == UInt64(pages), extensions > 0 || inline == pages else { return nil }
         let tagsOffset = FileRecord.headerSize + (name.count + 3) & ~3
@@ -273,7 +284,8 @@ extension Checker {
         }
         if let earlier = proven.subpages[subpage] { return earlier }
         let zerosOfPage = Checker.zeroPageChecksum
-        let repaired = ProvenRepairs.rebuiltRecord(bytes, name: name, uuid: system.uuid, entryProven: { entry, count in
+        let repaired = ProvenRepairs.rebuiltRecord(bytes, name: name, uuid: system.uuid, fileIDs: 1..<max(1, system.nextFileID),
+                                                   entryProven: { entry, count in
             if entry.isHole { return entry.checksum == (count == Geometry.pageSize ? zerosOfPage : CRC32.checksumOfZeros(count: count)) }
             let page = Int(entry.page.rawValue)
             guard allocatable.contains(page), !metadataPages.contains(page), let data = pageBytes(page) else { return false }

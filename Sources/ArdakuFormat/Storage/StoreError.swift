@@ -16,6 +16,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path is not something a volume can be on (a directory, a FIFO, a character
     /// device, a file too small or holding something else): the message says what it is.
     case notAVolume(String)
+    /// A block device the kernel marks read-only (a read-only loop device, a write-protected
+    /// card) was opened to be written.
+    case readOnlyDevice
 
     public var description: String {
         switch self {
@@ -26,6 +29,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(count) bytes at \(Hex.format(offset, width: 8)) lie outside the \(size)-byte store"
         case .readOnly:
             return "opened read-only"
+        case .readOnlyDevice:
+            return "read-only device: it cannot be written"
         case let .simulatedCrash(count):
             return "simulated crash after \(count) operations"
         case let .backing(message):

@@ -12,6 +12,8 @@
 int ardaku_block_device_size(int fd, uint64_t *size);
 /// Logical and physical sector sizes of a block device (ioctl BLKSSZGET, BLKPBSZGET).
 int ardaku_block_device_sector_sizes(int fd, uint32_t *logical, uint32_t *physical);
+/// Whether the block device open on `fd` is read-only (ioctl BLKROGET): 1, 0, or -errno.
+int ardaku_block_device_read_only(int fd);
 /// Discards [offset, offset+length) on a block device (ioctl BLKDISCARD).
 int ardaku_block_device_discard(int fd, uint64_t offset, uint64_t length);
 /// Punches a hole in a regular file, keeping its size (fallocate PUNCH_HOLE|KEEP_SIZE).

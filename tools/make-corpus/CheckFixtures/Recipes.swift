@@ -237,6 +237,14 @@ public enum Recipes {
             d.setUInt32(0x00FF_FFF0, page: page, offset: offset + 8)
             d.resealTriePage(page)
         },
+        // Found by the every-byte sweep (RELIABILITY §10): a record rebuild once took the data
+        // page's few bytes for a record with an empty page list and wrote over them.
+        Recipe("trie-value-into-data-page", "/readme.txt's trie value set to the first subpage of /docs/a.txt's data page, checksum valid",
+               targets: ["A2022", "A4003"]) { d in
+            guard let (page, offset, _) = try d.node(valued: try d.recordSubpage("/readme.txt")) else { return }
+            d.setUInt32(try d.dataPages("/docs/a.txt")[0] * 4, page: page, offset: offset + 8)
+            d.resealTriePage(page)
+        },
         Recipe("trie-to-tombstone", "/docs/a.txt's record made a tombstone of the next generation (a deletion that never committed), trie unchanged",
                targets: ["A2021"], effects: ["/docs/a.txt": .lost]) { d in
             let generation = d.system.generation + 1
@@ -343,6 +351,17 @@ public enum Recipes {
                targets: ["A3005"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/sparse.img")
             try d.editRecord(subpage) { $0.extensionPages[0] = PageIndex(9999) }
+        },
+        // Issue 14 #4: 2,048 extension pages, all far outside a 64-page volume; the repair
+        // must converge in memory bounded by the volume.
+        Recipe("extension-pages-far", "/docs/a.txt's record lists 2,048 extension pages from page 0x7FFFFFF0 (length to match), checksum valid",
+               targets: ["A3005"], effects: ["/docs/a.txt": .damaged], remains: ["A5003"]) { d in
+            try d.editRecord(try d.recordSubpage("/docs/a.txt")) { record in
+                record.extensionPages = (0..<UInt32(Limits.maxExtensionPagesPerRecord)).map { PageIndex(0x7FFF_FFF0 &+ $0) }
+                let pages = UInt64(record.inlineEntries.count) + UInt64(Limits.maxFilePages)
+                record.dataPageCount = UInt32(pages)
+                record.byteLength = pages << 16
+            }
         },
         Recipe("extension-zeroed", "/sparse.img's extension page overwritten with zeros", targets: ["A3006"], effects: ["/sparse.img": .damaged], remains: ["A5003"]) { d in
             d.zero(page: try d.status("/sparse.img").extensionPages[0].rawValue)
