@@ -82,13 +82,13 @@ let package = Package(
         .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
         // The list of nested checkers fsck.zest registers, shared by the corpus and the crash harness.
         .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuZestCheck", "ArdakuCASCheck"]),
-        // The corruption corpus: damage recipes, gzip, the fuzz harness (shared by the tools and tests).
-        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS",
+        // The corruption corpus: damage recipes, gzip, the fuzz targets' bodies (shared by the tools and tests).
+        .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "ArdakuDump", "ArdakuCLI",
                                                 "ArdakuCheckers", "TestSupport", "CZlib"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
-        // libFuzzer target (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
+        // The libFuzzer targets, chosen by FUZZ_TARGET (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
         .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
 
         // The crash harness: operations crashed at every page write or flush, judged by the check

@@ -212,24 +212,10 @@ extension ArdakuCommand {
             List.report(unreadable)
             // One file that cannot be written or read does not stop the others: each failure
             // is named as it happens, and the exit status says some failed.
-            var failures = 0
-            for file in files {
-                do {
-                    // Names read from the image are validated again before they become host paths.
-                    let validated = try ImageAccess.fileName(file.name)
-                    let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
-                    try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: force) { write in
-                        try read(volume, validated, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                            do { try write(bytes) } catch { throw .source("\(error)") }
-                        }
-                    }
-                } catch let error as ToolError where error.isBusy {
-                    throw error
-                } catch {
-                    failures += 1
-                    Console.error("ardaku", Console.describe(error))
-                }
-            }
+            var failures = try TreeExtraction.extract(
+                files, under: under, into: output, overwrite: force, isFatal: { ($0 as? ToolError)?.isBusy == true },
+                failed: { Console.error("ardaku", Console.describe($0)) }
+            ) { name, sink in try read(volume, name, salvaged: &salvaged, sink) }
             failures += unreadable.count
             if failures > 0 { salvaged.append("\(failures) of \(files.count + unreadable.count) files not copied") }
             if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }

@@ -48,6 +48,15 @@ public enum ZestChecker {
             return report
         }
         guard let header = analysis.walk.header else { return report }
+        // A store cut inside a segment (Z6002) may keep content in its last, partial segment,
+        // which the rebuild's writes and opening the volume take as lying outside the data
+        // area: whole segments first (the end of the repair cuts the store to the new table).
+        let segmentSize = UInt64(header.segmentSize)
+        if store.length % segmentSize != 0 {
+            do throws(StoreError) {
+                try store.setLength((store.length / segmentSize + 1) * segmentSize)
+            } catch { throw ZestError(store: error) }
+        }
         if analysis.needsHeaderRewrite {
             // Both copies, each in its own write; the seal copies between them stay.
             do throws(StoreError) {
@@ -78,7 +87,8 @@ public enum ZestChecker {
     static func rebuildTable(_ store: ByteStore, header: ZestHeader, analysis: ZestAnalysis) throws(ZestError) {
         let walk = analysis.walk
         let segmentSize = UInt64(header.segmentSize)
-        let storeSegments = walk.storeLength / segmentSize
+        // The repair padded a partial last segment: it counts, and what it holds is protected.
+        let storeSegments = (walk.storeLength + segmentSize - 1) / segmentSize
         // Until the switch the old table is current: nothing it references may be overwritten.
         var protected: [SegmentRun] = []
         for fragment in walk.fragments.dropFirst() {
@@ -133,6 +143,19 @@ public enum ZestChecker {
         }
         volume.needsBarrier = true
         try volume.flush()
+        // The new head went over one slot; a corrected slot left as the fallback still holds
+        // its damaged byte, which the next check would report again (Z2009). Now that the new
+        // head is durable, that slot gets its corrected bytes (the walk already proved them).
+        for slot in headFound.slots where slot.correction != nil {
+            do throws(StoreError) {
+                var bytes = try store.read(at: slot.offset, count: ZestLimits.fragmentSize)
+                guard let fix = SingleByteCorrection.find(in: bytes, coveredStart: 0, crcOffset: ZestFragmentSlot.crcOffset),
+                      fix == slot.correction else { continue }
+                SingleByteCorrection.apply(fix, to: &bytes, coveredStart: 0, crcOffset: ZestFragmentSlot.crcOffset)
+                try store.write(at: slot.offset, bytes)
+                try store.flush()
+            } catch { throw ZestError(store: error) }
+        }
     }
 }
 

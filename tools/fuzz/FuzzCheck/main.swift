@@ -1,45 +1,30 @@
 import CheckFixtures
 import Glibc
 
-// FuzzCheck: the libFuzzer target of fsck.zest's check engine (see FuzzHarness for the input
-// format). Built by tools/fuzz/run with -sanitize=fuzzer,address and -DFUZZING, main hands
-// control to libFuzzer (SwiftPM links its own main, so the driver is called explicitly).
-// Built normally, it replays the files or directories given as arguments, which is how a
-// crash is reproduced without the fuzzer.
+// FuzzCheck: the libFuzzer targets (FuzzTarget: check, zest, cas, dump, extract; the environment's
+// FUZZ_TARGET names one, `check` by default; see each body for its input format). Built by
+// tools/fuzz/run with -sanitize=fuzzer,address and -DFUZZING, main hands control to
+// libFuzzer (SwiftPM links its own main, so the driver is called explicitly). Built
+// normally, it replays the files or directories given as arguments, which is how a crash is
+// reproduced without the fuzzer.
 
+nonisolated(unsafe) let target: FuzzTarget = {
+    let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? FuzzTarget.check.rawValue
+    guard let target = FuzzTarget(rawValue: name) else {
+        print("FUZZ_TARGET=\(name): not one of \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        exit(2)
+    }
+    return target
+}()
 nonisolated(unsafe) let scratch = FuzzHarness.scratchStore()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data else { return 0 }
-    if let violation = FuzzHarness.run(UnsafeRawBufferPointer(start: data, count: size), reusing: scratch) {
+    if let violation = target.run(UnsafeRawBufferPointer(start: data, count: size), reusing: scratch) {
         fatalError("property violated: \(violation)")
     }
     return 0
-}
-
-#if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-// Build both base volumes now: built lazily inside the first input that needs one, they
-// cost seconds under ASan and libFuzzer would count that against the input (a timeout).
-_ = FuzzHarness.baseImage.count + FuzzHarness.baseImageWithExtension.count
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
-#else
-func replay(_ path: String) -> Bool {
-    guard let bytes = readFile(path) else { return false }
-    if let violation = FuzzHarness.run(bytes) {
-        print("FAIL \(path): \(violation)")
-        return false
-    }
-    print("ok \(path)")
-    return true
 }
 
 func readFile(_ path: String) -> [UInt8]? {
@@ -56,10 +41,10 @@ func readFile(_ path: String) -> [UInt8]? {
 }
 
 // `FuzzCheck --image INPUT IMAGE` writes the volume an input describes, to look at it with
-// fsck.zest or dumpfs.
+// fsck.zest or dumpfs (or, after `0x01`, as a raw-mode seed); in both builds.
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "--image" {
-    guard arguments.count == 3, let input = readFile(arguments[1]), let image = FuzzHarness.image(input),
+    guard arguments.count == 3, let input = readFile(arguments[1]), let image = target.image(input),
           let output = fopen(arguments[2], "wb") else {
         print("usage: FuzzCheck --image INPUT IMAGE (INPUT must be readable and not empty)")
         exit(2)
@@ -69,16 +54,33 @@ if arguments.first == "--image" {
     exit(written == image.count ? 0 : 1)
 }
 
+#if FUZZING
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+target.prepare()
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
+#else
+func replay(_ path: String) -> Bool {
+    guard let bytes = readFile(path) else { return false }
+    if let violation = target.run(bytes) {
+        print("FAIL \(path): \(violation)")
+        return false
+    }
+    print("ok \(path)")
+    return true
+}
+
 var failures = 0
 for argument in arguments {
-    if let directory = opendir(argument) {
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if entry.pointee.d_type == UInt8(DT_REG) { names.append(name) }
-        }
-        closedir(directory)
-        for name in names.sorted() where !replay(argument + "/" + name) { failures += 1 }
+    if HostDirectory.kind(of: argument) == S_IFDIR {
+        let files = HostDirectory.names(in: argument).sorted().map { argument + "/" + $0 }.filter { HostDirectory.kind(of: $0) == S_IFREG }
+        for file in files where !replay(file) { failures += 1 }
     } else if !replay(argument) {
         failures += 1
     }

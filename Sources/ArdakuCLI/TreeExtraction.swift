@@ -1,0 +1,40 @@
+import ArdakuFormat
+import ArdakuVolume
+
+/// The writing half of `ardaku get -r`, shared with the extraction fuzz target: the files
+/// listed under a directory of the volume, each written below `SafeOutput`'s root and
+/// nowhere else.
+public enum TreeExtraction {
+    /// Writes each of `files` (listed under `under`, a directory prefix ending in '/') at
+    /// its name relative to `under`. One file that cannot be validated, read or written
+    /// does not stop the others: it goes to `failed`, unless `isFatal` says the whole
+    /// extraction must stop (the error is then rethrown). `read` streams a file's content.
+    /// - Returns: how many files failed.
+    public static func extract(_ files: [FileStatus], under: [UInt8], into output: SafeOutput, overwrite: Bool,
+                               isFatal: (any Error) -> Bool = { _ in false }, failed: (any Error) -> Void,
+                               read: (FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws -> Void) throws -> Int {
+        var failures = 0
+        for file in files {
+            do {
+                // Names read from the image are validated again before they become host paths.
+                let validated = try ImageAccess.fileName(file.name)
+                let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
+                try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: overwrite) { write in
+                    // Swift refuses a non-escaping closure captured by one passed to another
+                    // closure parameter (`read`); neither keeps it past the call.
+                    try withoutActuallyEscaping(write) { write in
+                        try read(validated) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                            do { try write(bytes) } catch { throw .source("\(error)") }
+                        }
+                    }
+                }
+            } catch where isFatal(error) {
+                throw error
+            } catch {
+                failures += 1
+                failed(error)
+            }
+        }
+        return failures
+    }
+}
