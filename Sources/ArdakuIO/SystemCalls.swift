@@ -66,13 +66,13 @@ public enum SystemCalls {
             return error
         }
         // The kind first: a lock on a FIFO or a character device would mean nothing.
+        let kind: PathInfo.Kind
         switch pathInfo(descriptor: descriptor) {
-        case .success(let info) where info.kind == .regularFile || info.kind == .blockDevice: break
+        case .success(let info) where info.kind == .regularFile || info.kind == .blockDevice: kind = info.kind
         case .success(let info): throw fail(.notAVolume("not an Ardaku volume: it is \(info.kindDescription)"))
         case .failure(let error): throw fail(storeError("fstat\(shown)", error))
         }
-        if writable, case .success(let info) = pathInfo(descriptor: descriptor), info.kind == .blockDevice,
-           ardaku_block_device_read_only(descriptor.rawValue) == 1 {
+        if writable, kind == .blockDevice, ardaku_block_device_read_only(descriptor.rawValue) == 1 {
             throw fail(.readOnlyDevice)
         }
         // Reads and writes block as usual from here on.

@@ -74,6 +74,17 @@ extension Volume {
         return result
     }
 
+    /// Every name under `prefix` with its record subpage, in byte order: collected first,
+    /// so that records are read after the trie walk, not inside it.
+    private func values(prefix: [UInt8]) throws(VolumeError) -> [([UInt8], SubpageIndex)] {
+        var pending: [([UInt8], SubpageIndex)] = []
+        try trie.forEach(prefix: prefix) { name, subpage in
+            pending.append((name, subpage))
+            return true
+        }
+        return pending
+    }
+
     /// A file the trie names whose record or extension pages cannot be read, and why.
     public struct UnreadableFile: Sendable {
         public let name: [UInt8]
@@ -84,13 +95,8 @@ extension Volume {
     /// that fails its checksum, a damaged extension page), so that one damaged file does
     /// not hide the others. Only damage to the trie itself makes the whole listing fail.
     public func listReadable(prefix: [UInt8] = []) throws(VolumeError) -> (files: [FileStatus], unreadable: [UnreadableFile]) {
-        var pending: [([UInt8], SubpageIndex)] = []
-        try trie.forEach(prefix: prefix) { name, subpage in
-            pending.append((name, subpage))
-            return true
-        }
         var files: [FileStatus] = [], unreadable: [UnreadableFile] = []
-        for (name, subpage) in pending {
+        for (name, subpage) in try values(prefix: prefix) {
             do { files.append(try loadFile(name: name, subpage: subpage).status) }
             catch { unreadable.append(UnreadableFile(name: name, error: error)) }
         }
@@ -99,12 +105,7 @@ extension Volume {
 
     /// Calls `body` with each file whose name starts with `prefix`, in byte order.
     public func forEachFile(prefix: [UInt8] = [], _ body: (FileStatus) throws(VolumeError) -> Bool) throws(VolumeError) {
-        var pending: [([UInt8], SubpageIndex)] = []
-        try trie.forEach(prefix: prefix) { name, subpage in
-            pending.append((name, subpage))
-            return true
-        }
-        for (name, subpage) in pending {
+        for (name, subpage) in try values(prefix: prefix) {
             let file = try loadFile(name: name, subpage: subpage)
             guard try body(file.status) else { return }
         }

@@ -87,7 +87,7 @@ public final class Volume {
         catch let error as FormatError {
             // docs/FORMAT.md §13: a reader falls back to the backup, which holds the last
             // commit whose pages are all intact (a torn page 0 is the commit in progress).
-            guard let (page, backup) = SystemInformationBlock.locateBackup(in: store) else { throw .format(error) }
+            guard let (page, backup) = SystemInformationBlock.locateBackup(in: store, scanning: false) else { throw .format(error) }
             block = backup.asCopy(.primary)
             damagedPrimary = (error, page)
         }

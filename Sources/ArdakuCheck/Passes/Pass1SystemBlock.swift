@@ -67,7 +67,7 @@ extension Checker {
                 }
             }
         case .failure(let primaryError):
-            guard let (backupPage, backup) = SystemInformationBlock.locateBackup(in: store) else {
+            guard let (backupPage, backup) = SystemInformationBlock.locateBackup(in: store, scanning: true) else {
                 return fail(ArdakuFindings.noSystemBlock, FindingContext(page: primaryPage, offset: primaryError.address?.rawValue,
                                                                            detail: primaryError.reason))
             }

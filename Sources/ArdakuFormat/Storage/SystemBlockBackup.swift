@@ -1,11 +1,14 @@
 extension SystemInformationBlock {
     /// The backup copy, for when page 0 is unusable (docs/FORMAT.md §13): the last page of
-    /// the store first, then a scan down from the end for the last page holding a block
-    /// that decodes and that names itself as its volume's last page. The scan reads four
-    /// bytes per page until a magic matches, so it costs little even on a large device.
-    public static func locateBackup(in store: PageStore) -> (page: UInt32, block: SystemInformationBlock)? {
+    /// the store, and with `scanning` then a scan down from the end for the last page
+    /// holding a block that decodes and names itself as its volume's last page (a volume
+    /// that does not fill its device). The scan reads four bytes per page until a magic
+    /// matches: fsck's search. A reader looks at the last page only, so that opening a large
+    /// device that holds something else never reads every page of it.
+    public static func locateBackup(in store: PageStore, scanning: Bool) -> (page: UInt32, block: SystemInformationBlock)? {
         var page = store.pageCount
-        while page > 1 {
+        let lowest: UInt32 = scanning ? 1 : max(1, page - 1)
+        while page > lowest {
             page -= 1
             guard let bytes = try? store.read(PageIndex(page)),
                   ByteReader.uint32(in: bytes, at: magicOffset) == magic,
