@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuIO
 import ArdakuVolume
 import CArdakuSys
 import Glibc
@@ -137,15 +138,10 @@ public struct SafeOutput {
         try writeFully(descriptor, bytes, shown: shown)
     }
 
-    /// Writes all of `bytes` with write(2), retrying after EINTR and short writes (also for
-    /// standard output, `StandardOutput`).
+    /// Writes all of `bytes` (`DescriptorOutput`: retries after EINTR and short writes).
     static func writeFully(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, shown: String) throws {
-        var done = 0
-        while done < bytes.count {
-            let count = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw ToolError("\(shown): write failed: \(String(cString: strerror(errno)))") }
-            done += count
+        do throws(WriteFailure) { try DescriptorOutput.writeAll(descriptor, bytes, shown: shown) } catch {
+            throw ToolError("\(shown): write failed: \(error.errno)")
         }
     }
 }

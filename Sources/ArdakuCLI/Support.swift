@@ -20,24 +20,14 @@ public struct ToolError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Output helpers shared by the tools.
-public enum Console {
-    public static func error(_ tool: String, _ message: String) {
-        FileHandle.standardError.write(Data("\(tool): \(message)\n".utf8))
-    }
-
-    public static func warning(_ tool: String, _ message: String) {
-        FileHandle.standardError.write(Data("\(tool): warning: \(message)\n".utf8))
-    }
-
-    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
-    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-
+/// How every command reports a failure (`Console` itself is in ArdakuIO).
+extension Console {
     /// The one-line message for an error a command failed with.
     public static func describe(_ error: any Error) -> String {
         switch error {
         case let error as ToolError: error.message
         case let error as VolumeError: error.description
+        case let error as WriteFailure: error.description
         default: "\(error)"
         }
     }
@@ -72,13 +62,13 @@ public final class ProgressLine {
         let now = Date().timeIntervalSince1970
         guard force || now - lastDraw >= 0.1 else { return }
         lastDraw = now
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text())".utf8))
+        Console.write(STDERR_FILENO, "\r\u{1B}[K\(text())")
         drawn = true
     }
 
     public func finish() {
         guard enabled, drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Console.write(STDERR_FILENO, "\r\u{1B}[K")
         drawn = false
     }
 }

@@ -124,7 +124,7 @@ struct Dumpfs: ParsableCommand {
     mutating func run() throws {
         SystemCalls.installErrnoDescriptions()
         SystemCalls.reportMappingErrors(tool: "dumpfs", exitStatus: 1)
-        if !quiet { StandardError.line(DumpVersion.banner) }
+        if !quiet { Console.err(DumpVersion.banner) }
         VolumeLock.waiting = wait.flatMap { VolumeLock.Waiting(optionValue: $0) } ?? .no
         let mapping: ReadOnlyMapping
         do { mapping = try ReadOnlyMapping(path: image) } catch { fail("\(error)") }
@@ -212,7 +212,7 @@ struct Dumpfs: ParsableCommand {
 
     /// One line on standard error naming the image, then exit 1.
     func fail(_ message: String) -> Never {
-        StandardError.line("dumpfs: \(image): \(message)")
+        Console.err("dumpfs: \(image): \(message)")
         Glibc.exit(1)
     }
 }

@@ -1,4 +1,5 @@
 import ArdakuCheck
+import ArdakuIO
 import Glibc
 
 /// Prints a check as it runs: pass lines and findings (text mode), progress (`-C`), and
@@ -109,25 +110,5 @@ final class ConsoleObserver: CheckObserver {
             if fields[0] == "RssFile:" { mapped = value }
         }
         return (anonymous, mapped)
-    }
-}
-
-/// Unbuffered line output to the standard streams and to a progress descriptor.
-enum Console {
-    static func out(_ line: String) { write(1, line + "\n") }
-    static func err(_ line: String) { write(2, line + "\n") }
-
-    static func write(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            done += written
-        }
-        bytes.removeAll()
     }
 }

@@ -189,27 +189,3 @@ extension ZestCommand.GetRequest {
                   force: line.flags.contains("-f"), list: line.options["-T"])
     }
 }
-
-/// Standard output through large write(2) calls.
-final class StandardOutput {
-    private var buffer: [UInt8] = []
-    private let limit = 1 << 20
-
-    init() { buffer.reserveCapacity(limit) }
-
-    func write(_ bytes: [UInt8]) throws {
-        if buffer.count + bytes.count > limit { try flush() }
-        if bytes.count >= limit { try Self.writeAll(bytes); return }
-        buffer.append(contentsOf: bytes)
-    }
-
-    func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try Self.writeAll(buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private static func writeAll(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { raw in try SafeOutput.writeFully(STDOUT_FILENO, raw, shown: "standard output") }
-    }
-}

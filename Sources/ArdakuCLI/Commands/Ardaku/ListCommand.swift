@@ -1,0 +1,80 @@
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import PlainCommandLine
+
+extension ArdakuCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List a directory (or, with -R, every file under it).")
+        @Argument(help: "Image file or device.") var image: String
+        @Argument(help: "Directory to list (default /).") var directory: String = "/"
+        @Flag(name: .customShort("l"), help: "Long format: size, type, pages, modification time.") var long = false
+        @Flag(name: .customShort("R"), help: "Every file under the directory, with full names.") var recursive = false
+        @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
+
+        func run() {
+            ArdakuCommand.perform {
+                let (_, volume) = try ImageAccess.openVolume(image, writable: false)
+                let prefix = try ArdakuCommand.directoryPrefix(directory)
+                // A file named like the argument is listed by itself, as ls does.
+                if prefix != [UInt8(ascii: "/")], let name = try? FileName(bytes: prefix), try volume.exists(name) {
+                    try show([try volume.stat(name)], directories: [])
+                    return
+                }
+                let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
+                let (files, unreadable) = try volume.listReadable(prefix: under)
+                if files.isEmpty && unreadable.isEmpty && prefix != [UInt8(ascii: "/")] {
+                    throw ToolError("\(directory): no such file or directory")
+                }
+                defer { Self.report(unreadable) }
+                if recursive {
+                    try show(files, directories: [])
+                } else {
+                    // Direct children: files, and the first component of deeper names (of
+                    // unreadable files too) as directories.
+                    var direct: [FileStatus] = []
+                    var directories: [String] = []
+                    let names = files.map(\.nameBytes) + unreadable.map(\.name)
+                    for (index, name) in names.enumerated() {
+                        let rest = name[under.count...]
+                        if let slash = rest.firstIndex(of: UInt8(ascii: "/")) {
+                            directories.append(String(decoding: rest[..<slash], as: UTF8.self))
+                        } else if index < files.count {
+                            direct.append(files[index])
+                        }
+                    }
+                    var seen = Set<String>()
+                    try show(direct, directories: directories.sorted().filter { seen.insert($0).inserted }, relativeTo: under.count)
+                }
+                if !unreadable.isEmpty {
+                    throw ToolError("\(unreadable.count) file\(unreadable.count == 1 ? "" : "s") could not be read (fsck.zest repairs or removes them)")
+                }
+            }
+        }
+
+        /// One line on standard error per file that could not be read, after the listing.
+        static func report(_ unreadable: [Volume.UnreadableFile]) {
+            for file in unreadable {
+                Console.error("ardaku", "\(VolumeError.printable(String(decoding: file.name, as: UTF8.self))): unreadable: \(file.error)")
+            }
+        }
+
+        private func show(_ files: [FileStatus], directories: [String], relativeTo prefixLength: Int? = nil) throws {
+            if json {
+                struct Listing: Encodable { var files: [FileJSON]; var directories: [String] }
+                print(try JSONOutput.render(Listing(files: files.map(FileJSON.init), directories: directories)))
+                return
+            }
+            var lines: [(String, String)] = files.map { file in
+                let shown = prefixLength.map { String(decoding: file.nameBytes[$0...], as: UTF8.self) } ?? file.name
+                let damage = file.flags.isEmpty ? "" : "  [\(file.flags.description)]"
+                return (shown + (long ? damage : ""), long ? "\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
+            }
+            lines += directories.map { ($0 + "/", long ? "\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "") }
+            for (name, prefix) in lines.sorted(by: { $0.0 < $1.0 }) { print(prefix + VolumeError.printable(name)) }
+        }
+    }
+}

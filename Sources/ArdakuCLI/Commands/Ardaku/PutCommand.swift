@@ -1,0 +1,40 @@
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import PlainCommandLine
+
+extension ArdakuCommand {
+    struct Put: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.")
+        @Argument(help: "Image file or device.") var image: String
+        @Argument(help: "Host file, or directory with -r.") var source: String
+        @Argument(help: "Name in the volume (a directory prefix with -r).") var name: String
+        @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
+        @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
+        @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
+        @OptionGroup var waiting: WaitOption
+
+        func run() {
+            ArdakuCommand.perform {
+                let (_, volume) = try ImageAccess.openVolume(image, writable: true)
+                if recursive {
+                    var importer = TreeImport(tool: "ardaku")
+                    importer.replaceExisting = force
+                    importer.verbose = verbose
+                    let summary = try importer.run(root: source, prefix: try ArdakuCommand.directoryPrefix(name), into: volume)
+                    if summary.skipped > 0 { Console.warning("ardaku", "skipped \(summary.skipped) entries") }
+                } else {
+                    let fileName = try ImageAccess.fileName(name)
+                    let content = try HostFileSource(path: source)
+                    var options = PutOptions()
+                    options.replaceExisting = force
+                    do { try volume.put(fileName, from: content, options: options) }
+                    catch VolumeError.alreadyExists(let existing) { throw ToolError("\(existing): file exists (use -f to replace it)") }
+                }
+                try volume.close()
+            }
+        }
+    }
+}

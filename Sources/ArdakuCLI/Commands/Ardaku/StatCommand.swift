@@ -1,0 +1,38 @@
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import PlainCommandLine
+
+extension ArdakuCommand {
+    struct Stat: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "stat", abstract: "Show everything the volume records about a file.")
+        @Argument(help: "Image file or device.") var image: String
+        @Argument(help: "File in the volume.") var name: String
+        @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
+
+        func run() {
+            ArdakuCommand.perform {
+                let (_, volume) = try ImageAccess.openVolume(image, writable: false)
+                let status = try volume.stat(try ImageAccess.fileName(name))
+                if json { print(try JSONOutput.render(FileJSON(status))); return }
+                let extensions = status.extensionPages.map { String($0.rawValue) }.joined(separator: " ")
+                print("""
+                Name:              \(VolumeError.printable(status.name))
+                Size:              \(status.byteLength) bytes (\(ByteSize.describe(status.byteLength)))
+                Type:              \(status.type)
+                File id:           \(status.fileID)
+                Modified:          \(TimeFormat.utc(status.modificationTime))
+                Record:            subpage \(status.subpage.rawValue) (page \(status.subpage.page.rawValue), slot \(status.subpage.slot))
+                Data pages:        \(status.dataPageCount) (\(status.allocatedDataPageCount) allocated, \(status.dataPageCount - status.allocatedDataPageCount) holes)
+                Extension pages:   \(extensions.isEmpty ? "<none>" : extensions)
+                Tags:              \(status.tags.isEmpty ? "<none>" : status.tags.map(String.init).joined(separator: " "))
+                Written by commit: \(status.generation)
+                Damage:            \(status.flags.isEmpty ? "none recorded" : status.flags.description + " (recorded by fsck.zest; rewrite or remove the file to clear)")
+                """)
+            }
+        }
+    }
+}

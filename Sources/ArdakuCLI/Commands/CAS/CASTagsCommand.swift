@@ -1,0 +1,35 @@
+import ArdakuCAS
+import ArdakuFormat
+import ArdakuIO
+import ArdakuVolume
+import ArgumentParser
+import Foundation
+import Glibc
+
+extension CASCommand {
+    struct Tags: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tags",
+            abstract: "List the tags: id and name, sorted by name.",
+            discussion: "ardaku cas tags FILE.cas|IMAGE VOLUME")
+        @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
+        @Flag(name: .long, help: "JSON output.") var json = false
+        @OptionGroup var waiting: WaitOption
+
+        func run() {
+            CASCommand.perform {
+                var rest = arguments
+                let usage = "ardaku cas tags FILE.cas|IMAGE VOLUME"
+                let session = try CASSession.open(&rest, writable: false, usage: usage)
+                guard rest.isEmpty else { throw ToolError(usage) }
+                let tags = session.volume.tags
+                if json {
+                    struct TagJSON: Encodable { var name: String; var id: String; var type: String? }
+                    print(try JSONOutput.render(tags.map { TagJSON(name: $0.name, id: $0.id.hex, type: session.volume.type(of: $0.id)?.name) }))
+                    return
+                }
+                for tag in tags { print("\(tag.id.hex) \(tag.name)") }
+            }
+        }
+    }
+}

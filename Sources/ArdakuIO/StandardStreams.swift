@@ -1,0 +1,70 @@
+import Glibc
+import SystemPackage
+
+/// A write to a descriptor failed (a full disk, a closed pipe): `shown` names what was
+/// written to ("standard output", a file's path).
+public struct WriteFailure: Error, CustomStringConvertible {
+    public let shown: String
+    public let errno: Errno
+    public var description: String { "write to \(shown) failed: \(errno.description)" }
+}
+
+/// The one place the tools hand bytes to write(2): swift-system's `writeAll` retries short
+/// writes and EINTR.
+public enum DescriptorOutput {
+    public static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, shown: String) throws(WriteFailure) {
+        do { try FileDescriptor(rawValue: descriptor).writeAll(bytes) } catch {
+            throw WriteFailure(shown: shown, errno: (error as? Errno) ?? .ioError)
+        }
+    }
+}
+
+/// Unbuffered text to the standard streams and to a progress descriptor. A message that
+/// cannot be written (stderr closed) is dropped: there is nowhere left to say so.
+public enum Console {
+    public static func write(_ descriptor: CInt, _ text: String) {
+        var text = text
+        text.withUTF8 { try? DescriptorOutput.writeAll(descriptor, UnsafeRawBufferPointer($0), shown: "descriptor \(descriptor)") }
+    }
+
+    /// One line on standard output / standard error.
+    public static func out(_ line: String) { write(STDOUT_FILENO, line + "\n") }
+    public static func err(_ line: String) { write(STDERR_FILENO, line + "\n") }
+
+    /// "tool: message" and "tool: warning: message" on standard error.
+    public static func error(_ tool: String, _ message: String) { err("\(tool): \(message)") }
+    public static func warning(_ tool: String, _ message: String) { err("\(tool): warning: \(message)") }
+
+    public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}
+
+/// Standard output for bulk data (file contents, dumps): collected into 1 MiB write(2) calls,
+/// and a failed write is an error the caller reports (a full disk must not pass silently).
+public final class StandardOutput {
+    private var buffer: [UInt8] = []
+    private let limit = 1 << 20
+
+    public init() { buffer.reserveCapacity(limit) }
+
+    public func write(_ bytes: [UInt8]) throws(WriteFailure) {
+        if buffer.count + bytes.count > limit { try flush() }
+        if bytes.count >= limit { try Self.write(bytes); return }
+        buffer.append(contentsOf: bytes)
+    }
+
+    public func flush() throws(WriteFailure) {
+        guard !buffer.isEmpty else { return }
+        try Self.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func write(_ bytes: [UInt8]) throws(WriteFailure) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(WriteFailure) in try write(raw) } }.get()
+    }
+
+    /// Writes all of `bytes` to standard output, unbuffered.
+    public static func write(_ bytes: UnsafeRawBufferPointer) throws(WriteFailure) {
+        try DescriptorOutput.writeAll(STDOUT_FILENO, bytes, shown: "standard output")
+    }
+}
