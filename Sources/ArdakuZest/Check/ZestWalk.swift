@@ -311,19 +311,12 @@ public struct ZestWalk: Sendable {
         }
     }
 
-    /// The entry in `bytes` (SZ through entry CRC), whose CRC over all but its last four
-    /// bytes is `computedCRC`.
-    static func entry(_ bytes: UnsafeRawBufferPointer, offset: UInt64, fragmentIndex: Int, computedCRC: UInt32) -> ZestWalkEntry {
-        let nameLength = Int(bytes.loadUnaligned(fromByteOffset: 0, as: UInt16.self).littleEndian)
-        let fields = ZestEntry.fieldsOffset(nameLength: nameLength)
-        func field32(_ at: Int) -> UInt32 { bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian }
-        var entry = ZestEntry(name: Array(bytes[2..<fields]), segmentStart: field32(fields), storedLength: field32(fields + 4),
-                              originalLength: field32(fields + 8), contentCRC: field32(fields + 12), codec: .stored,
-                              kind: .file, dictionaryID: bytes.loadUnaligned(fromByteOffset: fields + 18, as: UInt16.self).littleEndian)
-        entry.codecByte = bytes[fields + 16]
-        entry.kindByte = bytes[fields + 17]
-        return ZestWalkEntry(offset: offset, fragmentIndex: fragmentIndex, entry: entry,
-                             storedCRC: field32(bytes.count - 4), computedCRC: computedCRC)
+    /// The entry in `bytes` (SZ through entry CRC, its SZ already checked by
+    /// `ZestEntry.sizeProblem`), whose CRC over all but its last four bytes is `computedCRC`.
+    static func entry(_ bytes: UnsafeRawBufferPointer, offset: UInt64, fragmentIndex: Int, computedCRC: UInt32) -> ZestWalkEntry? {
+        guard let decoded = try? ZestEntry.decode(entryBytes: bytes, computedCRC: computedCRC) else { return nil }
+        return ZestWalkEntry(offset: offset, fragmentIndex: fragmentIndex, entry: decoded.entry,
+                             storedCRC: decoded.storedCRC, computedCRC: decoded.computedCRC)
     }
 
     /// The entry in `bytes` corrected in one byte (§Z4.1 over the entry: the bytes before
@@ -339,12 +332,11 @@ public struct ZestWalk: Sendable {
         case let .storedChecksum(index): changed = crcAt + index
         }
         guard changed >= 2 else { return nil }
-        let damagedCRC = (stored: UInt32(copy[crcAt]) | UInt32(copy[crcAt + 1]) << 8 | UInt32(copy[crcAt + 2]) << 16 | UInt32(copy[crcAt + 3]) << 24,
-                          computed: CRC32.checksum(copy[0..<crcAt]))
+        let damagedCRC = (stored: ByteReader.uint32(in: bytes, at: crcAt) ?? 0, computed: CRC32.checksum(copy[0..<crcAt]))
         SingleByteCorrection.apply(fix, to: &copy, coveredStart: 0, crcOffset: crcAt)
         return copy.withUnsafeBytes { raw in
-            var found = entry(raw, offset: offset, fragmentIndex: fragmentIndex,
-                              computedCRC: CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt])))
+            guard var found = entry(raw, offset: offset, fragmentIndex: fragmentIndex,
+                                    computedCRC: CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt]))) else { return nil }
             found.correctedOffset = offset + UInt64(changed)
             found.damagedCRC = damagedCRC
             return found
@@ -362,24 +354,19 @@ public struct ZestWalk: Sendable {
 
     /// Parses the entry area of one slot into `fragment`.
     ///
-    /// The same rules as `ZestEntry.decode`, written against the raw slot: opening a volume
-    /// parses every entry, and this loop is most of that work.
+    /// `ZestEntry.sizeProblem` places each entry and `ZestEntry.decode(entryBytes:)` decodes
+    /// it (one decoder for the tools and the checker). A name the filter leaves out is
+    /// skipped undecoded: opening a volume to read a few files parses every entry, and this
+    /// loop is most of that work.
     static func parseEntries(_ slot: UnsafeRawBufferPointer, slotOffset: UInt64, filter: ZestNameFilter? = nil,
                              into fragment: inout ZestWalkFragment) {
         let areaEnd = ZestLimits.entryAreaEnd
         var position = ZestLimits.entryAreaStart
         fragment.entries.reserveCapacity(64)
-        func field32(_ offset: Int) -> UInt32 { slot.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian }
         while position <= areaEnd - 2 {
-            let nameLength = Int(slot.loadUnaligned(fromByteOffset: position, as: UInt16.self).littleEndian)
+            let nameLength = Int(ByteReader.uint16(in: slot, at: position + ZestEntry.Field.nameLength) ?? 0)
             if nameLength == 0 { break }
-            var failure: FormatError.Kind?
-            if nameLength > ZestLimits.maxNameBytes {
-                failure = .fieldOutOfRange(field: "entry SZ", value: UInt64(nameLength), allowed: 1...UInt64(ZestLimits.maxNameBytes))
-            } else if ZestEntry.encodedSize(nameLength: nameLength) > areaEnd - position {
-                failure = .inconsistent("entry of SZ \(nameLength) runs past the end of the entry area")
-            }
-            if let failure {
+            if let failure = ZestEntry.sizeProblem(nameLength: nameLength, available: areaEnd - position) {
                 let reader = ByteReader(slot, structure: "ZAT entry", origin: ByteAddress(slotOffset))
                 fragment.entryError = reader.error(failure, at: position)
                 fragment.badEntrySize = UInt16(nameLength)
@@ -394,16 +381,18 @@ public struct ZestWalk: Sendable {
                 continue
             }
             let computedCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: slot[position..<crcOffset]))
-            if computedCRC != field32(crcOffset),
+            if computedCRC != ByteReader.uint32(in: slot, at: crcOffset),
                let corrected = Self.correctedEntry(UnsafeRawBufferPointer(rebasing: slot[position..<(crcOffset + 4)]),
                                                    offset: slotOffset + UInt64(position), fragmentIndex: fragment.index) {
                 fragment.entries.append(corrected)
                 position = crcOffset + 4
                 continue
             }
-            fragment.entries.append(Self.entry(UnsafeRawBufferPointer(rebasing: slot[position..<(crcOffset + 4)]),
-                                               offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
-                                               computedCRC: computedCRC))
+            if let entry = Self.entry(UnsafeRawBufferPointer(rebasing: slot[position..<(crcOffset + 4)]),
+                                      offset: slotOffset + UInt64(position), fragmentIndex: fragment.index,
+                                      computedCRC: computedCRC) {
+                fragment.entries.append(entry)
+            }
             position = crcOffset + 4
         }
         // Past the terminator (or the area's end) every byte up to the trailer is zero.

@@ -48,10 +48,25 @@ public struct ZestEntry: Equatable, Sendable {
     public var kindByte: UInt8
     public var dictionaryID: UInt16
 
+    /// Offsets of the fields, from the start of the entry (`nameLength`, `name`) or, for
+    /// the fields after the name, from `fieldsOffset(nameLength:)`. The table above, once.
+    public enum Field {
+        public static let nameLength = 0
+        public static let name = 2
+        public static let segmentStart = 0
+        public static let storedLength = 4
+        public static let originalLength = 8
+        public static let contentCRC = 12
+        public static let codec = 16
+        public static let kind = 17
+        public static let dictionaryID = 18
+        public static let entryCRC = 20
+    }
+
     /// Offset of `segmentStart` from the start of an entry with an `nameLength`-byte name.
-    public static func fieldsOffset(nameLength: Int) -> Int { 2 + nameLength }
+    public static func fieldsOffset(nameLength: Int) -> Int { Field.name + nameLength }
     /// Offset of the entry CRC.
-    public static func crcOffset(nameLength: Int) -> Int { 22 + nameLength }
+    public static func crcOffset(nameLength: Int) -> Int { fieldsOffset(nameLength: nameLength) + Field.entryCRC }
     /// The name of every dictionary entry.
     public static let dictionaryName: [UInt8] = [UInt8(ascii: "/")]
 
@@ -111,22 +126,29 @@ public struct ZestDecodedEntry: Sendable {
 }
 
 extension ZestEntry {
-    /// Decodes the entry at the reader's position, or returns nil at the terminator (an
-    /// `SZ` of 0, or fewer than two bytes left in the entry area).
-    ///
-    /// - Parameter areaEnd: the offset, in the reader's bytes, where the entry area ends.
-    /// - Throws: `FormatError` when `SZ` exceeds the name limit or the entry runs past
-    ///   `areaEnd`; the entries that follow cannot be found then.
-    public static func decode(from reader: inout ByteReader, areaEnd: Int) throws(FormatError) -> ZestDecodedEntry? {
-        let start = reader.position
-        guard start <= areaEnd - 2 else { return nil }
-        let nameLength = Int(try reader.readUInt16())
-        if nameLength == 0 { return nil }
-        guard nameLength <= ZestLimits.maxNameBytes else {
-            throw reader.error(.fieldOutOfRange(field: "entry SZ", value: UInt64(nameLength), allowed: 1...UInt64(ZestLimits.maxNameBytes)), at: start)
+    /// Why an SZ of `nameLength` cannot start an entry `available` bytes before the end of
+    /// the entry area (it exceeds the name limit, or the entry would run past the area);
+    /// nil when it can. The entries that follow cannot be found then.
+    public static func sizeProblem(nameLength: Int, available: Int) -> FormatError.Kind? {
+        if nameLength > ZestLimits.maxNameBytes {
+            return .fieldOutOfRange(field: "entry SZ", value: UInt64(nameLength), allowed: 1...UInt64(ZestLimits.maxNameBytes))
         }
-        guard Self.encodedSize(nameLength: nameLength) <= areaEnd - start else {
-            throw reader.error(.inconsistent("entry of SZ \(nameLength) runs past the end of the entry area"), at: start)
+        if encodedSize(nameLength: nameLength) > available {
+            return .inconsistent("entry of SZ \(nameLength) runs past the end of the entry area")
+        }
+        return nil
+    }
+
+    /// Decodes the entry that `bytes` holds exactly, SZ through entry CRC (`sizeProblem`
+    /// found nothing wrong with its SZ). `computedCRC`, when the caller has it, is the CRC
+    /// of all but the last four bytes. The one decoder of an entry: the volume, the checker
+    /// and dumpfs all read entries through it.
+    public static func decode(entryBytes bytes: UnsafeRawBufferPointer, computedCRC: UInt32? = nil,
+                              origin: ByteAddress? = nil) throws(FormatError) -> ZestDecodedEntry {
+        var reader = ByteReader(bytes, structure: "ZAT entry", origin: origin)
+        let nameLength = Int(try reader.readUInt16())
+        guard nameLength > 0, encodedSize(nameLength: nameLength) == bytes.count else {
+            throw reader.error(.inconsistent("entry of SZ \(nameLength) does not fill its \(bytes.count) bytes"), at: Field.nameLength)
         }
         let name = try reader.readArray(nameLength)
         let segmentStart = try reader.readUInt32()
@@ -136,14 +158,31 @@ extension ZestEntry {
         let codecByte = try reader.readUInt8()
         let kindByte = try reader.readUInt8()
         let dictionaryID = try reader.readUInt16()
-        let covered = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.position])
-        let computedCRC = CRC32.checksum(covered)
+        let crcOffset = reader.position
         let storedCRC = try reader.readUInt32()
         var entry = ZestEntry(name: name, segmentStart: segmentStart, storedLength: storedLength,
                               originalLength: originalLength, contentCRC: contentCRC, codec: .stored, kind: .file,
                               dictionaryID: dictionaryID)
         entry.codecByte = codecByte
         entry.kindByte = kindByte
-        return ZestDecodedEntry(entry: entry, storedCRC: storedCRC, computedCRC: computedCRC)
+        return ZestDecodedEntry(entry: entry, storedCRC: storedCRC,
+                                computedCRC: computedCRC ?? CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[..<crcOffset])))
+    }
+
+    /// Decodes the entry at the reader's position, or returns nil at the terminator (an
+    /// `SZ` of 0, or fewer than two bytes left in the entry area).
+    ///
+    /// - Parameter areaEnd: the offset, in the reader's bytes, where the entry area ends.
+    /// - Throws: `FormatError` when `SZ` exceeds the name limit or the entry runs past
+    ///   `areaEnd` (`sizeProblem`).
+    public static func decode(from reader: inout ByteReader, areaEnd: Int) throws(FormatError) -> ZestDecodedEntry? {
+        let start = reader.position
+        guard start <= areaEnd - 2 else { return nil }
+        let nameLength = Int(try reader.readUInt16())
+        if nameLength == 0 { return nil }
+        if let problem = sizeProblem(nameLength: nameLength, available: areaEnd - start) { throw reader.error(problem, at: start) }
+        try reader.seek(to: start)
+        let bytes = try reader.readBytes(encodedSize(nameLength: nameLength))
+        return try decode(entryBytes: bytes, origin: reader.origin.flatMap { $0.advanced(by: UInt64(start)) })
     }
 }
