@@ -28,7 +28,7 @@ public struct CASOptions: Sendable {
 /// Writes (`put…`, `setTag`, `removeTag`, `collectGarbage`) change the volume in memory and
 /// in free space of the store; `commit()` makes them durable and visible to a later `open`.
 /// A crash before `commit()` returns loses only what that commit would have added; what an
-/// earlier commit made durable is never lost (§5). Every read re-hashes the object and
+/// earlier commit made durable is never lost (§C5). Every read re-hashes the object and
 /// throws `hashMismatch` when its bytes do not match its id.
 ///
 /// After a `CASError.store` error the in-memory state may differ from the store; the
@@ -37,7 +37,7 @@ public final class CASVolume {
     public let store: ByteStore
     public let options: CASOptions
     /// The last committed header.
-    public private(set) var header: VolumeHeader
+    public internal(set) var header: VolumeHeader
 
     struct Entry: Equatable {
         var offset: UInt64
@@ -54,7 +54,7 @@ public final class CASVolume {
     /// Extents that become free once the next commit is durable.
     var releasedByTransaction: [FreeSpace.Extent] = []
     /// The index and tag table of the previous generation, which the other header slot
-    /// names: kept until the next commit, so that slot stays a complete fallback (§5).
+    /// names: kept until the next commit, so that slot stays a complete fallback (§C5).
     var retained: [FreeSpace.Extent] = []
     /// First byte past every record written so far (committed or not).
     var dataEnd: UInt64
@@ -66,9 +66,9 @@ public final class CASVolume {
     var packCache: [UInt64: [PackRecord.Member]] = [:]
 
     /// Record bytes written since the volume was opened (objects only).
-    public private(set) var objectBytesWritten: UInt64 = 0
+    public internal(set) var objectBytesWritten: UInt64 = 0
     /// Objects written since the volume was opened.
-    public private(set) var objectsWritten = 0
+    public internal(set) var objectsWritten = 0
 
     init(store: ByteStore, options: CASOptions, header: VolumeHeader, index: [ObjectID: Entry], tags: [String: ObjectID]) {
         self.store = store
@@ -443,244 +443,5 @@ public final class CASVolume {
         if let id = tagTable[reference] { return id }
         if let id = ObjectID(hex: reference) { throw CASError(.noSuchObject(id)) }
         throw CASError(.noSuchTag(reference))
-    }
-
-    // MARK: Writing objects
-
-    /// Stores `object` unless an object with its id is already there; returns the id.
-    /// Every id an item, tree or chunk list names must already be in the volume.
-    @discardableResult
-    public func put(_ object: CASObject) throws(CASError) -> ObjectID {
-        try put([object])[0]
-    }
-
-    /// Stores `objects` (hashing and compressing them in parallel); returns their ids in order.
-    @discardableResult
-    public func put(_ objects: [CASObject]) throws(CASError) -> [ObjectID] {
-        try put(objects, checkingReferences: true)
-    }
-
-    /// `put`; the checker's repair passes `checkingReferences: false` to write back objects
-    /// it salvaged from a damaged pack, which may name ids that are lost (and get markers).
-    func put(_ objects: [CASObject], checkingReferences: Bool) throws(CASError) -> [ObjectID] {
-        try checkUsable()
-        for object in objects {
-            guard object.payload.count <= CASLimits.maxPayloadBytes else {
-                throw CASError(.limitExceeded("payload of \(object.payload.count) bytes, at most \(CASLimits.maxPayloadBytes)"))
-            }
-        }
-        let ids = Parallel.map(objects.count, enabled: options.parallel) { objects[$0].id }
-        var pending: [Int] = []
-        var batch: [ObjectID: ObjectType] = [:]
-        for (n, id) in ids.enumerated() where index[id] == nil && batch.updateValue(objects[n].type, forKey: id) == nil {
-            pending.append(n)
-        }
-        if checkingReferences { for n in pending { try checkReferences(objects[n], id: ids[n], batch: batch) } }
-        let large = pending.filter { objects[$0].payload.count >= CASLimits.packThreshold }
-        let small = pending.filter { objects[$0].payload.count < CASLimits.packThreshold }
-        let groups = PreparedPack.groups(sizes: small.map { objects[$0].payload.count })
-        let level = options.compressionLevel
-        let largeLevel = options.largeObjectLevel
-        // One parallel pass: the large objects, then the packs.
-        let prepared = Parallel.map(large.count + groups.count, enabled: options.parallel) { job -> Prepared in
-            if job < large.count {
-                let n = large[job]
-                return .object(objects[n].payload.withUnsafeBytes { PreparedObject(type: objects[n].type, payload: $0, level: largeLevel, id: ids[n]) })
-            }
-            let group = groups[job - large.count].map { small[$0] }
-            return .pack(PreparedPack(members: group.map { (ids[$0], objects[$0].type.byte) }, level: level) { w in
-                for n in group {
-                    objects[n].payload.withUnsafeBytes { PackRecord.appendMember(&w, typeByte: objects[n].type.byte, payload: $0) }
-                }
-            })
-        }
-        for record in prepared {
-            switch record {
-            case let .object(object): try write(object)
-            case let .pack(pack): try write(pack)
-            }
-        }
-        return ids
-    }
-
-    @discardableResult
-    public func putBlob(_ bytes: [UInt8]) throws(CASError) -> ObjectID { try put(.blob(bytes)) }
-
-    @discardableResult
-    public func putItem(name: String, target: ObjectID) throws(CASError) -> ObjectID { try put(.item(name: name, target: target)) }
-
-    @discardableResult
-    public func putTree(_ entries: [ObjectID]) throws(CASError) -> ObjectID { try put(.tree(entries)) }
-
-    /// Stores `bytes` as content: one blob when the chunker finds a single chunk, else its
-    /// chunks as blobs plus a chunk list naming them (docs/FORMAT.md §C2.6). Returns the
-    /// blob's or the chunk list's id.
-    @discardableResult
-    public func putContent(_ bytes: [UInt8]) throws(CASError) -> ObjectID {
-        try putContents([bytes]).ids[0]
-    }
-
-    /// Throws unless every id `object` names is indexed or in `batch`, and of the kind its
-    /// type allows (docs/FORMAT.md §C2.5): an item names a blob, tree or chunk list; a
-    /// tree lists items; a chunk list names blobs. (Two items of one tree with the same
-    /// name are not looked for here; the checker reports them, and `snapshot` never
-    /// makes them.)
-    func checkReferences(_ object: CASObject, id: ObjectID, batch: [ObjectID: ObjectType]) throws(CASError) {
-        let references: [ObjectID]
-        do throws(CASError) { references = try object.references() } catch {
-            throw CASError(.invalidArgument("object \(id): \(error)"))
-        }
-        for reference in references {
-            guard let type = index[reference].flatMap({ ObjectType(byte: $0.typeByte) }) ?? batch[reference] else {
-                throw CASError(.invalidArgument("object \(id) names \(reference), which is not in the volume"))
-            }
-            let allowed: Bool
-            switch (object.type.kind, object.type.isCore) {
-            case (.item, _): allowed = type.kind != .item
-            case (.tree, true): allowed = type.kind == .blob
-            case (.tree, false): allowed = type.kind == .item
-            case (.blob, _): allowed = true
-            }
-            guard allowed else {
-                throw CASError(.wrongKind(reference, expected: object.type.isChunkList ? "blob" : object.type.kind == .item ? "blob, tree or chunk list" : "item",
-                                          found: type.name))
-            }
-        }
-    }
-
-    /// Writes a prepared object into free space (or at the end) and indexes it.
-    func write(_ object: PreparedObject) throws(CASError) {
-        guard index[object.id] == nil else { return }
-        guard index.count < CASLimits.maxObjects else { throw CASError(.limitExceeded("at most \(CASLimits.maxObjects) objects")) }
-        let offset = allocate(UInt64(object.record.count))
-        try writeBytes(object.record, at: offset)
-        index[object.id] = Entry(offset: offset, recordLength: UInt32(object.record.count), typeByte: object.typeByte)
-        objectBytesWritten += UInt64(object.record.count)
-        objectsWritten += 1
-    }
-
-    /// Writes a prepared pack into free space (or at the end) and indexes its members.
-    func write(_ pack: PreparedPack) throws(CASError) {
-        guard index.count + pack.members.count <= CASLimits.maxObjects else {
-            throw CASError(.limitExceeded("at most \(CASLimits.maxObjects) objects"))
-        }
-        let offset = allocate(UInt64(pack.record.count))
-        try writeBytes(pack.record, at: offset)
-        for (k, member) in pack.members.enumerated() where index[member.id] == nil {
-            index[member.id] = Entry(offset: offset, recordLength: UInt32(pack.record.count), typeByte: member.typeByte, member: UInt16(k))
-            objectsWritten += 1
-        }
-        objectBytesWritten += UInt64(pack.record.count)
-    }
-
-    /// Space for a record of `length` bytes: a free extent, else the end of the data area.
-    func allocate(_ length: UInt64) -> UInt64 {
-        if let offset = free.allocate(length) { return offset }
-        let offset = dataEnd
-        dataEnd += length
-        return offset
-    }
-
-    func writeBytes(_ bytes: [UInt8], at offset: UInt64) throws(CASError) {
-        do throws(StoreError) { try store.write(at: offset, bytes) } catch {
-            isBroken = true
-            throw CASError(.store(error), offset: offset)
-        }
-    }
-
-    func storeCall(_ body: () throws(StoreError) -> Void) throws(CASError) {
-        do throws(StoreError) { try body() } catch {
-            isBroken = true
-            throw CASError(.store(error))
-        }
-    }
-
-    func checkUsable() throws(CASError) {
-        if isBroken { throw CASError(.needsReopen) }
-        if store.isReadOnly { throw CASError(.store(.readOnly)) }
-    }
-
-    // MARK: Commit
-
-    /// Makes every change since the last commit durable (docs/FORMAT.md §C5):
-    ///
-    /// 1. the new records are already written into free space or past the data end;
-    /// 2. write the new index and tag table into free space;
-    /// 3. flush;
-    /// 4. write the header of the next generation into the other slot;
-    /// 5. flush. The commit is complete here;
-    /// 6. release the space of collected objects and of the index and tag table of the
-    ///    generation before the previous one (the previous one's stay, so the other slot
-    ///    remains a complete fallback), write free record prefixes and cut free space off
-    ///    the end.
-    public func commit() throws(CASError) {
-        try checkUsable()
-        let generation = header.generation + 1
-        var entries: [IndexRecord.Entry] = []
-        entries.reserveCapacity(index.count)
-        var objectBytes: UInt64 = 0
-        var liveEnd = VolumeHeader.dataStart
-        var countedPacks = Set<UInt64>()
-        for (id, entry) in index {
-            entries.append(.init(id: id, offset: entry.offset, recordLength: entry.recordLength, typeByte: entry.typeByte, member: entry.member))
-            if entry.member == nil || countedPacks.insert(entry.offset).inserted { objectBytes += UInt64(entry.recordLength) }
-            liveEnd = max(liveEnd, entry.end)
-        }
-        entries.sort { $0.id < $1.id }
-        let indexBytes = IndexRecord(generation: generation, entries: entries).encoded()
-        let tagBytes = TagTableRecord(generation: generation, entries: tags.map { .init(name: $0.name, id: $0.id) }).encoded()
-        let indexOffset = allocate(UInt64(indexBytes.count))
-        try writeBytes(indexBytes, at: indexOffset)
-        let tagOffset = allocate(UInt64(tagBytes.count))
-        try writeBytes(tagBytes, at: tagOffset)
-        liveEnd = max(liveEnd, indexOffset + UInt64(indexBytes.count), tagOffset + UInt64(tagBytes.count))
-        // The records of the generation being replaced stay, for the other slot.
-        let previousRecords = [FreeSpace.Extent(offset: header.indexOffset, length: header.indexLength),
-                               FreeSpace.Extent(offset: header.tagTableOffset, length: header.tagTableLength)].filter { $0.length > 0 }
-        for extent in previousRecords { liveEnd = max(liveEnd, extent.end) }
-        try storeCall { () throws(StoreError) in try store.flush() }
-
-        let next = VolumeHeader(generation: generation, dataEnd: liveEnd, indexOffset: indexOffset,
-                                indexLength: UInt64(indexBytes.count), objectCount: UInt32(entries.count),
-                                tagCount: UInt32(tagTable.count), tagTableOffset: tagOffset,
-                                tagTableLength: UInt64(tagBytes.count), objectBytes: objectBytes)
-        try writeBytes(next.encoded(), at: VolumeHeader.slotOffsets[next.slot])
-        try storeCall { () throws(StoreError) in try store.flush() }
-        header = next
-        try writeSeal()
-        packCache.removeAll()
-
-        // The commit is durable. What only the generation before the previous one used
-        // is free now; the previous generation's records are kept for the other slot.
-        for extent in retained { free.insert(extent) }
-        retained = previousRecords
-        for extent in releasedByTransaction { free.insert(extent) }
-        releasedByTransaction = []
-        while let tail = free.removeTail(endingAt: dataEnd) { dataEnd = tail.offset }
-        dataEnd = max(dataEnd, liveEnd)
-        if store.length > dataEnd { try storeCall { () throws(StoreError) in try store.setLength(dataEnd) } }
-        try writeFreePrefixes()
-    }
-
-    /// Records that the commit of `header` completed (§C5 step 6): both seal copies, each
-    /// a write of its own away from the header bytes, then a flush.
-    func writeSeal() throws(CASError) {
-        let bytes = CommitSeal(sealing: header).encoded()
-        for offset in CommitSeal.copyOffsets { try writeBytes(bytes, at: offset) }
-        try storeCall { () throws(StoreError) in try store.flush() }
-    }
-
-    /// Writes a free record prefix at the start of every free extent whose prefix is not
-    /// already there, so that the records tile the data area for a linear walk.
-    func writeFreePrefixes() throws(CASError) {
-        var written: [UInt64: UInt64] = [:]
-        written.reserveCapacity(free.extents.count)
-        for extent in free.extents {
-            if writtenFreePrefixes[extent.offset] != extent.length {
-                try writeBytes(FreeRecord.encoded(length: extent.length), at: extent.offset)
-            }
-            written[extent.offset] = extent.length
-        }
-        writtenFreePrefixes = written
     }
 }

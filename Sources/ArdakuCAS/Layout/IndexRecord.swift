@@ -94,7 +94,7 @@ public struct IndexRecord: Equatable, Sendable {
         }
         let minimum = UInt64(recordLength(entryCount: Int(count)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.inconsistent("record length \(prefix.recordLength) does not fit \(count) entries"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit \(count) entries"), at: 8)
         }
         let covered = headerSize - 8 + Int(count) * IndexRecord.entrySize
         try RecordPrefix.verify(bytes, covered: covered, structure: "CAS index record", origin: origin)

@@ -84,7 +84,7 @@ public struct ObjectRecord: Equatable, Sendable {
         }
         let minimum = UInt64(minimumLength(objectLength: Int(objectLength)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.inconsistent("record length \(prefix.recordLength) does not fit an object of \(objectLength) bytes"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit an object of \(objectLength) bytes"), at: 8)
         }
         guard UInt64(bytes.count) >= minimum else {
             throw r.error(.truncated(needed: Int(minimum), available: bytes.count), at: 0)

@@ -11,7 +11,7 @@ import ArdakuFormat
 /// | 16 | 4 | member count M | 1...65535 |
 /// | 20 | 4 | raw length R | bytes of the member area, ≤ 4 MiB |
 /// | 24 | 4 | stored length S | bytes of the body |
-/// | 28 | 1 | flags | 0x01: the body is the member area zlib-compressed (§2.3 rule) |
+/// | 28 | 1 | flags | 0x01: the body is the member area zlib-compressed (§C2.3 rule) |
 /// | 29 | 3 | reserved | zero |
 /// | 32 | S | body | the member area, or its zlib stream |
 ///
@@ -34,7 +34,7 @@ public struct PackRecord: Equatable, Sendable {
     public var isCompressed: Bool
     public var recordLength: UInt64
 
-    /// Frames a member area (already laid out) as a record, compressed by the §2.3 rule.
+    /// Frames a member area (already laid out) as a record, compressed by the §C2.3 rule.
     static func encode(memberArea: [UInt8], count: Int, level: Int32) -> [UInt8] {
         let compressed = memberArea.count >= CASLimits.minCompressiblePayload
             ? memberArea.withUnsafeBytes { Zlib.compress($0, level: level) } : nil
@@ -98,7 +98,7 @@ public struct PackRecord: Equatable, Sendable {
         }
         let minimum = UInt64(RecordPrefix.aligned(headerSize + Int(storedLength)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.inconsistent("record length \(prefix.recordLength) does not fit a body of \(storedLength) bytes"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit a body of \(storedLength) bytes"), at: 8)
         }
         guard UInt64(bytes.count) >= minimum else { throw r.error(.truncated(needed: Int(minimum), available: bytes.count), at: 0) }
         if checkingCRC {
@@ -110,7 +110,7 @@ public struct PackRecord: Equatable, Sendable {
         if compressed {
             switch Zlib.uncompress(body, rawLength: Int(rawLength)) {
             case let .success(bytes): area = bytes
-            case let .failure(failure): throw r.error(.inconsistent("body cannot be inflated: \(failure)"), at: headerSize)
+            case let .failure(failure): throw r.error(.undecodableBody("body cannot be inflated: \(failure)"), at: headerSize)
             }
         } else {
             area = Array(body)

@@ -92,7 +92,7 @@ public struct TagTableRecord: Equatable, Sendable {
         }
         let end = r.position
         guard prefix.recordLength == UInt64(RecordPrefix.aligned(end)) else {
-            throw r.error(.inconsistent("record length \(prefix.recordLength) does not match entries ending at \(end)"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not match entries ending at \(end)"), at: 8)
         }
         try RecordPrefix.verify(bytes, covered: end - 8, structure: "CAS tag table record", origin: origin)
         for entry in raw {

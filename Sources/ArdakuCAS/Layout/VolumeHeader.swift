@@ -14,11 +14,11 @@ import ArdakuFormat
 /// | 8 | 8 | generation | commit counter, ≥ 1 |
 /// | 16 | 8 | data start | 8192: first record |
 /// | 24 | 8 | data end | every committed record lies in [data start, data end) |
-/// | 32 | 8 | index offset | the index record (§3.4) |
+/// | 32 | 8 | index offset | the index record (§C3.4) |
 /// | 40 | 8 | index length | its record length |
 /// | 48 | 4 | object count | entries of the index |
 /// | 52 | 4 | tag count | entries of the tag table |
-/// | 56 | 8 | tag table offset | the tag table record (§3.5) |
+/// | 56 | 8 | tag table offset | the tag table record (§C3.5) |
 /// | 64 | 8 | tag table length | its record length |
 /// | 72 | 8 | object bytes | sum of the record lengths of indexed objects |
 /// | 80 | 4 | incompatible features | 0; a reader refuses any bit it does not know |

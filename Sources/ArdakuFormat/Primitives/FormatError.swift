@@ -21,6 +21,11 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidName(NameError)
         /// The fields contradict one another (a description says how).
         case inconsistent(String)
+        /// A record's length field contradicts what it frames (a description says how):
+        /// the framing may be damaged while the body is sound, so checkers try the body alone.
+        case recordLengthMismatch(String)
+        /// A compressed body that cannot be inflated (a description says why).
+        case undecodableBody(String)
     }
 
     /// The structure being decoded, such as "system information block".
@@ -55,7 +60,7 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(structure): \(field) is \(value), allowed \(allowed.lowerBound)...\(allowed.upperBound)"
         case let .invalidName(error):
             return "\(structure): \(error)"
-        case let .inconsistent(detail):
+        case let .inconsistent(detail), let .recordLengthMismatch(detail), let .undecodableBody(detail):
             return "\(structure): \(detail)"
         }
     }
