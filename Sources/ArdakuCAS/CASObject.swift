@@ -27,7 +27,7 @@ public struct CASObject: Equatable, Sendable {
 
     public static func blob(_ bytes: [UInt8]) -> CASObject { CASObject(.blob, payload: bytes) }
 
-    /// An item naming `target`. Throws when the name breaks the rules of §2.4.
+    /// An item naming `target`. Throws when the name breaks the rules of §C2.4.
     public static func item(name: String, target: ObjectID) throws(CASError) -> CASObject {
         let nameBytes = Array(name.utf8)
         if let problem = ItemName.problem(nameBytes) { throw CASError(.invalidArgument("item name \"\(name)\": \(problem)")) }

@@ -5,7 +5,7 @@
 /// |---|---|
 /// | 0x07 | kind: 1 blob, 2 item, 3 tree (0 and 4...7 are invalid) |
 /// | 0x08 | compressed: the payload is stored zlib-compressed (not part of the id) |
-/// | 0x10 | core: on a tree, the tree is a chunk list (§2.6); on a blob or item, no extra meaning |
+/// | 0x10 | core: on a tree, the tree is a chunk list (§C2.6); on a blob or item, no extra meaning |
 /// | 0x20 | MIME: the payload is a MIME document |
 /// | 0xC0 | reserved, must be zero |
 public struct ObjectType: Hashable, Sendable, CustomStringConvertible {
@@ -34,7 +34,7 @@ public struct ObjectType: Hashable, Sendable, CustomStringConvertible {
     public static let blob = ObjectType(.blob)
     public static let item = ObjectType(.item)
     public static let tree = ObjectType(.tree)
-    /// A chunk list: a core tree whose lines are chunk ids with lengths (§2.6).
+    /// A chunk list: a core tree whose lines are chunk ids with lengths (§C2.6).
     public static let chunkList = ObjectType(.tree, core: true)
 
     /// Decodes a type byte; nil when the kind is invalid or a reserved bit is set. The

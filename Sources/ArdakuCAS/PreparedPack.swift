@@ -8,7 +8,7 @@ struct PreparedPack: Sendable {
     var members: [(id: ObjectID, typeByte: UInt8)]
 
     /// Frames the members `fill` appends to a member area (`PackRecord.appendMember`), in
-    /// the order of `members`, compressed at `level` by the §2.3 rule.
+    /// the order of `members`, compressed at `level` by the §C2.3 rule.
     init(members: [(id: ObjectID, typeByte: UInt8)], level: Int32, fill: (inout ByteWriter) -> Void) {
         var w = ByteWriter(capacity: CASLimits.packTargetBytes + CASLimits.packThreshold + 64)
         fill(&w)

@@ -41,7 +41,7 @@ public enum ImageAccess {
         if image.pageCount < 1 {
             return "not an Ardaku volume: \(image.byteCount) bytes, less than one page of 64 KiB"
         }
-        let magic = (try? image.read(PageIndex(0))).map { ByteReader.uint32(in: $0, at: SystemInformationBlock.magicOffset) }
+        let magic = (try? image.read(PageIndex(0))).map { ByteReader.uint32(in: $0, at: SystemInformationBlock.Offset.magic) }
         guard magic == SystemInformationBlock.magic, let error else {
             return "not an Ardaku volume (no \"ARDK\" magic in page 0, and no intact backup near its end)"
         }

@@ -190,7 +190,7 @@ public struct AnnotatedHexDump {
 
     private func trieRegions(_ bytes: UnsafeRawBufferPointer, page: UInt32, ordinal: Int) -> [Region] {
         let base = UInt64(page) << 16
-        let magicOK = ByteReader.uint32(in: bytes, at: 0) == TriePage.magic
+        let magicOK = ByteReader.uint32(in: bytes, at: TriePage.Offset.magic) == TriePage.magic
         let header = TrieFields.pageHeader(bytes, page: page, ordinal: ordinal, scan: scan, slotRows: magicOK)
         var region = Region(heading: header.heading, fields: [], problems: header.problems)
         guard magicOK else {
@@ -225,7 +225,7 @@ public struct AnnotatedHexDump {
         let start = Int(subpage & 3) * Geometry.subpageSize
         let bytes = UnsafeRawBufferPointer(rebasing: pageBytes[start..<(start + Geometry.subpageSize)])
         let base = UInt64(subpage) << 14
-        let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) ?? 0
         guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else {
             var builder = FieldBuilder(bytes: bytes, origin: base)
             builder.add(magic == 0 ? "(free subpage)" : "(not a record)", 0, Geometry.subpageSize,

@@ -106,7 +106,7 @@ struct OwnerMap {
             for slot in 0..<UInt32(Geometry.subpagesPerPage) where subpages[page << 2 | slot] == nil {
                 let subpage = page << 2 | slot
                 guard let bytes = scan.image.subpage(subpage) else { setSubpage(subpage, .pastEnd); continue }
-                let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+                let magic = ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) ?? 0
                 if magic == 0 {
                     setSubpage(subpage, .free)
                 } else if magic == FileRecord.tombstoneMagic || magic == FileRecord.magic {

@@ -37,19 +37,19 @@ enum RecordFields {
         func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
         var f = FieldBuilder(bytes: bytes, origin: UInt64(subpage) << 14)
         let location = "subpage \(subpage) (page \(subpage >> 2), slot \(subpage & 3))"
-        let magic = UInt32(truncatingIfNeeded: f.u32(0))
+        let magic = UInt32(truncatingIfNeeded: f.u32(FileRecord.Offset.magic))
         let kind: RecordContents.Kind = magic == FileRecord.magic ? .live : magic == FileRecord.tombstoneMagic ? .tombstone
             : magic == 0 ? .free : .notARecord
-        f.addMagic(0x00, meaning: meaning("magic"), expected: FileRecord.magic, alternatives: [FileRecord.tombstoneMagic: "tombstone"])
+        f.addMagic(FileRecord.Offset.magic, meaning: meaning("magic"), expected: FileRecord.magic, alternatives: [FileRecord.tombstoneMagic: "tombstone"])
 
-        let usedLength = Int(f.u32(0x08))
+        let usedLength = Int(f.u32(FileRecord.Offset.usedLength))
         let coveredEnd = min(max(usedLength, 8), Geometry.subpageSize)
-        f.addChecksum(0x04, meaning: meaning("checksum"), computed: FileRecord.checksum(bytes, usedLength: coveredEnd))
+        f.addChecksum(FileRecord.Offset.checksum, meaning: meaning("checksum"), computed: FileRecord.checksum(bytes, usedLength: coveredEnd))
 
-        let nameLength = Int(f.u16(0x4C))
-        let tagCount = Int(f.u16(0x4E))
-        let extensionCount = Int(f.u32(0x44))
-        let inlineCount = Int(min(f.u32(0x48), UInt64(maxInlineEntries)))
+        let nameLength = Int(f.u16(FileRecord.Offset.nameLength))
+        let tagCount = Int(f.u16(FileRecord.Offset.tagCount))
+        let extensionCount = Int(f.u32(FileRecord.Offset.extensionPageCount))
+        let inlineCount = Int(min(f.u32(FileRecord.Offset.inlineEntryCount), UInt64(maxInlineEntries)))
         let clampedName = min(nameLength, Limits.maxNameBytes)
         let clampedTags = min(tagCount, Limits.maxTagsPerFile)
         let clampedExtensions = min(extensionCount, Limits.maxExtensionPagesPerRecord)
@@ -63,51 +63,51 @@ enum RecordFields {
         } else if usedLength != expectedEnd {
             usedCheck = .invalid("the counts put the end at \(Hex.format(expectedEnd, width: 4))")
         }
-        f.add("used_length", 0x08, 4, meaning: meaning("used_length"), display: Hex.format(usedLength, width: 4), check: usedCheck)
-        let flags = f.u32(0x0C)
+        f.add("used_length", FileRecord.Offset.usedLength, 4, meaning: meaning("used_length"), display: Hex.format(usedLength, width: 4), check: usedCheck)
+        let flags = f.u32(FileRecord.Offset.flags)
         let knownFlags = RecordFlags(rawValue: UInt32(truncatingIfNeeded: flags) & RecordFlags.known.rawValue)
-        f.add("flags", 0x0C, 4, meaning: meaning("flags"),
+        f.add("flags", FileRecord.Offset.flags, 4, meaning: meaning("flags"),
               display: TextFormat.hex(flags, bytes: 4) + (knownFlags.isEmpty ? "" : " (\(knownFlags.description))"),
               check: flags & UInt64(~RecordFlags.known.rawValue) == 0 ? nil : .invalid("unknown flag bits"))
-        let uuid = VolumeUUID(bytes: Array(f.slice(0x10, 16)))
+        let uuid = VolumeUUID(bytes: Array(f.slice(FileRecord.Offset.volumeUUID, 16)))
         var uuidCheck: FieldCheck?
         if let volumeUUID = scan?.system?.uuid, volumeUUID != uuid { uuidCheck = .invalid("the volume's UUID is \(volumeUUID)") }
-        f.add("volume_uuid", 0x10, 16, meaning: meaning("volume_uuid"), value: .text(uuid.description), display: uuid.description,
+        f.add("volume_uuid", FileRecord.Offset.volumeUUID, 16, meaning: meaning("volume_uuid"), value: .text(uuid.description), display: uuid.description,
               check: uuidCheck)
-        let generation = f.u64(0x20)
+        let generation = f.u64(FileRecord.Offset.generation)
         var generationCheck: FieldCheck?
         if let scan, scan.system != nil, generation > scan.generation {
             generationCheck = .invalid("newer than page 0's generation \(scan.generation)")
         }
-        f.add("generation", 0x20, 8, meaning: meaning("generation"), check: generationCheck)
-        let fileID = f.u64(0x28)
-        f.add("file_id", 0x28, 8, meaning: meaning("file_id"))
-        let byteLength = f.u64(0x30)
-        f.add("byte_length", 0x30, 8, meaning: meaning("byte_length"))
-        let mtime = f.u64(0x38)
-        f.add("modification_time", 0x38, 8, meaning: meaning("modification_time"), display: "\(TextFormat.utc(mtime)) (\(mtime))")
-        let dataPageCount = f.u32(0x40)
+        f.add("generation", FileRecord.Offset.generation, 8, meaning: meaning("generation"), check: generationCheck)
+        let fileID = f.u64(FileRecord.Offset.fileID)
+        f.add("file_id", FileRecord.Offset.fileID, 8, meaning: meaning("file_id"))
+        let byteLength = f.u64(FileRecord.Offset.byteLength)
+        f.add("byte_length", FileRecord.Offset.byteLength, 8, meaning: meaning("byte_length"))
+        let mtime = f.u64(FileRecord.Offset.modificationTime)
+        f.add("modification_time", FileRecord.Offset.modificationTime, 8, meaning: meaning("modification_time"), display: "\(TextFormat.utc(mtime)) (\(mtime))")
+        let dataPageCount = f.u32(FileRecord.Offset.dataPageCount)
         let expectedPages = PageEntry.pageCount(forLength: byteLength)
-        f.add("data_page_count", 0x40, 4, meaning: meaning("data_page_count"),
+        f.add("data_page_count", FileRecord.Offset.dataPageCount, 4, meaning: meaning("data_page_count"),
               check: dataPageCount == expectedPages ? nil : .invalid("byte_length \(byteLength) needs \(expectedPages)"))
-        f.add("extension_page_count", 0x44, 4, meaning: meaning("extension_page_count"),
+        f.add("extension_page_count", FileRecord.Offset.extensionPageCount, 4, meaning: meaning("extension_page_count"),
               check: extensionCount <= Limits.maxExtensionPagesPerRecord ? nil : .invalid("allowed 0...\(Limits.maxExtensionPagesPerRecord)"))
-        let storedInline = f.u32(0x48)
+        let storedInline = f.u32(FileRecord.Offset.inlineEntryCount)
         var inlineCheck: FieldCheck?
         if storedInline > dataPageCount {
             inlineCheck = .invalid("more than data_page_count")
         } else if extensionCount == 0 && storedInline != dataPageCount {
             inlineCheck = .invalid("without extension pages it must equal data_page_count \(dataPageCount)")
         }
-        f.add("inline_entry_count", 0x48, 4, meaning: meaning("inline_entry_count"), check: inlineCheck)
-        f.add("name_length", 0x4C, 2, meaning: meaning("name_length"),
+        f.add("inline_entry_count", FileRecord.Offset.inlineEntryCount, 4, meaning: meaning("inline_entry_count"), check: inlineCheck)
+        f.add("name_length", FileRecord.Offset.nameLength, 2, meaning: meaning("name_length"),
               check: (1...Limits.maxNameBytes).contains(nameLength) ? nil : .invalid("allowed 1...\(Limits.maxNameBytes)"))
-        f.add("tag_count", 0x4E, 2, meaning: meaning("tag_count"),
+        f.add("tag_count", FileRecord.Offset.tagCount, 2, meaning: meaning("tag_count"),
               check: tagCount <= Limits.maxTagsPerFile ? nil : .invalid("allowed 0...\(Limits.maxTagsPerFile)"))
-        let type = FileType(bytes: Array(f.slice(0x50, FileType.byteCount)))
-        f.add("type", 0x50, FileType.byteCount, meaning: meaning("type"), value: .text(type.description), display: type.description)
-        f.add("replaced_file_id", 0x70, 8, meaning: meaning("replaced_file_id"))
-        f.addReserved("reserved", 0x78, 8)
+        let type = FileType(bytes: Array(f.slice(FileRecord.Offset.type, FileType.byteCount)))
+        f.add("type", FileRecord.Offset.type, FileType.byteCount, meaning: meaning("type"), value: .text(type.description), display: type.description)
+        f.add("replaced_file_id", FileRecord.Offset.replacedFileID, 8, meaning: meaning("replaced_file_id"))
+        f.addReserved("reserved", FileRecord.Offset.reserved, 8)
 
         let name = Array(f.slice(FileRecord.headerSize, clampedName))
         var nameCheck: FieldCheck?
@@ -175,18 +175,18 @@ enum RecordFields {
         let layout = ExtensionPage.layout
         func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
         var f = FieldBuilder(bytes: bytes, origin: UInt64(page) << 16)
-        f.addMagic(0x00, meaning: meaning("magic"), expected: ExtensionPage.magic)
-        f.addChecksum(0x04, meaning: meaning("checksum"), computed: ExtensionPage.checksum(bytes))
-        let storedSequence = f.u32(0x08)
-        f.add("sequence", 0x08, 4, meaning: meaning("sequence"),
+        f.addMagic(ExtensionPage.Offset.magic, meaning: meaning("magic"), expected: ExtensionPage.magic)
+        f.addChecksum(ExtensionPage.Offset.checksum, meaning: meaning("checksum"), computed: ExtensionPage.checksum(bytes))
+        let storedSequence = f.u32(ExtensionPage.Offset.sequence)
+        f.add("sequence", ExtensionPage.Offset.sequence, 4, meaning: meaning("sequence"),
               check: sequence.map { UInt64($0) == storedSequence ? nil : FieldCheck.invalid("the record lists it as number \($0)") } ?? nil)
-        let count = f.u32(0x0C)
-        f.add("entry_count", 0x0C, 4, meaning: meaning("entry_count"),
+        let count = f.u32(ExtensionPage.Offset.entryCount)
+        f.add("entry_count", ExtensionPage.Offset.entryCount, 4, meaning: meaning("entry_count"),
               check: (1...UInt64(Limits.entriesPerExtensionPage)).contains(count) ? nil : .invalid("allowed 1...\(Limits.entriesPerExtensionPage)"))
-        let storedFileID = f.u64(0x10)
-        f.add("file_id", 0x10, 8, meaning: meaning("file_id"),
+        let storedFileID = f.u64(ExtensionPage.Offset.fileID)
+        f.add("file_id", ExtensionPage.Offset.fileID, 8, meaning: meaning("file_id"),
               check: fileID.map { $0 == storedFileID ? nil : FieldCheck.invalid("the record's file_id is \($0)") } ?? nil)
-        f.addReserved("reserved", 0x18, 8)
+        f.addReserved("reserved", ExtensionPage.Offset.reserved, 8)
         let clamped = Int(min(count, UInt64(Limits.entriesPerExtensionPage)))
         var entries: [PageEntry] = []
         entries.reserveCapacity(clamped)

@@ -4,6 +4,7 @@ import ArdakuFormat
 /// from the raw bytes: every field is shown even when the block does not decode.
 enum SystemBlockFields {
     static let layout = SystemInformationBlock.layout
+    private typealias O = SystemInformationBlock.Offset
 
     /// - Parameters:
     ///   - bytes: the page's 64 KiB.
@@ -14,47 +15,47 @@ enum SystemBlockFields {
         var f = FieldBuilder(bytes: bytes, origin: UInt64(page) << 16)
         func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
 
-        let labelLength = Int(f.u16(0x0000))
-        f.add("label_length", 0x0000, 2, meaning: meaning("label_length"),
+        let labelLength = Int(f.u16(O.labelLength))
+        f.add("label_length", O.labelLength, 2, meaning: meaning("label_length"),
               check: labelLength <= Limits.maxLabelBytes ? nil : .invalid("more than \(Limits.maxLabelBytes)"))
-        let shownLabel = f.slice(0x0002, min(labelLength, Limits.maxLabelBytes))
+        let shownLabel = f.slice(O.label, min(labelLength, Limits.maxLabelBytes))
         var labelCheck: FieldCheck?
-        if !f.isZero(0x0002 + shownLabel.count, Limits.maxLabelBytes - shownLabel.count) {
+        if !f.isZero(O.label + shownLabel.count, Limits.maxLabelBytes - shownLabel.count) {
             labelCheck = .invalid("bytes past label_length are not zero")
         } else if FileName.firstInvalidUTF8(Array(shownLabel)) != nil {
             labelCheck = .invalid("not valid UTF-8")
         }
-        f.add("label", 0x0002, Limits.maxLabelBytes, meaning: meaning("label"),
+        f.add("label", O.label, Limits.maxLabelBytes, meaning: meaning("label"),
               value: .text(String(decoding: shownLabel, as: UTF8.self)),
               display: shownLabel.isEmpty ? "<none>" : TextFormat.escaped(shownLabel), check: labelCheck)
-        f.addReserved("reserved", 0x03FE, 2)
-        f.addMagic(0x0400, meaning: meaning("magic"), expected: SystemInformationBlock.magic)
+        f.addReserved("reserved", O.reservedAt03FE, 2)
+        f.addMagic(O.magic, meaning: meaning("magic"), expected: SystemInformationBlock.magic)
 
-        let version = f.u32(0x0404)
-        f.add("version", 0x0404, 4, meaning: meaning("version"),
+        let version = f.u32(O.version)
+        f.add("version", O.version, 4, meaning: meaning("version"),
               check: version == UInt64(SystemInformationBlock.version) ? nil
                   : .invalid("this tool reads version \(SystemInformationBlock.version)"))
 
-        let total = f.u32(0x0414)
+        let total = f.u32(O.totalPageCount)
         let totalInRange = total >= UInt64(Limits.minPageCount) && total <= UInt64(Limits.maxPageCount)
-        let bitfieldPages = f.u16(0x0408)
+        let bitfieldPages = f.u16(O.bitfieldPageCount)
         let expectedBitfield = totalInRange ? UInt64(VolumeLayout.bitfieldPageCount(forTotal: UInt32(total))) : nil
-        f.add("bitfield_page_count", 0x0408, 2, meaning: meaning("bitfield_page_count"),
+        f.add("bitfield_page_count", O.bitfieldPageCount, 2, meaning: meaning("bitfield_page_count"),
               check: expectedBitfield.map { $0 == bitfieldPages ? nil : FieldCheck.invalid("\(total) pages need \($0)") } ?? nil)
 
-        let copy = f.u16(0x040A)
+        let copy = f.u16(O.copy)
         var copyCheck: FieldCheck?
         if copy > 1 {
             copyCheck = .invalid("must be 0 or 1")
         } else if let expectedCopy, UInt64(expectedCopy) != copy {
             copyCheck = .invalid("page \(page) should hold copy \(expectedCopy)")
         }
-        f.add("copy", 0x040A, 2, meaning: meaning("copy"),
+        f.add("copy", O.copy, 2, meaning: meaning("copy"),
               display: copy == 0 ? "0 (primary)" : copy == 1 ? "1 (backup)" : "\(copy)", check: copyCheck)
-        f.add("next_empty_page_index", 0x040C, 4, meaning: meaning("next_empty_page_index"))
+        f.add("next_empty_page_index", O.nextEmptyPageIndex, 4, meaning: meaning("next_empty_page_index"))
 
-        let triePageCount = f.u32(0x0410)
-        f.add("trie_page_count", 0x0410, 4, meaning: meaning("trie_page_count"),
+        let triePageCount = f.u32(O.triePageCount)
+        f.add("trie_page_count", O.triePageCount, 4, meaning: meaning("trie_page_count"),
               check: (1...UInt64(Limits.maxTriePages)).contains(triePageCount) ? nil
                   : .invalid("allowed 1...\(Limits.maxTriePages)"))
 
@@ -64,37 +65,37 @@ enum SystemBlockFields {
         } else if total > imagePages {
             totalCheck = .invalid("the image holds only \(imagePages) whole pages")
         }
-        f.add("total_page_count", 0x0414, 4, meaning: meaning("total_page_count"),
+        f.add("total_page_count", O.totalPageCount, 4, meaning: meaning("total_page_count"),
               display: "\(total) (\(total << 16) bytes)", check: totalCheck)
 
-        let uuidBytes = Array(f.slice(0x0418, 16))
+        let uuidBytes = Array(f.slice(O.uuid, 16))
         let uuid = VolumeUUID(bytes: uuidBytes).description
-        f.add("uuid", 0x0418, 16, meaning: meaning("uuid"), value: .text(uuid), display: uuid)
-        let created = f.u64(0x0428)
-        f.add("creation_time", 0x0428, 8, meaning: meaning("creation_time"), display: "\(TextFormat.utc(created)) (\(created))")
-        f.add("generation", 0x0430, 8, meaning: meaning("generation"))
-        f.add("used_page_count", 0x0438, 4, meaning: meaning("used_page_count"))
-        f.add("file_count", 0x043C, 4, meaning: meaning("file_count"))
+        f.add("uuid", O.uuid, 16, meaning: meaning("uuid"), value: .text(uuid), display: uuid)
+        let created = f.u64(O.creationTime)
+        f.add("creation_time", O.creationTime, 8, meaning: meaning("creation_time"), display: "\(TextFormat.utc(created)) (\(created))")
+        f.add("generation", O.generation, 8, meaning: meaning("generation"))
+        f.add("used_page_count", O.usedPageCount, 4, meaning: meaning("used_page_count"))
+        f.add("file_count", O.fileCount, 4, meaning: meaning("file_count"))
 
-        let root = NodeReference(rawValue: UInt32(truncatingIfNeeded: f.u32(0x0440)))
-        f.add("trie_root", 0x0440, 4, meaning: meaning("trie_root"),
+        let root = NodeReference(rawValue: UInt32(truncatingIfNeeded: f.u32(O.trieRoot)))
+        f.add("trie_root", O.trieRoot, 4, meaning: meaning("trie_root"),
               display: "\(root) (ordinal \(root.ordinal), slot \(root.slot))",
               check: UInt64(root.ordinal) < triePageCount || triePageCount == 0 ? nil
                   : .invalid("ordinal \(root.ordinal) is not below trie_page_count \(triePageCount)"))
-        let incompat = f.u32(0x0444)
-        f.add("incompat_features", 0x0444, 4, meaning: meaning("incompat_features"),
+        let incompat = f.u32(O.incompatFeatures)
+        f.add("incompat_features", O.incompatFeatures, 4, meaning: meaning("incompat_features"),
               display: TextFormat.hex(incompat, bytes: 4) + (incompat & UInt64(IncompatFeatures.recordedDamage.rawValue) != 0 ? " (recorded damage)" : ""),
               check: incompat & UInt64(~IncompatFeatures.known.rawValue) == 0 ? nil : .invalid("unknown feature bits"))
-        f.add("record_page_hint", 0x0448, 4, meaning: meaning("record_page_hint"))
-        f.addReserved("reserved", 0x044C, 4)
-        f.add("next_file_id", 0x0450, 8, meaning: meaning("next_file_id"))
-        f.addReserved("reserved", 0x0458, SystemInformationBlock.triePageListOffset - 0x0458)
+        f.add("record_page_hint", O.recordPageHint, 4, meaning: meaning("record_page_hint"))
+        f.addReserved("reserved", O.reservedAt044C, 4)
+        f.add("next_file_id", O.nextFileID, 8, meaning: meaning("next_file_id"))
+        f.addReserved("reserved", O.reservedAt0458, O.triePages - O.reservedAt0458)
 
         let listed = Int(min(triePageCount, UInt64(Limits.maxTriePages)))
-        let triePages = (0..<listed).map { f.u32(SystemInformationBlock.triePageListOffset + 4 * $0) }
-        let listSize = SystemInformationBlock.checksumOffset - SystemInformationBlock.triePageListOffset
+        let triePages = (0..<listed).map { f.u32(O.triePages + 4 * $0) }
+        let listSize = O.checksum - O.triePages
         var listProblems: [String] = []
-        if !f.isZero(SystemInformationBlock.triePageListOffset + 4 * listed, listSize - 4 * listed) {
+        if !f.isZero(O.triePages + 4 * listed, listSize - 4 * listed) {
             listProblems.append("entries past trie_page_count are not zero")
         }
         if totalInRange {
@@ -104,10 +105,10 @@ enum SystemBlockFields {
             }
         }
         let shown = triePages.prefix(16).map(String.init).joined(separator: ", ") + (triePages.count > 16 ? ", …" : "")
-        f.add("trie_pages", SystemInformationBlock.triePageListOffset, listSize, meaning: meaning("trie_pages"),
+        f.add("trie_pages", O.triePages, listSize, meaning: meaning("trie_pages"),
               value: .numbers(triePages), display: "\(TextFormat.count(UInt64(listed), "entry", "entries")): \(shown.isEmpty ? "<none>" : shown)",
               check: listProblems.isEmpty ? nil : .invalid(listProblems.joined(separator: "; ")))
-        f.addChecksum(SystemInformationBlock.checksumOffset, meaning: meaning("checksum"),
+        f.addChecksum(O.checksum, meaning: meaning("checksum"),
                       computed: SystemInformationBlock.computedChecksum(bytes))
 
         var problems: [String] = []

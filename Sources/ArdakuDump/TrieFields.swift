@@ -17,21 +17,21 @@ enum TrieFields {
         let layout = TriePage.layout
         func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
         var f = FieldBuilder(bytes: bytes, origin: UInt64(page) << 16)
-        f.addMagic(0x00, meaning: meaning("magic"), expected: TriePage.magic)
-        f.addChecksum(0x04, meaning: meaning("checksum"), computed: TriePage.checksum(bytes))
-        let storedOrdinal = f.u16(0x08)
-        f.add("ordinal", 0x08, 2, meaning: meaning("ordinal"),
+        f.addMagic(TriePage.Offset.magic, meaning: meaning("magic"), expected: TriePage.magic)
+        f.addChecksum(TriePage.Offset.checksum, meaning: meaning("checksum"), computed: TriePage.checksum(bytes))
+        let storedOrdinal = f.u16(TriePage.Offset.ordinal)
+        f.add("ordinal", TriePage.Offset.ordinal, 2, meaning: meaning("ordinal"),
               check: ordinal.map { UInt64($0) == storedOrdinal ? nil : FieldCheck.invalid("page 0 lists this page as ordinal \($0)") } ?? nil)
-        let slotCount = f.u16(0x0A)
-        f.add("slot_count", 0x0A, 2, meaning: meaning("slot_count"),
+        let slotCount = f.u16(TriePage.Offset.slotCount)
+        f.add("slot_count", TriePage.Offset.slotCount, 2, meaning: meaning("slot_count"),
               check: slotCount <= UInt64(Limits.maxSlotsPerTriePage) ? nil : .invalid("allowed 0...\(Limits.maxSlotsPerTriePage)"))
-        f.addReserved("reserved", 0x0C, 4)
-        let generation = f.u64(0x10)
+        f.addReserved("reserved", TriePage.Offset.reserved, 4)
+        let generation = f.u64(TriePage.Offset.generation)
         var generationCheck: FieldCheck?
         if let scan, scan.system != nil, generation > scan.generation {
             generationCheck = .invalid("newer than page 0's generation \(scan.generation)")
         }
-        f.add("generation", 0x10, 8, meaning: meaning("generation"), check: generationCheck)
+        f.add("generation", TriePage.Offset.generation, 8, meaning: meaning("generation"), check: generationCheck)
         let slots = Int(min(slotCount, UInt64(Limits.maxSlotsPerTriePage)))
         let offsets = (0..<slots).map { f.u16(TriePage.headerSize + 2 * $0) }
         if slotRows {
@@ -63,28 +63,28 @@ enum TrieFields {
             return StructureView(kind: "trie node", location: location, offset: origin, size: available.count,
                                  problems: ["only \(available.count) bytes before the end of the page"])
         }
-        let flags = f.integer(at: 0, size: 1) ?? 0
-        f.add("flags", 0x0, 1, meaning: meaning("flags"),
+        let flags = f.integer(at: TrieNode.Offset.flags, size: 1) ?? 0
+        f.add("flags", TrieNode.Offset.flags, 1, meaning: meaning("flags"),
               display: flags & 1 != 0 ? "\(Hex.format(flags, width: 2)) (ends a name)" : Hex.format(flags, width: 2),
               check: flags & 0xFE == 0 ? nil : .invalid("bits 1...7 must be zero"))
-        f.addReserved("reserved", 0x1, 1)
-        let labelLength = Int(f.u16(0x2))
-        f.add("label_length", 0x2, 2, meaning: meaning("label_length"),
+        f.addReserved("reserved", TrieNode.Offset.reservedAt01, 1)
+        let labelLength = Int(f.u16(TrieNode.Offset.labelLength))
+        f.add("label_length", TrieNode.Offset.labelLength, 2, meaning: meaning("label_length"),
               check: labelLength <= Limits.maxNameBytes ? nil : .invalid("allowed 0...\(Limits.maxNameBytes)"))
-        let childCount = Int(f.u16(0x4))
-        f.add("child_count", 0x4, 2, meaning: meaning("child_count"),
+        let childCount = Int(f.u16(TrieNode.Offset.childCount))
+        f.add("child_count", TrieNode.Offset.childCount, 2, meaning: meaning("child_count"),
               check: childCount <= Limits.maxChildrenPerNode ? nil : .invalid("allowed 0...\(Limits.maxChildrenPerNode)"))
-        f.addReserved("reserved", 0x6, 2)
-        let value = f.u32(0x8)
-        f.add("value", 0x8, 4, meaning: meaning("value"),
+        f.addReserved("reserved", TrieNode.Offset.reservedAt06, 2)
+        let value = f.u32(TrieNode.Offset.value)
+        f.add("value", TrieNode.Offset.value, 4, meaning: meaning("value"),
               display: flags & 1 != 0 ? "subpage \(value) (page \(value >> 2), slot \(value & 3))" : "\(value)",
               check: flags & 1 == 0 && value != 0 ? .invalid("not zero although flag bit 0 is clear") : nil)
 
         let children = min(childCount, Limits.maxChildrenPerNode)
-        let childBytes = Array(f.slice(0xC, children))
-        f.add("child_bytes", 0xC, children, meaning: meaning("child_bytes"), value: .numbers(childBytes.map(UInt64.init)),
+        let childBytes = Array(f.slice(TrieNode.Offset.childBytes, children))
+        f.add("child_bytes", TrieNode.Offset.childBytes, children, meaning: meaning("child_bytes"), value: .numbers(childBytes.map(UInt64.init)),
               display: childBytes.isEmpty ? "<none>" : TextFormat.escaped(childBytes))
-        let referencesStart = 0xC + children
+        let referencesStart = TrieNode.Offset.childBytes + children
         let references = (0..<children).compactMap { f.integer(at: referencesStart + 4 * $0, size: 4) }
         f.add("children", referencesStart, 4 * children, meaning: meaning("children"), value: .numbers(references),
               display: references.isEmpty ? "<none>"

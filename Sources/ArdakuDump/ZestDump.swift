@@ -48,7 +48,7 @@ public struct ZestDump {
     /// 2048, and no Ardaku magic at 0x400.
     public static func recognizes(_ image: ImageBytes) -> Bool {
         let zest = Array("ZEST".utf8)
-        let ardaku = image.bytes(at: 0x400, count: 4).map { Array($0) == Array("ARDK".utf8) } ?? false
+        let ardaku = image.bytes(at: UInt64(SystemInformationBlock.Offset.magic), count: 4).map { Array($0) == Array("ARDK".utf8) } ?? false
         guard !ardaku else { return false }
         return [UInt64(0), UInt64(ZestLimits.backupHeaderOffset)].contains { offset in
             image.bytes(at: offset, count: 4).map { Array($0) == zest } ?? false

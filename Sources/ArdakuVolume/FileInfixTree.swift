@@ -182,8 +182,8 @@ public final class FileInfixTree {
             for ordinal in 0..<committedPageIndices.count where cache[ordinal] == nil {
                 let index = committedPageIndices[ordinal]
                 guard validPages.contains(index.rawValue), let bytes = try? store.read(index),
-                      ByteReader.uint32(in: bytes, at: 0) == TriePage.magic,
-                      ByteReader.uint16(in: bytes, at: TriePage.slotCountOffset) == 0 else { continue }
+                      ByteReader.uint32(in: bytes, at: TriePage.Offset.magic) == TriePage.magic,
+                      ByteReader.uint16(in: bytes, at: TriePage.Offset.slotCount) == 0 else { continue }
                 // Decoded in full (checksum and all) before it is used; a damaged page is left alone.
                 if let page = try? page(ordinal), page.slots.isEmpty { emptyOrdinals.insert(ordinal) }
             }

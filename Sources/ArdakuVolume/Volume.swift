@@ -239,7 +239,7 @@ public final class Volume {
             let subpage = PageIndex(hint).subpage(slot)
             let start = slot * Geometry.subpageSize
             let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + Geometry.subpageSize)])
-            let magic = ByteReader.uint32(in: raw, at: 0) ?? 0
+            let magic = ByteReader.uint32(in: raw, at: FileRecord.Offset.magic) ?? 0
             if magic == 0 {
                 addFreeRecordSubpage(subpage)
             } else if magic == FileRecord.tombstoneMagic,
@@ -390,7 +390,7 @@ public final class Volume {
         let bytes = try readPage(subpage.page)
         let start = subpage.slot * Geometry.subpageSize
         let raw = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + Geometry.subpageSize)])
-        switch ByteReader.uint32(in: raw, at: 0) ?? 0 {
+        switch ByteReader.uint32(in: raw, at: FileRecord.Offset.magic) ?? 0 {
         case 0:
             return true
         case FileRecord.tombstoneMagic:

@@ -46,7 +46,7 @@ extension Checker {
                     systemFix.restorePrimary = true
                 }
             } else if block.copy != .primary {
-                emit(ArdakuFindings.systemReservedNonZero, FindingContext(page: 0, offset: 0x040A, detail: "page 0 says it is copy 1, the backup"))
+                emit(ArdakuFindings.systemReservedNonZero, FindingContext(page: 0, offset: UInt64(SystemInformationBlock.Offset.copy), detail: "page 0 says it is copy 1, the backup"))
                 systemFix.rewriteSystem = true
             }
             let backupPage = block.totalPageCount - 1
@@ -116,10 +116,11 @@ extension Checker {
     /// Reserved bytes, label padding, the trie page list past its count, and the label.
     private func checkReservedBytes(_ bytes: UnsafeRawBufferPointer, block: SystemInformationBlock) {
         guard bytes.count == Geometry.pageSize else { return }
-        let labelEnd = 2 + block.label.count
+        typealias O = SystemInformationBlock.Offset
+        let labelEnd = O.label + block.label.count
         let reservedRanges: [(Range<Int>, String)] = [
-            (labelEnd..<0x03FE, "label padding"), (0x03FE..<0x0400, "reserved field at 0x03fe"),
-            (0x044C..<0x0450, "reserved field at 0x044c"), (0x0458..<0x0800, "reserved area 0x0458-0x07ff"),
+            (labelEnd..<O.reservedAt03FE, "label padding"), (O.reservedAt03FE..<O.magic, "reserved field at 0x03fe"),
+            (O.reservedAt044C..<O.nextFileID, "reserved field at 0x044c"), (O.reservedAt0458..<O.triePages, "reserved area 0x0458-0x07ff"),
         ]
         for (range, what) in reservedRanges {
             if let first = Zeros.firstNonZero(bytes, in: range) {
@@ -127,8 +128,8 @@ extension Checker {
                 systemFix.rewriteSystem = true
             }
         }
-        let tailStart = SystemInformationBlock.triePageListOffset + 4 * block.triePages.count
-        if let first = Zeros.firstNonZero(bytes, in: tailStart..<SystemInformationBlock.checksumOffset) {
+        let tailStart = SystemInformationBlock.Offset.triePages + 4 * block.triePages.count
+        if let first = Zeros.firstNonZero(bytes, in: tailStart..<SystemInformationBlock.Offset.checksum) {
             let offset = first - (first - tailStart) % 4
             let value = ByteReader.uint32(in: bytes, at: offset) ?? 0
             emit(ArdakuFindings.triePageListTail, FindingContext(page: 0, offset: UInt64(offset), actual: String(value)))

@@ -148,7 +148,7 @@ struct TrieWalk {
     mutating func run() {
         let rootReference = checker.system.trieRoot
         guard let root = resolve(rootReference, from: "the root reference in page 0") else {
-            checker.emit(ArdakuFindings.rootInvalid, FindingContext(page: 0, offset: 0x0440, actual: "it names no usable node",
+            checker.emit(ArdakuFindings.rootInvalid, FindingContext(page: 0, offset: UInt64(SystemInformationBlock.Offset.trieRoot), actual: "it names no usable node",
                                                                     detail: rootReference.description))
             checker.trieStructureBroken = true
             return
@@ -380,7 +380,7 @@ struct TrieWalk {
             checker.rebuilt.insert(subpage)
             bytes = rebuilt.bytes
         }
-        let magic = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        let magic = ByteReader.uint32(in: bytes, at: TriePage.Offset.magic) ?? 0
         if magic == FileRecord.tombstoneMagic {
             checker.emit(ArdakuFindings.leadsToTombstone, context())
             return

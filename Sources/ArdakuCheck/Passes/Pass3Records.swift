@@ -182,7 +182,7 @@ extension Checker {
     static func nestedTypeName(_ record: RecordView) -> String? {
         let bytes = record.bytes
         func named(_ name: [UInt8]) -> Bool {
-            for index in 0..<FileType.byteCount where bytes[0x50 + index] != (index < name.count ? name[index] : 0) { return false }
+            for index in 0..<FileType.byteCount where bytes[FileRecord.Offset.type + index] != (index < name.count ? name[index] : 0) { return false }
             return true
         }
         if named(zestTypeName) { return "zest" }

@@ -59,7 +59,7 @@ extension Checker {
             pending.forEach { subpage in
                 examined += 1
                 if examined & 0x3FF == 0 { progress(examined, of: candidateCount) }
-                guard let bytes = subpageBytes(subpage), ByteReader.uint32(in: bytes, at: 0) == FileRecord.magic,
+                guard let bytes = subpageBytes(subpage), ByteReader.uint32(in: bytes, at: FileRecord.Offset.magic) == FileRecord.magic,
                       case .success(let record) = RecordView.read(bytes), record.checksumMatches,
                       record.uuidMatches(system.uuid) else { return true }
                 if record.generation > system.generation {
@@ -145,7 +145,7 @@ extension Checker {
             if let id = ByteReader.uint64(in: bytes, at: RecordView.fileIDOffset), wanted.contains(id) {
                 newestReached[id] = max(newestReached[id] ?? 0, generation)
             }
-            if let replaced = ByteReader.uint64(in: bytes, at: RecordView.replacedFileIDOffset), replaced != 0, wanted.contains(replaced) {
+            if let replaced = ByteReader.uint64(in: bytes, at: FileRecord.Offset.replacedFileID), replaced != 0, wanted.contains(replaced) {
                 newestReplacing[replaced] = max(newestReplacing[replaced] ?? 0, generation)
             }
             return true

@@ -27,12 +27,14 @@ extension Checker {
             }
             if word & 0xFFFF == 0 { progress(UInt64(word), of: UInt64(words)) }
         }
+        // Both findings are located at the bitfield's first byte.
+        let bitfieldStart = PageIndex(layout.bitfieldPages.lowerBound).firstByte.rawValue
         if missing.total > 0 {
-            emit(ArdakuFindings.usedMarkedFree, FindingContext(page: UInt32(missing.first), offset: 0x10000, actual: String(missing.total),
+            emit(ArdakuFindings.usedMarkedFree, FindingContext(page: UInt32(missing.first), offset: bitfieldStart, actual: String(missing.total),
                                                               detail: missing.describe()))
         }
         if extra.total > 0 {
-            emit(ArdakuFindings.freeMarkedUsed, FindingContext(page: UInt32(extra.first), offset: 0x10000, actual: String(extra.total),
+            emit(ArdakuFindings.freeMarkedUsed, FindingContext(page: UInt32(extra.first), offset: bitfieldStart, actual: String(extra.total),
                                                               detail: extra.describe()))
         }
         // Bits of the last bitfield page(s) past the end of the volume.
@@ -57,14 +59,14 @@ extension Checker {
         }
         let used = reachable.cardinality
         if Int(system.usedPageCount) != used {
-            emit(ArdakuFindings.usedPageCount, FindingContext(page: 0, offset: 0x0438, expected: String(used), actual: String(system.usedPageCount)))
+            emit(ArdakuFindings.usedPageCount, FindingContext(page: 0, offset: UInt64(SystemInformationBlock.Offset.usedPageCount), expected: String(used), actual: String(system.usedPageCount)))
         }
         let files = keep.cardinality
         if Int(system.fileCount) != files {
-            emit(ArdakuFindings.fileCount, FindingContext(page: 0, offset: 0x043C, expected: String(files), actual: String(system.fileCount)))
+            emit(ArdakuFindings.fileCount, FindingContext(page: 0, offset: UInt64(SystemInformationBlock.Offset.fileCount), expected: String(files), actual: String(system.fileCount)))
         }
         if !keep.isEmpty && maxFileID >= system.nextFileID {
-            emit(ArdakuFindings.nextFileID, FindingContext(page: 0, offset: 0x0450, expected: String(maxFileID &+ 1),
+            emit(ArdakuFindings.nextFileID, FindingContext(page: 0, offset: UInt64(SystemInformationBlock.Offset.nextFileID), expected: String(maxFileID &+ 1),
                                                            actual: String(system.nextFileID), detail: String(maxFileID)))
         }
         currentStatistics.items = UInt64(layout.bitfieldPageCount)

@@ -29,7 +29,7 @@ extension Checker {
         var examined: UInt64 = 0
         for subpage in source.keep.members {
             guard let record = source.recordView(subpage), let bytes = source.subpageBytes(subpage) else { continue }
-            let typeBytes = Array(bytes[0x50..<0x70])
+            let typeBytes = Array(bytes[FileRecord.Offset.type..<(FileRecord.Offset.type + FileType.byteCount)])
             let type = FileType(bytes: typeBytes)
             guard let nested = options.nestedCheckers.first(where: { $0.fileType == type }) else {
                 if type == .zest || type == .cas { report.nestedSkipped[type.description, default: 0] += 1 }

@@ -210,7 +210,7 @@ struct ProvenRepairs {
         }
         let magicBytes = withUnsafeBytes(of: ExtensionPage.magic.littleEndian) { Array($0) }
         let wrongMagic = (0..<4).filter { bytes[$0] != magicBytes[$0] }
-        let stored = ByteReader.uint32(in: bytes, at: ExtensionPage.checksumOffset) ?? 0
+        let stored = ByteReader.uint32(in: bytes, at: ExtensionPage.Offset.checksum) ?? 0
         if !wrongMagic.isEmpty {
             // Outside the checksum: proven by the bytes it covers.
             let candidate = Repaired(copying: bytes, offset: 0, proven: magicBytes, field: "magic")

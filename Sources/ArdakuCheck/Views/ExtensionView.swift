@@ -12,12 +12,12 @@ struct ExtensionView {
     /// Reads the header; fails on a wrong magic or an entry count outside 1...8188.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Result<ExtensionView, RecordProblem> {
         guard bytes.count == Geometry.pageSize,
-              let magic = ByteReader.uint32(in: bytes, at: 0),
-              let stored = ByteReader.uint32(in: bytes, at: 4),
-              let sequence = ByteReader.uint32(in: bytes, at: 8),
-              let count = ByteReader.uint32(in: bytes, at: 0x0C),
-              let fileID = ByteReader.uint64(in: bytes, at: 0x10),
-              let reserved = ByteReader.uint64(in: bytes, at: 0x18) else { return .failure(.truncated) }
+              let magic = ByteReader.uint32(in: bytes, at: ExtensionPage.Offset.magic),
+              let stored = ByteReader.uint32(in: bytes, at: ExtensionPage.Offset.checksum),
+              let sequence = ByteReader.uint32(in: bytes, at: ExtensionPage.Offset.sequence),
+              let count = ByteReader.uint32(in: bytes, at: ExtensionPage.Offset.entryCount),
+              let fileID = ByteReader.uint64(in: bytes, at: ExtensionPage.Offset.fileID),
+              let reserved = ByteReader.uint64(in: bytes, at: ExtensionPage.Offset.reserved) else { return .failure(.truncated) }
         guard magic == ExtensionPage.magic else { return .failure(.badMagic(magic)) }
         guard count >= 1, count <= UInt32(Limits.entriesPerExtensionPage) else {
             return .failure(.fieldOutOfRange("entry_count", UInt64(count)))

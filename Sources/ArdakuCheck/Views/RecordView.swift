@@ -30,7 +30,6 @@ struct RecordView {
     static let uuidOffset = FileRecord.Offset.volumeUUID
     static let generationOffset = FileRecord.Offset.generation
     static let fileIDOffset = FileRecord.Offset.fileID
-    static let replacedFileIDOffset = FileRecord.Offset.replacedFileID
 
     var isTombstone: Bool { magic == FileRecord.tombstoneMagic }
     var nameOffset: Int { FileRecord.headerSize }
@@ -54,7 +53,7 @@ struct RecordView {
               let inline = ByteReader.uint32(in: bytes, at: FileRecord.Offset.inlineEntryCount),
               let nameLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.nameLength),
               let tagCount = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount),
-              let replacedFileID = ByteReader.uint64(in: bytes, at: Self.replacedFileIDOffset),
+              let replacedFileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.replacedFileID),
               let reserved = ByteReader.uint64(in: bytes, at: FileRecord.Offset.reserved) else {
             return .failure(.truncated)
         }

@@ -11,7 +11,7 @@ extension SystemInformationBlock {
         while page > lowest {
             page -= 1
             guard let bytes = try? store.read(PageIndex(page)),
-                  ByteReader.uint32(in: bytes, at: magicOffset) == magic,
+                  ByteReader.uint32(in: bytes, at: Offset.magic) == magic,
                   let block = try? decode(bytes, page: PageIndex(page)),
                   block.totalPageCount - 1 == page else { continue }
             return (page, block)

@@ -16,18 +16,29 @@ public struct ExtensionPage: Equatable, Sendable {
     public static let structureName = "extension page"
     /// "AFXP" read as a little-endian u32.
     public static let magic: UInt32 = 0x5058_4641
-    public static let headerSize = 0x20
+    public static let headerSize = Offset.entries
     /// Byte offset of the checksum field (the table above).
-    public static let checksumOffset = 0x04
+
+    /// Offsets of the fields from the start of the structure: the table above, once.
+    /// The layout rows, the decoder, the checker's views and dumpfs all use these.
+    public enum Offset {
+        public static let magic = 0x00
+        public static let checksum = 0x04
+        public static let sequence = 0x08
+        public static let entryCount = 0x0C
+        public static let fileID = 0x10
+        public static let reserved = 0x18
+        public static let entries = 0x20
+    }
 
     public static let layout: [FieldLayout] = [
-        FieldLayout("magic", 0x00, 4, "0x50584641 (\"AFXP\")"),
-        FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<0x10000"),
-        FieldLayout("sequence", 0x08, 4, "position in the owning record's list"),
-        FieldLayout("entry_count", 0x0C, 4, "entries in this page"),
-        FieldLayout("file_id", 0x10, 8, "owning file's id"),
-        FieldLayout("reserved", 0x18, 8, "zero"),
-        FieldLayout("entries", 0x20, 0, "(u32 page, u32 CRC-32) each"),
+        FieldLayout("magic", Offset.magic, 4, "0x50584641 (\"AFXP\")"),
+        FieldLayout("checksum", Offset.checksum, 4, "CRC-32 of bytes 0x0008..<0x10000"),
+        FieldLayout("sequence", Offset.sequence, 4, "position in the owning record's list"),
+        FieldLayout("entry_count", Offset.entryCount, 4, "entries in this page"),
+        FieldLayout("file_id", Offset.fileID, 8, "owning file's id"),
+        FieldLayout("reserved", Offset.reserved, 8, "zero"),
+        FieldLayout("entries", Offset.entries, 0, "(u32 page, u32 CRC-32) each"),
     ]
 
     public var sequence: UInt32
@@ -48,17 +59,17 @@ public struct ExtensionPage: Equatable, Sendable {
             throw reader.error(.truncated(needed: Geometry.pageSize, available: bytes.count), at: 0)
         }
         let magic = try reader.readUInt32()
-        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0) }
+        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: Offset.magic) }
         let stored = try reader.readUInt32()
         if verifyChecksum {
             let computed = checksum(bytes)
-            guard stored == computed else { throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: 4) }
+            guard stored == computed else { throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: Offset.checksum) }
         }
         let sequence = try reader.readUInt32()
         let count = Int(try reader.readUInt32())
         guard (1...Limits.entriesPerExtensionPage).contains(count) else {
             throw reader.error(.fieldOutOfRange(field: "entry_count", value: UInt64(count),
-                                                allowed: 1...UInt64(Limits.entriesPerExtensionPage)), at: 0x0C)
+                                                allowed: 1...UInt64(Limits.entriesPerExtensionPage)), at: Offset.entryCount)
         }
         let fileID = try reader.readUInt64()
         let reserved = try reader.readUInt64()
@@ -90,7 +101,7 @@ public struct ExtensionPage: Equatable, Sendable {
         writer.pad(to: Geometry.pageSize)
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { Self.checksum($0) }
-        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: 4) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Offset.checksum) }
         return bytes
     }
 }

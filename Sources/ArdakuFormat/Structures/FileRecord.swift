@@ -34,7 +34,7 @@ public struct FileRecord: Equatable, Sendable {
     public static let magic: UInt32 = 0x524D_4641
     /// "AFMT": the record of a deleted file.
     public static let tombstoneMagic: UInt32 = 0x544D_4641
-    public static let headerSize = 0x80
+    public static let headerSize = Offset.name
 
     /// Byte offset of each header field (the table above; `layout` lists the same).
     public enum Offset {
@@ -55,27 +55,28 @@ public struct FileRecord: Equatable, Sendable {
         public static let type = 0x50
         public static let replacedFileID = 0x70
         public static let reserved = 0x78
+        public static let name = 0x80
     }
 
     public static let layout: [FieldLayout] = [
-        FieldLayout("magic", 0x00, 4, "\"AFMR\" live, \"AFMT\" tombstone"),
-        FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<used_length"),
-        FieldLayout("used_length", 0x08, 4, "bytes in use"),
-        FieldLayout("flags", 0x0C, 4, "bit 0 damaged data, bit 1 unproven attributes"),
-        FieldLayout("volume_uuid", 0x10, 16, "volume UUID"),
-        FieldLayout("generation", 0x20, 8, "commit that wrote this record"),
-        FieldLayout("file_id", 0x28, 8, "file id"),
-        FieldLayout("byte_length", 0x30, 8, "file length in bytes"),
-        FieldLayout("modification_time", 0x38, 8, "seconds since the Unix epoch"),
-        FieldLayout("data_page_count", 0x40, 4, "pages of data"),
-        FieldLayout("extension_page_count", 0x44, 4, "extension pages"),
-        FieldLayout("inline_entry_count", 0x48, 4, "entries in this record"),
-        FieldLayout("name_length", 0x4C, 2, "bytes of name"),
-        FieldLayout("tag_count", 0x4E, 2, "tags"),
-        FieldLayout("type", 0x50, 32, "file type"),
-        FieldLayout("replaced_file_id", 0x70, 8, "file a rename replaced, 0: none"),
-        FieldLayout("reserved", 0x78, 8, "zero"),
-        FieldLayout("name", 0x80, 0, "full name, padded to 4 bytes; then tags, extension pages, entries"),
+        FieldLayout("magic", Offset.magic, 4, "\"AFMR\" live, \"AFMT\" tombstone"),
+        FieldLayout("checksum", Offset.checksum, 4, "CRC-32 of bytes 0x0008..<used_length"),
+        FieldLayout("used_length", Offset.usedLength, 4, "bytes in use"),
+        FieldLayout("flags", Offset.flags, 4, "bit 0 damaged data, bit 1 unproven attributes"),
+        FieldLayout("volume_uuid", Offset.volumeUUID, 16, "volume UUID"),
+        FieldLayout("generation", Offset.generation, 8, "commit that wrote this record"),
+        FieldLayout("file_id", Offset.fileID, 8, "file id"),
+        FieldLayout("byte_length", Offset.byteLength, 8, "file length in bytes"),
+        FieldLayout("modification_time", Offset.modificationTime, 8, "seconds since the Unix epoch"),
+        FieldLayout("data_page_count", Offset.dataPageCount, 4, "pages of data"),
+        FieldLayout("extension_page_count", Offset.extensionPageCount, 4, "extension pages"),
+        FieldLayout("inline_entry_count", Offset.inlineEntryCount, 4, "entries in this record"),
+        FieldLayout("name_length", Offset.nameLength, 2, "bytes of name"),
+        FieldLayout("tag_count", Offset.tagCount, 2, "tags"),
+        FieldLayout("type", Offset.type, 32, "file type"),
+        FieldLayout("replaced_file_id", Offset.replacedFileID, 8, "file a rename replaced, 0: none"),
+        FieldLayout("reserved", Offset.reserved, 8, "zero"),
+        FieldLayout("name", Offset.name, 0, "full name, padded to 4 bytes; then tags, extension pages, entries"),
     ]
 
     public var isTombstone: Bool
@@ -153,17 +154,17 @@ public struct FileRecord: Equatable, Sendable {
         }
         let magic = try reader.readUInt32()
         guard magic == Self.magic || magic == Self.tombstoneMagic else {
-            throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0)
+            throw reader.error(.badMagic(expected: Self.magic, found: magic), at: Offset.magic)
         }
         let stored = try reader.readUInt32()
         let usedLength = Int(try reader.readUInt32())
         guard usedLength >= headerSize, usedLength <= Geometry.subpageSize else {
             throw reader.error(.fieldOutOfRange(field: "used_length", value: UInt64(usedLength),
-                                                allowed: UInt64(headerSize)...UInt64(Geometry.subpageSize)), at: 8)
+                                                allowed: UInt64(headerSize)...UInt64(Geometry.subpageSize)), at: Offset.usedLength)
         }
         if verifyChecksum {
             let computed = checksum(bytes, usedLength: usedLength)
-            guard stored == computed else { throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: 4) }
+            guard stored == computed else { throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: Offset.checksum) }
         }
         let flags = try reader.readUInt32()
         let uuid = VolumeUUID(bytes: try reader.readArray(16))
@@ -182,23 +183,23 @@ public struct FileRecord: Equatable, Sendable {
 
         guard (1...Limits.maxNameBytes).contains(nameLength) else {
             throw reader.error(.fieldOutOfRange(field: "name_length", value: UInt64(nameLength),
-                                                allowed: 1...UInt64(Limits.maxNameBytes)), at: 0x4C)
+                                                allowed: 1...UInt64(Limits.maxNameBytes)), at: Offset.nameLength)
         }
         guard tagCount <= Limits.maxTagsPerFile else {
             throw reader.error(.fieldOutOfRange(field: "tag_count", value: UInt64(tagCount),
-                                                allowed: 0...UInt64(Limits.maxTagsPerFile)), at: 0x4E)
+                                                allowed: 0...UInt64(Limits.maxTagsPerFile)), at: Offset.tagCount)
         }
         guard extensionCount <= Limits.maxExtensionPagesPerRecord else {
             throw reader.error(.fieldOutOfRange(field: "extension_page_count", value: UInt64(extensionCount),
-                                                allowed: 0...UInt64(Limits.maxExtensionPagesPerRecord)), at: 0x44)
+                                                allowed: 0...UInt64(Limits.maxExtensionPagesPerRecord)), at: Offset.extensionPageCount)
         }
         // Every count is now bounded, so this sum cannot overflow.
         let expectedEnd = headerSize + align4(nameLength) + 4 * tagCount + 4 * extensionCount + PageEntry.encodedSize * inlineCount
         guard inlineCount <= Geometry.subpageSize, expectedEnd == usedLength else {
-            throw reader.error(.inconsistent("used_length is \(usedLength) but the counts put the end at \(expectedEnd)"), at: 8)
+            throw reader.error(.inconsistent("used_length is \(usedLength) but the counts put the end at \(expectedEnd)"), at: Offset.usedLength)
         }
         guard UInt64(inlineCount) <= UInt64(dataPageCount), extensionCount > 0 || inlineCount == Int(dataPageCount) else {
-            throw reader.error(.inconsistent("inline_entry_count \(inlineCount) and extension_page_count \(extensionCount) cannot list data_page_count \(dataPageCount) pages"), at: 0x40)
+            throw reader.error(.inconsistent("inline_entry_count \(inlineCount) and extension_page_count \(extensionCount) cannot list data_page_count \(dataPageCount) pages"), at: Offset.dataPageCount)
         }
 
         let name = try reader.readArray(nameLength)
@@ -225,7 +226,7 @@ public struct FileRecord: Equatable, Sendable {
     }
 
     /// The checksum field at offset 4 (0 when the bytes are too short).
-    public static func storedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { ByteReader.uint32(in: bytes, at: 4) ?? 0 }
+    public static func storedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { ByteReader.uint32(in: bytes, at: Offset.checksum) ?? 0 }
 
     /// CRC-32 of bytes 0x0008..<usedLength.
     public static func checksum(_ bytes: UnsafeRawBufferPointer, usedLength: Int) -> UInt32 {
@@ -267,7 +268,7 @@ public struct FileRecord: Equatable, Sendable {
         }
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { Self.checksum($0, usedLength: usedLength) }
-        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: 4) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Offset.checksum) }
         return bytes
     }
 }

@@ -31,35 +31,60 @@ public struct SystemInformationBlock: Equatable, Sendable {
     public static let structureName = "system information block"
     /// "ARDK" read as a little-endian u32.
     public static let magic: UInt32 = 0x4B44_5241
-    public static let magicOffset = 0x0400
     public static let version: UInt32 = 1
-    public static let checksumOffset = 0xFFFC
-    public static let triePageListOffset = 0x0800
+
+    /// Offsets of the fields from the start of the structure: the table above, once.
+    /// The layout rows, the decoder, the checker's views and dumpfs all use these.
+    public enum Offset {
+        public static let labelLength = 0x0000
+        public static let label = 0x0002
+        public static let reservedAt03FE = 0x03FE
+        public static let magic = 0x0400
+        public static let version = 0x0404
+        public static let bitfieldPageCount = 0x0408
+        public static let copy = 0x040A
+        public static let nextEmptyPageIndex = 0x040C
+        public static let triePageCount = 0x0410
+        public static let totalPageCount = 0x0414
+        public static let uuid = 0x0418
+        public static let creationTime = 0x0428
+        public static let generation = 0x0430
+        public static let usedPageCount = 0x0438
+        public static let fileCount = 0x043C
+        public static let trieRoot = 0x0440
+        public static let incompatFeatures = 0x0444
+        public static let recordPageHint = 0x0448
+        public static let reservedAt044C = 0x044C
+        public static let nextFileID = 0x0450
+        public static let reservedAt0458 = 0x0458
+        public static let triePages = 0x0800
+        public static let checksum = 0xFFFC
+    }
 
     public static let layout: [FieldLayout] = [
-        FieldLayout("label_length", 0x0000, 2, "bytes of label, 0...1020"),
-        FieldLayout("label", 0x0002, 1020, "UTF-8 volume label, zero padded"),
-        FieldLayout("reserved", 0x03FE, 2, "zero"),
-        FieldLayout("magic", 0x0400, 4, "0x4B445241 (\"ARDK\")"),
-        FieldLayout("version", 0x0404, 4, "format version"),
-        FieldLayout("bitfield_page_count", 0x0408, 2, "pages of used-page bitfield"),
-        FieldLayout("copy", 0x040A, 2, "0 primary (page 0), 1 backup (last page)"),
-        FieldLayout("next_empty_page_index", 0x040C, 4, "allocation hint"),
-        FieldLayout("trie_page_count", 0x0410, 4, "trie pages listed at 0x0800"),
-        FieldLayout("total_page_count", 0x0414, 4, "pages in the volume"),
-        FieldLayout("uuid", 0x0418, 16, "volume UUID"),
-        FieldLayout("creation_time", 0x0428, 8, "seconds since the Unix epoch"),
-        FieldLayout("generation", 0x0430, 8, "last commit number"),
-        FieldLayout("used_page_count", 0x0438, 4, "pages marked used"),
-        FieldLayout("file_count", 0x043C, 4, "files in the trie"),
-        FieldLayout("trie_root", 0x0440, 4, "node reference of the trie root"),
-        FieldLayout("incompat_features", 0x0444, 4, "bit 0: records may carry damage flags; other bits zero"),
-        FieldLayout("record_page_hint", 0x0448, 4, "allocation hint for records"),
-        FieldLayout("reserved", 0x044C, 4, "zero"),
-        FieldLayout("next_file_id", 0x0450, 8, "id of the next new file"),
-        FieldLayout("reserved", 0x0458, 0x0800 - 0x0458, "zero"),
-        FieldLayout("trie_pages", 0x0800, 0xFFFC - 0x0800, "u32 page index per trie page ordinal"),
-        FieldLayout("checksum", 0xFFFC, 4, "CRC-32 of bytes 0x0000..<0xFFFC"),
+        FieldLayout("label_length", Offset.labelLength, 2, "bytes of label, 0...1020"),
+        FieldLayout("label", Offset.label, 1020, "UTF-8 volume label, zero padded"),
+        FieldLayout("reserved", Offset.reservedAt03FE, 2, "zero"),
+        FieldLayout("magic", Offset.magic, 4, "0x4B445241 (\"ARDK\")"),
+        FieldLayout("version", Offset.version, 4, "format version"),
+        FieldLayout("bitfield_page_count", Offset.bitfieldPageCount, 2, "pages of used-page bitfield"),
+        FieldLayout("copy", Offset.copy, 2, "0 primary (page 0), 1 backup (last page)"),
+        FieldLayout("next_empty_page_index", Offset.nextEmptyPageIndex, 4, "allocation hint"),
+        FieldLayout("trie_page_count", Offset.triePageCount, 4, "trie pages listed at 0x0800"),
+        FieldLayout("total_page_count", Offset.totalPageCount, 4, "pages in the volume"),
+        FieldLayout("uuid", Offset.uuid, 16, "volume UUID"),
+        FieldLayout("creation_time", Offset.creationTime, 8, "seconds since the Unix epoch"),
+        FieldLayout("generation", Offset.generation, 8, "last commit number"),
+        FieldLayout("used_page_count", Offset.usedPageCount, 4, "pages marked used"),
+        FieldLayout("file_count", Offset.fileCount, 4, "files in the trie"),
+        FieldLayout("trie_root", Offset.trieRoot, 4, "node reference of the trie root"),
+        FieldLayout("incompat_features", Offset.incompatFeatures, 4, "bit 0: records may carry damage flags; other bits zero"),
+        FieldLayout("record_page_hint", Offset.recordPageHint, 4, "allocation hint for records"),
+        FieldLayout("reserved", Offset.reservedAt044C, 4, "zero"),
+        FieldLayout("next_file_id", Offset.nextFileID, 8, "id of the next new file"),
+        FieldLayout("reserved", Offset.reservedAt0458, Offset.triePages - Offset.reservedAt0458, "zero"),
+        FieldLayout("trie_pages", Offset.triePages, Offset.checksum - Offset.triePages, "u32 page index per trie page ordinal"),
+        FieldLayout("checksum", Offset.checksum, 4, "CRC-32 of bytes 0x0000..<0xFFFC"),
     ]
 
     public enum Copy: UInt16, Sendable {
@@ -121,48 +146,48 @@ public struct SystemInformationBlock: Equatable, Sendable {
         guard bytes.count >= Geometry.pageSize else {
             throw reader.error(.truncated(needed: Geometry.pageSize, available: bytes.count), at: 0)
         }
-        try reader.seek(to: 0x0400)
+        try reader.seek(to: Offset.magic)
         let magic = try reader.readUInt32()
-        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0x0400) }
+        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: Offset.magic) }
         if verifyChecksum {
             let stored = storedChecksum(bytes), computed = computedChecksum(bytes)
             guard stored == computed else {
-                throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: checksumOffset)
+                throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: Offset.checksum)
             }
         }
         let version = try reader.readUInt32()
         guard version == Self.version else {
-            throw reader.error(.unsupportedVersion(found: version, supported: Self.version), at: 0x0404)
+            throw reader.error(.unsupportedVersion(found: version, supported: Self.version), at: Offset.version)
         }
 
-        try reader.seek(to: 0)
+        try reader.seek(to: Offset.labelLength)
         let labelLength = Int(try reader.readUInt16())
         guard labelLength <= Limits.maxLabelBytes else {
             throw reader.error(.fieldOutOfRange(field: "label_length", value: UInt64(labelLength),
-                                                allowed: 0...UInt64(Limits.maxLabelBytes)), at: 0)
+                                                allowed: 0...UInt64(Limits.maxLabelBytes)), at: Offset.labelLength)
         }
         let label = try reader.readArray(labelLength)
 
-        try reader.seek(to: 0x0408)
+        try reader.seek(to: Offset.bitfieldPageCount)
         let bitfieldPageCount = try reader.readUInt16()
         let copyRaw = try reader.readUInt16()
         guard let copy = Copy(rawValue: copyRaw) else {
-            throw reader.error(.fieldOutOfRange(field: "copy", value: UInt64(copyRaw), allowed: 0...1), at: 0x040A)
+            throw reader.error(.fieldOutOfRange(field: "copy", value: UInt64(copyRaw), allowed: 0...1), at: Offset.copy)
         }
         let nextEmpty = try reader.readUInt32()
         let triePageCount = try reader.readUInt32()
         let totalPageCount = try reader.readUInt32()
         guard (Limits.minPageCount...Limits.maxPageCount).contains(totalPageCount) else {
             throw reader.error(.fieldOutOfRange(field: "total_page_count", value: UInt64(totalPageCount),
-                                                allowed: UInt64(Limits.minPageCount)...UInt64(Limits.maxPageCount)), at: 0x0414)
+                                                allowed: UInt64(Limits.minPageCount)...UInt64(Limits.maxPageCount)), at: Offset.totalPageCount)
         }
         let expectedBitfieldPages = VolumeLayout.bitfieldPageCount(forTotal: totalPageCount)
         guard Int(bitfieldPageCount) == expectedBitfieldPages else {
-            throw reader.error(.inconsistent("bitfield_page_count is \(bitfieldPageCount) but \(totalPageCount) pages need \(expectedBitfieldPages)"), at: 0x0408)
+            throw reader.error(.inconsistent("bitfield_page_count is \(bitfieldPageCount) but \(totalPageCount) pages need \(expectedBitfieldPages)"), at: Offset.bitfieldPageCount)
         }
         guard triePageCount >= 1, triePageCount <= UInt32(Limits.maxTriePages) else {
             throw reader.error(.fieldOutOfRange(field: "trie_page_count", value: UInt64(triePageCount),
-                                                allowed: 1...UInt64(Limits.maxTriePages)), at: 0x0410)
+                                                allowed: 1...UInt64(Limits.maxTriePages)), at: Offset.triePageCount)
         }
         let uuid = VolumeUUID(bytes: try reader.readArray(16))
         let creationTime = try reader.readUInt64()
@@ -172,12 +197,12 @@ public struct SystemInformationBlock: Equatable, Sendable {
         let trieRoot = NodeReference(rawValue: try reader.readUInt32())
         let incompat = try reader.readUInt32()
         let unknownFeatures = incompat & ~IncompatFeatures.known.rawValue
-        guard unknownFeatures == 0 else { throw reader.error(.unknownFeatures(unknownFeatures), at: 0x0444) }
+        guard unknownFeatures == 0 else { throw reader.error(.unknownFeatures(unknownFeatures), at: Offset.incompatFeatures) }
         let recordPageHint = try reader.readUInt32()
         try reader.skip(4)
         let nextFileID = try reader.readUInt64()
 
-        try reader.seek(to: triePageListOffset)
+        try reader.seek(to: Offset.triePages)
         var triePages: [PageIndex] = []
         triePages.reserveCapacity(Int(triePageCount))
         for _ in 0..<triePageCount { triePages.append(PageIndex(try reader.readUInt32())) }
@@ -197,12 +222,12 @@ public struct SystemInformationBlock: Equatable, Sendable {
 
     /// The checksum stored at 0xFFFC (0 when `bytes` is too short to hold one).
     public static func storedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        ByteReader.uint32(in: bytes, at: checksumOffset) ?? 0
+        ByteReader.uint32(in: bytes, at: Offset.checksum) ?? 0
     }
 
     /// The CRC-32 of bytes 0x0000..<0xFFFC.
     public static func computedChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, checksumOffset)]))
+        CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, Offset.checksum)]))
     }
 
     // MARK: Encoding
@@ -213,7 +238,7 @@ public struct SystemInformationBlock: Equatable, Sendable {
         var writer = ByteWriter(capacity: Geometry.pageSize)
         writer.writeUInt16(UInt16(label.count))
         writer.writeBytes(label)
-        writer.pad(to: 0x0400)
+        writer.pad(to: Offset.magic)
         writer.writeUInt32(Self.magic)
         writer.writeUInt32(Self.version)
         writer.writeUInt16(bitfieldPageCount)
@@ -231,13 +256,13 @@ public struct SystemInformationBlock: Equatable, Sendable {
         writer.writeUInt32(recordPageHint)
         writer.writeUInt32(0)
         writer.writeUInt64(nextFileID)
-        writer.pad(to: Self.triePageListOffset)
+        writer.pad(to: Offset.triePages)
         for page in triePages { writer.writeUInt32(page.rawValue) }
-        writer.pad(to: Self.checksumOffset)
+        writer.pad(to: Offset.checksum)
         writer.writeUInt32(0)
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { Self.computedChecksum($0) }
-        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Self.checksumOffset) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Offset.checksum) }
         return bytes
     }
 

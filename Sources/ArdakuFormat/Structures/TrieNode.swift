@@ -36,7 +36,7 @@ public struct NodeReference: RawRepresentable, Hashable, Sendable, CustomStringC
 /// The name of a file is the concatenation of the labels from the root to the node that
 /// holds its value.
 public struct TrieNode: Equatable, Sendable {
-    public static let headerSize = 12
+    public static let headerSize = Offset.childBytes
 
     public struct Child: Equatable, Sendable {
         public var firstByte: UInt8
@@ -90,11 +90,11 @@ public struct TrieNode: Equatable, Sendable {
         let value = try reader.readUInt32()
         guard labelLength <= Limits.maxNameBytes else {
             throw reader.error(.fieldOutOfRange(field: "label_length", value: UInt64(labelLength),
-                                                allowed: 0...UInt64(Limits.maxNameBytes)), at: offset + 2)
+                                                allowed: 0...UInt64(Limits.maxNameBytes)), at: offset + Offset.labelLength)
         }
         guard childCount <= Limits.maxChildrenPerNode else {
             throw reader.error(.fieldOutOfRange(field: "child_count", value: UInt64(childCount),
-                                                allowed: 0...UInt64(Limits.maxChildrenPerNode)), at: offset + 4)
+                                                allowed: 0...UInt64(Limits.maxChildrenPerNode)), at: offset + Offset.childCount)
         }
         let childBytes = try reader.readBytes(childCount)
         var children: [Child] = []

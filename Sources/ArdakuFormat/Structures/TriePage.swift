@@ -18,18 +18,29 @@ public struct TriePage: Equatable, Sendable {
     public static let structureName = "trie page"
     /// "AFIT" read as a little-endian u32.
     public static let magic: UInt32 = 0x5449_4641
-    public static let headerSize = 0x18
-    public static let slotCountOffset = 0x0A
+    public static let headerSize = Offset.slots
     public static let checksumRange = 0x0008..<Geometry.pageSize
 
+    /// Offsets of the fields from the start of the structure: the table above, once.
+    /// The layout rows, the decoder, the checker's views and dumpfs all use these.
+    public enum Offset {
+        public static let magic = 0x00
+        public static let checksum = 0x04
+        public static let ordinal = 0x08
+        public static let slotCount = 0x0A
+        public static let reserved = 0x0C
+        public static let generation = 0x10
+        public static let slots = 0x18
+    }
+
     public static let layout: [FieldLayout] = [
-        FieldLayout("magic", 0x00, 4, "0x54494641 (\"AFIT\")"),
-        FieldLayout("checksum", 0x04, 4, "CRC-32 of bytes 0x0008..<0x10000"),
-        FieldLayout("ordinal", 0x08, 2, "position in page 0's trie page list"),
-        FieldLayout("slot_count", slotCountOffset, 2, "node slots"),
-        FieldLayout("reserved", 0x0C, 4, "zero"),
-        FieldLayout("generation", 0x10, 8, "commit that wrote this page"),
-        FieldLayout("slots", 0x18, 0, "u16 node offset per slot; 0 = free"),
+        FieldLayout("magic", Offset.magic, 4, "0x54494641 (\"AFIT\")"),
+        FieldLayout("checksum", Offset.checksum, 4, "CRC-32 of bytes 0x0008..<0x10000"),
+        FieldLayout("ordinal", Offset.ordinal, 2, "position in page 0's trie page list"),
+        FieldLayout("slot_count", Offset.slotCount, 2, "node slots"),
+        FieldLayout("reserved", Offset.reserved, 4, "zero"),
+        FieldLayout("generation", Offset.generation, 8, "commit that wrote this page"),
+        FieldLayout("slots", Offset.slots, 0, "u16 node offset per slot; 0 = free"),
     ]
 
     public var ordinal: UInt16
@@ -97,17 +108,17 @@ public struct TriePage: Equatable, Sendable {
             throw reader.error(.truncated(needed: Geometry.pageSize, available: bytes.count), at: 0)
         }
         let magic = try reader.readUInt32()
-        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: 0) }
+        guard magic == Self.magic else { throw reader.error(.badMagic(expected: Self.magic, found: magic), at: Offset.magic) }
         let stored = try reader.readUInt32()
         let computed = checksum(bytes)
         if verifyChecksum && stored != computed {
-            throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: 4)
+            throw reader.error(.checksumMismatch(stored: stored, computed: computed), at: Offset.checksum)
         }
         let ordinal = try reader.readUInt16()
         let slotCount = Int(try reader.readUInt16())
         guard slotCount <= Limits.maxSlotsPerTriePage else {
             throw reader.error(.fieldOutOfRange(field: "slot_count", value: UInt64(slotCount),
-                                                allowed: 0...UInt64(Limits.maxSlotsPerTriePage)), at: slotCountOffset)
+                                                allowed: 0...UInt64(Limits.maxSlotsPerTriePage)), at: Offset.slotCount)
         }
         let reserved = try reader.readUInt32()
         let generation = try reader.readUInt64()
@@ -145,7 +156,7 @@ public struct TriePage: Equatable, Sendable {
         writer.pad(to: Geometry.pageSize)
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { Self.checksum($0) }
-        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: 4) }
+        bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Offset.checksum) }
         return bytes
     }
 }

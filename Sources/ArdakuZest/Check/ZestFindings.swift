@@ -1,6 +1,6 @@
 import ArdakuFormat
 
-/// The ZEST layer's message table: one row per finding code (docs/FORMAT.md §Z8).
+/// The ZEST layer's message table: one row per finding code (docs/FORMAT.md §Z11).
 ///
 /// Z2005 is not used: a chain longer than the store allows is reported as Z2002.
 /// Codes: `Z1xxx` header, `Z2xxx` fragment chain, `Z3xxx` entries, `Z4xxx` segments,

@@ -5,7 +5,7 @@ import ArdakuFormat
 /// Each fragment is a pair of 4096-byte slots at consecutive byte offsets; a writer always
 /// writes the slot it did not write last, with the generation one higher, so that a write
 /// torn by a crash damages only the slot being written. The current slot is the one whose
-/// CRC is valid with the newer generation (docs/FORMAT.md §Z5).
+/// CRC is valid with the newer generation (docs/FORMAT.md §Z4).
 ///
 /// | offset | size | field      | meaning                                                     |
 /// |--------|------|------------|-------------------------------------------------------------|

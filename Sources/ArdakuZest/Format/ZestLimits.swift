@@ -26,9 +26,9 @@ public enum ZestLimits {
     public static let minSegmentSize = 16
     /// Largest segment size: a fragment slot must be a whole number of segments.
     public static let maxSegmentSize = 4096
-    /// The segment size a new volume gets unless told otherwise (DESIGN §2.9).
+    /// The segment size a new volume gets unless told otherwise (docs/FORMAT.md §Z9).
     public static let defaultSegmentSize = 4096
-    /// Longest name: the same rule as Ardaku file names (DESIGN §2.7).
+    /// Longest name: the same rule as Ardaku file names (docs/FORMAT.md §9).
     public static let maxNameBytes = Limits.maxNameBytes
     /// Fixed bytes of an entry besides its name (SZ, the fields after the name, the CRC).
     public static let entryOverhead = 26

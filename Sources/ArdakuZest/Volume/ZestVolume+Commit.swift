@@ -117,7 +117,7 @@ extension ZestVolume {
 
     /// Rewrites the whole table packed into as few fragments as the entries need: every
     /// fragment but the head goes to a new pair, and the head's next slot, written last,
-    /// switches from the old chain to the new one in one write (§6).
+    /// switches from the old chain to the new one in one write (§Z6).
     func rebuildTable() throws(ZestError) {
         try flush()
         var ids: [Int] = []

@@ -183,7 +183,7 @@ extension ZestVolume {
         freeRecordIDs.append(id)
     }
 
-    /// The fragment a new entry goes to: the one its name left in this batch if any (§6),
+    /// The fragment a new entry goes to: the one its name left in this batch if any (§Z6),
     /// else the last one used, else the first with room, else a new pair at the chain's end.
     func fragmentForNewEntry(name: [UInt8], size: Int, avoiding: FragmentState?) throws(ZestError) -> FragmentState {
         if let left = pendingRemovals[NameKey(name)] {

@@ -89,7 +89,7 @@ public final class ZestVolume {
     /// Starts of runs allocated since the last commit (free at once when dropped again).
     var uncommittedRuns: Set<UInt32> = []
     /// Names removed since the last commit, with the fragment they were removed from: a
-    /// name may come back before the next commit only in that fragment (§6).
+    /// name may come back before the next commit only in that fragment (§Z6).
     var pendingRemovals: [NameKey: FragmentState] = [:]
     /// Content or new fragment pairs were written since the last commit.
     var needsBarrier = false

@@ -132,7 +132,7 @@ public struct Damage {
 
     public func resealSystemBlock(page: UInt32 = 0) {
         let bytes = try! store.read(PageIndex(page))
-        setUInt32(SystemInformationBlock.computedChecksum(bytes), page: page, offset: SystemInformationBlock.checksumOffset)
+        setUInt32(SystemInformationBlock.computedChecksum(bytes), page: page, offset: SystemInformationBlock.Offset.checksum)
     }
 
     public func resealTriePage(_ page: UInt32) {
