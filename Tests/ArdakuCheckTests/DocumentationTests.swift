@@ -14,3 +14,19 @@ import ArdakuCheck
         #expect(rows.count == ArdakuFindings.all.count)
     }
 }
+
+/// README's layout section names every target directory under Sources/.
+@Suite struct ReadmeLayoutTests {
+    @Test func everySourceDirectoryIsDescribed() throws {
+        let readme = try #require(Files.text(PackagePaths.root + "/README.md"))
+        let start = try #require(readme.range(of: "## Repository layout"))
+        let rest = readme[start.upperBound...]
+        let section = rest.range(of: "\n## ").map { rest[..<$0.lowerBound] } ?? rest
+        let directories = Files.directories(in: PackagePaths.root + "/Sources")
+        #expect(directories.count > 15)
+        for directory in directories {
+            #expect(section.contains("Sources/\(directory) ") || section.contains("Sources/\(directory)\n"),
+                    "README's layout section does not describe Sources/\(directory)")
+        }
+    }
+}
