@@ -130,24 +130,28 @@ struct FsckRequest: Equatable {
         return nil
     }
 
+    /// The flags of a plain command line of fsck.zest, as e2fsck spells them, and the value
+    /// each one sets: `plainShape` and `plain(_:)` are both made from this one table, and
+    /// FsckPlainCommandLineTests holds it to `FsckCommand`'s declarations.
+    static var plainFlags: [(spelling: String, value: WritableKeyPath<FsckRequest, Bool>)] {
+        [("-n", \.readOnly), ("-y", \.yes), ("-p", \.preen), ("-a", \.automatic), ("-f", \.force), ("-v", \.verbose),
+         ("-t", \.timing), ("-V", \.version), ("--metadata-only", \.metadataOnly), ("--verify-data", \.verifyData),
+         ("--json", \.json)]
+    }
+
     /// What a plain command line of fsck.zest may hold: its flags, grouped as e2fsck's are
-    /// ("-fn"), -C and -b with their values, and the device. Must match `FsckCommand`.
-    /// `--wait` goes to the parser: a check that waits does not mind its start-up cost.
+    /// ("-fn"), -C and -b with their values, and the device. `--wait` goes to the parser: a
+    /// check that waits does not mind its start-up cost.
     static let plainShape = PlainCommandLine.Shape(
-        path: [], flags: ["-n", "-y", "-p", "-a", "-f", "-v", "-t", "-V", "--metadata-only", "--verify-data", "--json"],
+        path: [], flags: Set(plainFlags.map(\.spelling)),
         valueOptions: ["-C": "-C", "-b": "-b"], maximumOperands: 1, groupsShortFlags: true)
 
     /// The request of a plain, valid command line (after `FsckCommand.normalize`), or nil
     /// when the parser must read `arguments`: help, anything unusual, any usage error.
     static func plain(_ arguments: [String]) -> FsckRequest? {
         guard let line = PlainCommandLine.read(arguments, shape: plainShape) else { return nil }
-        var request = FsckRequest(readOnly: line.flags.contains("-n"), yes: line.flags.contains("-y"),
-                                  preen: line.flags.contains("-p"), automatic: line.flags.contains("-a"),
-                                  force: line.flags.contains("-f"), verbose: line.flags.contains("-v"),
-                                  timing: line.flags.contains("-t"), version: line.flags.contains("-V"),
-                                  metadataOnly: line.flags.contains("--metadata-only"),
-                                  verifyData: line.flags.contains("--verify-data"), json: line.flags.contains("--json"),
-                                  device: line.operands.first)
+        var request = FsckRequest(device: line.operands.first)
+        for flag in plainFlags where line.flags.contains(flag.spelling) { request[keyPath: flag.value] = true }
         if let value = line.options["-C"] {
             guard let descriptor = Int32(value) else { return nil }
             request.progressDescriptor = descriptor
