@@ -14,7 +14,6 @@ let package = Package(
         .library(name: "ArdakuDump", targets: ["ArdakuDump"]),
         .executable(name: "dumpfs", targets: ["Dumpfs"]),
         .library(name: "ArdakuCheck", targets: ["ArdakuCheck"]),
-        .library(name: "ArdakuZestCheck", targets: ["ArdakuZestCheck"]),
         .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
@@ -71,17 +70,14 @@ let package = Package(
         // and the checks cost ~10% of a metadata-only check. Debug builds and tests keep them.
         .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        // fsck.zest's CAS checker: CASChecker behind ArdakuCheck's NestedVolumeChecker (no I/O).
-        .target(name: "ArdakuCASCheck", dependencies: ["ArdakuCheck", "ArdakuCAS", "ArdakuFormat"]),
         // The thin fsck.zest executable: options, opening the image, rendering, exit status.
         .executableTarget(name: "FsckZest", dependencies: [
             "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "PlainCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // fsck.zest's ZEST checker: ZestChecker behind ArdakuCheck's NestedVolumeChecker protocol.
-        .target(name: "ArdakuZestCheck", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest"]),
-        // The list of nested checkers fsck.zest registers, shared by the corpus and the crash harness.
-        .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuZestCheck", "ArdakuCASCheck"]),
+        // The ZEST and CAS checkers behind ArdakuCheck's NestedVolumeChecker protocol (no I/O),
+        // and the list of them fsck.zest registers, shared by the corpus and the crash harness.
+        .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"]),
         // The corruption corpus: damage recipes, gzip, the fuzz targets' bodies (shared by the tools and tests).
         .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "ArdakuDump", "ArdakuCLI",
                                                 "ArdakuCheckers", "TestSupport", "CZlib"],
@@ -121,7 +117,7 @@ let package = Package(
             "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures",
         ]),
         .testTarget(name: "ArdakuZestCheckTests", dependencies: [
-            "ArdakuZestCheck", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
+            "ArdakuCheckers", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
         ]),
         .testTarget(name: "FsckEndToEndTests", dependencies: [
             "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",

@@ -1,6 +1,4 @@
-import ArdakuCASCheck
 import ArdakuCheck
-import ArdakuZestCheck
 
 /// The nested-volume checkers `fsck.zest` runs in pass 7 and on standalone files: one
 /// `NestedVolumeChecker` per nested type (`zest`, `cas`). The one list the executable, the

@@ -3,7 +3,7 @@ import Testing
 import ArdakuCheck
 import ArdakuFormat
 import ArdakuZest
-@testable import ArdakuZestCheck
+@testable import ArdakuCheckers
 import TestSupport
 
 /// "A damaged current slot is not an interrupted write" (FORMAT §Z4.1, §Z4.2): damage to the

@@ -4,7 +4,7 @@ import ArdakuCheck
 import ArdakuFormat
 import ArdakuVolume
 import ArdakuZest
-@testable import ArdakuZestCheck
+@testable import ArdakuCheckers
 import TestSupport
 
 /// A ZEST volume built in memory and the files it holds.
