@@ -21,9 +21,31 @@ import ArdakuFormat
 /// The copies are at byte 2048 of each slot (store offsets 2048 and 6144): bytes a version-1
 /// reader never reads (§C3.1: "unused, not covered"), and never in a write with a header.
 public struct CommitSeal: Equatable, Sendable {
+    /// Offsets of the seal's fields (docs/FORMAT.md §C3.1.2), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let length = 4
+        public static let reserved = 6
+        public static let generation = 8
+        public static let dataEnd = 16
+        public static let headerCRC = 24
+        public static let crc = 28
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "\"CSEL\""),
+        FieldLayout("length", Offset.length, 2, "32"),
+        FieldLayout("reserved", Offset.reserved, 2, "0"),
+        FieldLayout("generation", Offset.generation, 8, "the completed commit's generation"),
+        FieldLayout("data end", Offset.dataEnd, 8, "that header's data end"),
+        FieldLayout("header CRC", Offset.headerCRC, 4, "the CRC stored in that header"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 0..<28"),
+    ]
+
     public static let magic: UInt32 = 0x4C45_5343
     public static let encodedSize = 32
-    public static let checksumOffset = 28
+    public static let checksumOffset = Offset.crc
     public static let copyOffsets: [UInt64] = [2048, 4096 + 2048]
 
     public var generation: UInt64
@@ -69,9 +91,9 @@ public struct CommitSeal: Equatable, Sendable {
         if bytes.allSatisfy({ $0 == 0 }) { return .absent }
         guard bytes.count == encodedSize else { return .damaged }
         return bytes.withUnsafeBytes { raw -> Copy in
-            guard ByteReader.uint32(in: raw, at: 0) == magic, ByteReader.uint16(in: raw, at: 4) == UInt16(encodedSize),
-                  let generation = ByteReader.uint64(in: raw, at: 8), generation >= 1,
-                  let dataEnd = ByteReader.uint64(in: raw, at: 16), let headerCRC = ByteReader.uint32(in: raw, at: 24),
+            guard ByteReader.uint32(in: raw, at: Offset.magic) == magic, ByteReader.uint16(in: raw, at: Offset.length) == UInt16(encodedSize),
+                  let generation = ByteReader.uint64(in: raw, at: Offset.generation), generation >= 1,
+                  let dataEnd = ByteReader.uint64(in: raw, at: Offset.dataEnd), let headerCRC = ByteReader.uint32(in: raw, at: Offset.headerCRC),
                   ByteReader.uint32(in: raw, at: checksumOffset) == CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<checksumOffset]))
             else { return .damaged }
             return .valid(CommitSeal(generation: generation, dataEnd: dataEnd, headerCRC: headerCRC))

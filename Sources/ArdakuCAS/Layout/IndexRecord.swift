@@ -25,7 +25,29 @@ import ArdakuFormat
 ///
 /// The decoder does not insist on order or uniqueness: those are the checker's findings.
 public struct IndexRecord: Equatable, Sendable {
-    public static let headerSize = 32
+    /// Offsets of an index record's fields (docs/FORMAT.md §C3.4), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let crc = 4
+        public static let recordLength = 8
+        public static let entryCount = 16
+        public static let entrySize = 20
+        public static let generation = 24
+        public static let entries = 32
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "CIDX"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 8 ... 32 + 48N - 1"),
+        FieldLayout("record length", Offset.recordLength, 8, "align8(32 + 48N)"),
+        FieldLayout("entry count N", Offset.entryCount, 4, "at most 2^24"),
+        FieldLayout("entry size", Offset.entrySize, 4, "48"),
+        FieldLayout("generation", Offset.generation, 8, "the header's generation"),
+        FieldLayout("entries", Offset.entries, 0, "ascending by id"),
+    ]
+
+    public static let headerSize = Offset.entries
     public static let entrySize = 48
 
     public struct Entry: Equatable, Sendable {
@@ -80,21 +102,21 @@ public struct IndexRecord: Equatable, Sendable {
         let prefix = try RecordPrefix.decode(bytes, origin: origin)
         var r = ByteReader(bytes, structure: "CAS index record", origin: ByteAddress(origin))
         guard prefix.kind == .index else {
-            throw r.error(.badMagic(expected: RecordPrefix.Kind.index.rawValue, found: prefix.kind.rawValue), at: 0)
+            throw r.error(.badMagic(expected: RecordPrefix.Kind.index.rawValue, found: prefix.kind.rawValue), at: RecordPrefix.Offset.magic)
         }
-        try r.seek(to: 16)
+        try r.seek(to: Offset.entryCount)
         let count = try r.readUInt32()
         let entrySize = try r.readUInt32()
         let generation = try r.readUInt64()
         guard count <= UInt32(CASLimits.maxObjects) else {
-            throw r.error(.fieldOutOfRange(field: "entry count", value: UInt64(count), allowed: 0...UInt64(CASLimits.maxObjects)), at: 16)
+            throw r.error(.fieldOutOfRange(field: "entry count", value: UInt64(count), allowed: 0...UInt64(CASLimits.maxObjects)), at: Offset.entryCount)
         }
         guard entrySize == 48 else {
-            throw r.error(.fieldOutOfRange(field: "entry size", value: UInt64(entrySize), allowed: 48...48), at: 20)
+            throw r.error(.fieldOutOfRange(field: "entry size", value: UInt64(entrySize), allowed: 48...48), at: Offset.entrySize)
         }
         let minimum = UInt64(recordLength(entryCount: Int(count)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit \(count) entries"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit \(count) entries"), at: RecordPrefix.Offset.recordLength)
         }
         let covered = headerSize - 8 + Int(count) * IndexRecord.entrySize
         try RecordPrefix.verify(bytes, covered: covered, structure: "CAS index record", origin: origin)

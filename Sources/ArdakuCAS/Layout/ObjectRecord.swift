@@ -16,7 +16,29 @@ import ArdakuFormat
 /// The CRC guards the framing against torn or damaged bytes; the id guards the content
 /// (the checker re-hashes it). The decoder checks the CRC and the lengths, not the hash.
 public struct ObjectRecord: Equatable, Sendable {
-    public static let headerSize = 56
+    /// Offsets of an object record's fields (docs/FORMAT.md §C3.3), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let crc = 4
+        public static let recordLength = 8
+        public static let objectLength = 16
+        public static let rawLength = 20
+        public static let id = 24
+        public static let object = 56
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "COBJ"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 8 ... 56 + L - 1"),
+        FieldLayout("record length", Offset.recordLength, 8, "align8(56 + L)"),
+        FieldLayout("object length L", Offset.objectLength, 4, "type byte + stored payload"),
+        FieldLayout("raw length", Offset.rawLength, 4, "uncompressed payload length"),
+        FieldLayout("id", Offset.id, 32, "the object's id"),
+        FieldLayout("object", Offset.object, 0, "type byte, then the stored payload"),
+    ]
+
+    public static let headerSize = Offset.object
 
     public var id: ObjectID
     /// The object as stored: type byte (with the compressed bit when compressed) and payload.
@@ -52,7 +74,7 @@ public struct ObjectRecord: Equatable, Sendable {
         w.writeBytes(id.bytes)
         body(&w)
         let objectLength = w.count - headerSize
-        w.patchUInt32(UInt32(objectLength), at: 16)
+        w.patchUInt32(UInt32(objectLength), at: Offset.objectLength)
         RecordPrefix.seal(&w, covered: w.count - 8)
         w.pad(to: Int(recordLength))
         return w.bytes
@@ -69,22 +91,22 @@ public struct ObjectRecord: Equatable, Sendable {
         let prefix = try RecordPrefix.decode(bytes, origin: origin)
         var r = ByteReader(bytes, structure: "CAS object record", origin: ByteAddress(origin))
         guard prefix.kind == .object else {
-            throw r.error(.badMagic(expected: RecordPrefix.Kind.object.rawValue, found: prefix.kind.rawValue), at: 0)
+            throw r.error(.badMagic(expected: RecordPrefix.Kind.object.rawValue, found: prefix.kind.rawValue), at: RecordPrefix.Offset.magic)
         }
-        try r.seek(to: 16)
+        try r.seek(to: Offset.objectLength)
         let objectLength = try r.readUInt32()
         let rawLength = try r.readUInt32()
         guard objectLength >= 1, objectLength <= UInt32(CASLimits.maxStoredObjectBytes) else {
             throw r.error(.fieldOutOfRange(field: "object length", value: UInt64(objectLength),
-                                           allowed: 1...UInt64(CASLimits.maxStoredObjectBytes)), at: 16)
+                                           allowed: 1...UInt64(CASLimits.maxStoredObjectBytes)), at: Offset.objectLength)
         }
         guard rawLength <= UInt32(CASLimits.maxPayloadBytes) else {
             throw r.error(.fieldOutOfRange(field: "raw length", value: UInt64(rawLength),
-                                           allowed: 0...UInt64(CASLimits.maxPayloadBytes)), at: 20)
+                                           allowed: 0...UInt64(CASLimits.maxPayloadBytes)), at: Offset.rawLength)
         }
         let minimum = UInt64(minimumLength(objectLength: Int(objectLength)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit an object of \(objectLength) bytes"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit an object of \(objectLength) bytes"), at: RecordPrefix.Offset.recordLength)
         }
         guard UInt64(bytes.count) >= minimum else {
             throw r.error(.truncated(needed: Int(minimum), available: bytes.count), at: 0)
@@ -98,7 +120,7 @@ public struct ObjectRecord: Equatable, Sendable {
         let object = try r.readArray(Int(objectLength))
         let compressed = object[0] & ObjectType.compressedFlag != 0
         guard compressed || Int(rawLength) == Int(objectLength) - 1 else {
-            throw r.error(.inconsistent("uncompressed object of \(objectLength - 1) payload bytes declares raw length \(rawLength)"), at: 20)
+            throw r.error(.inconsistent("uncompressed object of \(objectLength - 1) payload bytes declares raw length \(rawLength)"), at: Offset.rawLength)
         }
         return ObjectRecord(id: id, object: object, rawLength: Int(rawLength), recordLength: prefix.recordLength)
     }

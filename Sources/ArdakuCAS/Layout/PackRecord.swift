@@ -19,7 +19,33 @@ import ArdakuFormat
 /// compressed bit clear, then the raw payload }. Member ids are not stored: they are the
 /// hashes of the members, recomputed on every read.
 public struct PackRecord: Equatable, Sendable {
-    public static let headerSize = 32
+    /// Offsets of a pack record's fields (docs/FORMAT.md §C3.6), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let crc = 4
+        public static let recordLength = 8
+        public static let memberCount = 16
+        public static let rawLength = 20
+        public static let storedLength = 24
+        public static let flags = 28
+        public static let reserved = 29
+        public static let body = 32
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "CPAK"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 8 ... 32 + S - 1"),
+        FieldLayout("record length", Offset.recordLength, 8, "align8(32 + S)"),
+        FieldLayout("member count M", Offset.memberCount, 4, "1 ... 65535"),
+        FieldLayout("raw length R", Offset.rawLength, 4, "bytes of the member area"),
+        FieldLayout("stored length S", Offset.storedLength, 4, "bytes of the body"),
+        FieldLayout("flags", Offset.flags, 1, "0x01: the body is a zlib stream"),
+        FieldLayout("reserved", Offset.reserved, 3, "0"),
+        FieldLayout("body", Offset.body, 0, "the member area, or its zlib stream"),
+    ]
+
+    public static let headerSize = Offset.body
     public static let compressedFlag: UInt8 = 0x01
 
     /// One member: type byte (compressed bit clear) and raw payload.
@@ -78,27 +104,27 @@ public struct PackRecord: Equatable, Sendable {
         let prefix = try RecordPrefix.decode(bytes, origin: origin)
         var r = ByteReader(bytes, structure: "CAS pack record", origin: ByteAddress(origin))
         guard prefix.kind == .pack else {
-            throw r.error(.badMagic(expected: RecordPrefix.Kind.pack.rawValue, found: prefix.kind.rawValue), at: 0)
+            throw r.error(.badMagic(expected: RecordPrefix.Kind.pack.rawValue, found: prefix.kind.rawValue), at: RecordPrefix.Offset.magic)
         }
-        try r.seek(to: 16)
+        try r.seek(to: Offset.memberCount)
         let count = try r.readUInt32()
         let rawLength = try r.readUInt32()
         let storedLength = try r.readUInt32()
         let flags = try r.readUInt8()
         guard count >= 1, count <= UInt32(CASLimits.maxPackMembers) else {
-            throw r.error(.fieldOutOfRange(field: "member count", value: UInt64(count), allowed: 1...UInt64(CASLimits.maxPackMembers)), at: 16)
+            throw r.error(.fieldOutOfRange(field: "member count", value: UInt64(count), allowed: 1...UInt64(CASLimits.maxPackMembers)), at: Offset.memberCount)
         }
         guard rawLength <= UInt32(CASLimits.maxPackBytes) else {
-            throw r.error(.fieldOutOfRange(field: "raw length", value: UInt64(rawLength), allowed: 0...UInt64(CASLimits.maxPackBytes)), at: 20)
+            throw r.error(.fieldOutOfRange(field: "raw length", value: UInt64(rawLength), allowed: 0...UInt64(CASLimits.maxPackBytes)), at: Offset.rawLength)
         }
-        guard flags & ~compressedFlag == 0 else { throw r.error(.unknownFeatures(UInt32(flags)), at: 28) }
+        guard flags & ~compressedFlag == 0 else { throw r.error(.unknownFeatures(UInt32(flags)), at: Offset.flags) }
         let compressed = flags & compressedFlag != 0
         guard storedLength <= UInt32(CASLimits.maxPackBytes), compressed || storedLength == rawLength else {
-            throw r.error(.inconsistent("stored length \(storedLength) does not fit raw length \(rawLength)"), at: 24)
+            throw r.error(.inconsistent("stored length \(storedLength) does not fit raw length \(rawLength)"), at: Offset.storedLength)
         }
         let minimum = UInt64(RecordPrefix.aligned(headerSize + Int(storedLength)))
         guard prefix.recordLength == minimum else {
-            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit a body of \(storedLength) bytes"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not fit a body of \(storedLength) bytes"), at: RecordPrefix.Offset.recordLength)
         }
         guard UInt64(bytes.count) >= minimum else { throw r.error(.truncated(needed: Int(minimum), available: bytes.count), at: 0) }
         if checkingCRC {

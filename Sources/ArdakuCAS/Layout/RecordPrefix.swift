@@ -10,6 +10,20 @@ import ArdakuFormat
 ///
 /// Records tile the data area: the next record starts at this one's offset plus its length.
 public struct RecordPrefix: Equatable, Sendable {
+    /// Offsets of the prefix every record starts with (docs/FORMAT.md §C3.2), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let crc = 4
+        public static let recordLength = 8
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "the record kind"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 8 up to the kind's covered end"),
+        FieldLayout("record length", Offset.recordLength, 8, "total bytes, a multiple of 8"),
+    ]
+
     public static let encodedSize = 16
 
     public enum Kind: UInt32, Sendable, CaseIterable, CustomStringConvertible {
@@ -51,21 +65,21 @@ public struct RecordPrefix: Equatable, Sendable {
         var r = ByteReader(bytes, structure: "CAS record", origin: ByteAddress(origin))
         let magic = try r.readUInt32()
         guard let kind = Kind(rawValue: magic) else {
-            throw r.error(.badMagic(expected: Kind.object.rawValue, found: magic), at: 0)
+            throw r.error(.badMagic(expected: Kind.object.rawValue, found: magic), at: Offset.magic)
         }
         let checksum = try r.readUInt32()
         let length = try r.readUInt64()
         guard length >= UInt64(kind.headerSize), length % UInt64(CASLimits.recordAlignment) == 0,
               length <= CASLimits.maxStoreBytes else {
             throw r.error(.fieldOutOfRange(field: "\(kind) record length", value: length,
-                                           allowed: UInt64(kind.headerSize)...CASLimits.maxStoreBytes), at: 8)
+                                           allowed: UInt64(kind.headerSize)...CASLimits.maxStoreBytes), at: Offset.recordLength)
         }
         return RecordPrefix(kind: kind, checksum: checksum, recordLength: length)
     }
 
     /// Checks the CRC32 of `bytes[8..<8+covered]` against the prefix's.
     static func verify(_ bytes: UnsafeRawBufferPointer, covered: Int, structure: String, origin: UInt64) throws(FormatError) {
-        guard let stored = ByteReader.uint32(in: bytes, at: 4), covered >= 0, covered <= bytes.count - 8 else {
+        guard let stored = ByteReader.uint32(in: bytes, at: Offset.crc), covered >= 0, covered <= bytes.count - 8 else {
             throw FormatError(structure: structure, kind: .truncated(needed: 8 + covered, available: bytes.count),
                               address: ByteAddress(origin))
         }
@@ -78,7 +92,7 @@ public struct RecordPrefix: Equatable, Sendable {
 
     /// Fills in the CRC32 of bytes 8..<(8 + covered) of an encoded record.
     static func seal(_ w: inout ByteWriter, covered: Int) {
-        w.patchUInt32(CRC32.checksum(w.bytes[8..<(8 + covered)]), at: 4)
+        w.patchUInt32(CRC32.checksum(w.bytes[Offset.recordLength..<(Offset.recordLength + covered)]), at: Offset.crc)
     }
 
     /// Rounds `n` up to the record alignment.

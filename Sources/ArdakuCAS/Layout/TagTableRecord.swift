@@ -14,7 +14,29 @@ import ArdakuFormat
 ///
 /// Entries are sorted by name bytes, no name twice. Name rules are in `TagName`.
 public struct TagTableRecord: Equatable, Sendable {
-    public static let headerSize = 32
+    /// Offsets of a tag table record's fields (docs/FORMAT.md §C3.5), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let crc = 4
+        public static let recordLength = 8
+        public static let tagCount = 16
+        public static let reserved = 20
+        public static let generation = 24
+        public static let entries = 32
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "CTAG"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 8 ... end of the last entry - 1"),
+        FieldLayout("record length", Offset.recordLength, 8, "align8(end of the last entry)"),
+        FieldLayout("tag count N", Offset.tagCount, 4, "at most 2^20"),
+        FieldLayout("reserved", Offset.reserved, 4, "0"),
+        FieldLayout("generation", Offset.generation, 8, "the header's generation"),
+        FieldLayout("entries", Offset.entries, 0, "name length, name, id; ascending by name"),
+    ]
+
+    public static let headerSize = Offset.entries
 
     public struct Entry: Equatable, Sendable {
         public var name: String
@@ -62,17 +84,17 @@ public struct TagTableRecord: Equatable, Sendable {
         let prefix = try RecordPrefix.decode(bytes, origin: origin)
         var r = ByteReader(bytes, structure: "CAS tag table record", origin: ByteAddress(origin))
         guard prefix.kind == .tagTable else {
-            throw r.error(.badMagic(expected: RecordPrefix.Kind.tagTable.rawValue, found: prefix.kind.rawValue), at: 0)
+            throw r.error(.badMagic(expected: RecordPrefix.Kind.tagTable.rawValue, found: prefix.kind.rawValue), at: RecordPrefix.Offset.magic)
         }
         guard UInt64(bytes.count) >= prefix.recordLength else {
             throw r.error(.truncated(needed: Int(clamping: prefix.recordLength), available: bytes.count), at: 0)
         }
-        try r.seek(to: 16)
+        try r.seek(to: Offset.tagCount)
         let count = try r.readUInt32()
         _ = try r.readUInt32()
         let generation = try r.readUInt64()
         guard count <= UInt32(CASLimits.maxTags) else {
-            throw r.error(.fieldOutOfRange(field: "tag count", value: UInt64(count), allowed: 0...UInt64(CASLimits.maxTags)), at: 16)
+            throw r.error(.fieldOutOfRange(field: "tag count", value: UInt64(count), allowed: 0...UInt64(CASLimits.maxTags)), at: Offset.tagCount)
         }
         // Walk the entries to find where they end before trusting any of them: the CRC
         // covers up to that end.
@@ -92,7 +114,7 @@ public struct TagTableRecord: Equatable, Sendable {
         }
         let end = r.position
         guard prefix.recordLength == UInt64(RecordPrefix.aligned(end)) else {
-            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not match entries ending at \(end)"), at: 8)
+            throw r.error(.recordLengthMismatch("record length \(prefix.recordLength) does not match entries ending at \(end)"), at: RecordPrefix.Offset.recordLength)
         }
         try RecordPrefix.verify(bytes, covered: end - 8, structure: "CAS tag table record", origin: origin)
         for entry in raw {

@@ -27,10 +27,52 @@ import ArdakuFormat
 ///
 /// Bytes 128..<4096 of a slot are zero and not covered by the CRC.
 public struct VolumeHeader: Equatable, Sendable {
+    /// Offsets of a header slot's fields (docs/FORMAT.md §C3.1), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0
+        public static let version = 4
+        public static let headerLength = 6
+        public static let generation = 8
+        public static let dataStart = 16
+        public static let dataEnd = 24
+        public static let indexOffset = 32
+        public static let indexLength = 40
+        public static let objectCount = 48
+        public static let tagCount = 52
+        public static let tagTableOffset = 56
+        public static let tagTableLength = 64
+        public static let objectBytes = 72
+        public static let incompatibleFeatures = 80
+        public static let reserved = 84
+        public static let crc = 124
+        public static let unused = 128
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "\"ACAS\""),
+        FieldLayout("version", Offset.version, 2, "1"),
+        FieldLayout("header length", Offset.headerLength, 2, "128"),
+        FieldLayout("generation", Offset.generation, 8, "commit counter"),
+        FieldLayout("data start", Offset.dataStart, 8, "8192"),
+        FieldLayout("data end", Offset.dataEnd, 8, "end of the committed records"),
+        FieldLayout("index offset", Offset.indexOffset, 8, "of the index record"),
+        FieldLayout("index length", Offset.indexLength, 8, "its record length"),
+        FieldLayout("object count", Offset.objectCount, 4, "entries in the index"),
+        FieldLayout("tag count", Offset.tagCount, 4, "entries in the tag table"),
+        FieldLayout("tag table offset", Offset.tagTableOffset, 8, "of the tag table record"),
+        FieldLayout("tag table length", Offset.tagTableLength, 8, "its record length"),
+        FieldLayout("object bytes", Offset.objectBytes, 8, "record bytes of indexed objects"),
+        FieldLayout("incompatible features", Offset.incompatibleFeatures, 4, "0; unknown bits refused"),
+        FieldLayout("reserved", Offset.reserved, 40, "0"),
+        FieldLayout("CRC32", Offset.crc, 4, "of bytes 0...123"),
+        FieldLayout("unused", Offset.unused, 3968, "0, not covered"),
+    ]
+
     public static let magic: UInt32 = 0x5341_4341 // "ACAS"
     public static let version: UInt16 = 1
     public static let encodedSize = 128
-    public static let checksumOffset = 124
+    public static let checksumOffset = Offset.crc
     public static let slotSize = 4096
     public static let slotOffsets: [UInt64] = [0, 4096]
     public static let dataStart: UInt64 = 8192
@@ -94,7 +136,7 @@ public struct VolumeHeader: Equatable, Sendable {
     public static func decode(_ bytes: UnsafeRawBufferPointer, origin: UInt64) throws(FormatError) -> VolumeHeader {
         var r = ByteReader(bytes, structure: "CAS header", origin: ByteAddress(origin))
         let magic = try r.readUInt32()
-        guard magic == Self.magic else { throw r.error(.badMagic(expected: Self.magic, found: magic), at: 0) }
+        guard magic == Self.magic else { throw r.error(.badMagic(expected: Self.magic, found: magic), at: Offset.magic) }
         // The CRC first (§C3.1.1): a slot whose CRC fails is damaged whatever its version
         // field says. Every later version keeps the magic, the version at 4 and a CRC-32 of
         // bytes 0..<124 at 124, so a slot of a later version is told by its valid CRC.
@@ -104,11 +146,11 @@ public struct VolumeHeader: Equatable, Sendable {
         guard stored == computed else { throw r.error(.checksumMismatch(stored: stored, computed: computed), at: Self.checksumOffset) }
         let version = try r.readUInt16()
         guard version == Self.version else {
-            throw r.error(.unsupportedVersion(found: UInt32(version), supported: UInt32(Self.version)), at: 4)
+            throw r.error(.unsupportedVersion(found: UInt32(version), supported: UInt32(Self.version)), at: Offset.version)
         }
         let length = try r.readUInt16()
         guard length == UInt16(Self.encodedSize) else {
-            throw r.error(.fieldOutOfRange(field: "header length", value: UInt64(length), allowed: 128...128), at: 6)
+            throw r.error(.fieldOutOfRange(field: "header length", value: UInt64(length), allowed: 128...128), at: Offset.headerLength)
         }
         let generation = try r.readUInt64()
         let dataStart = try r.readUInt64()
@@ -121,18 +163,18 @@ public struct VolumeHeader: Equatable, Sendable {
         let tagTableLength = try r.readUInt64()
         let objectBytes = try r.readUInt64()
         let features = try r.readUInt32()
-        guard features == 0 else { throw r.error(.unknownFeatures(features), at: 80) }
+        guard features == 0 else { throw r.error(.unknownFeatures(features), at: Offset.incompatibleFeatures) }
         guard dataStart == Self.dataStart else {
-            throw r.error(.fieldOutOfRange(field: "data start", value: dataStart, allowed: Self.dataStart...Self.dataStart), at: 16)
+            throw r.error(.fieldOutOfRange(field: "data start", value: dataStart, allowed: Self.dataStart...Self.dataStart), at: Offset.dataStart)
         }
         guard dataEnd >= dataStart, dataEnd <= CASLimits.maxStoreBytes else {
-            throw r.error(.fieldOutOfRange(field: "data end", value: dataEnd, allowed: dataStart...CASLimits.maxStoreBytes), at: 24)
+            throw r.error(.fieldOutOfRange(field: "data end", value: dataEnd, allowed: dataStart...CASLimits.maxStoreBytes), at: Offset.dataEnd)
         }
         guard objectCount <= UInt32(CASLimits.maxObjects) else {
-            throw r.error(.fieldOutOfRange(field: "object count", value: UInt64(objectCount), allowed: 0...UInt64(CASLimits.maxObjects)), at: 48)
+            throw r.error(.fieldOutOfRange(field: "object count", value: UInt64(objectCount), allowed: 0...UInt64(CASLimits.maxObjects)), at: Offset.objectCount)
         }
         guard tagCount <= UInt32(CASLimits.maxTags) else {
-            throw r.error(.fieldOutOfRange(field: "tag count", value: UInt64(tagCount), allowed: 0...UInt64(CASLimits.maxTags)), at: 52)
+            throw r.error(.fieldOutOfRange(field: "tag count", value: UInt64(tagCount), allowed: 0...UInt64(CASLimits.maxTags)), at: Offset.tagCount)
         }
         for (field, offset, recordLength, at) in [("index", indexOffset, indexLength, 32), ("tag table", tagTableOffset, tagTableLength, 56)] {
             guard offset >= dataStart, offset % UInt64(CASLimits.recordAlignment) == 0, recordLength >= 32,

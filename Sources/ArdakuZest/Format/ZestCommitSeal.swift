@@ -19,10 +19,34 @@ import ArdakuFormat
 /// | 0x18   | 4    | reserved      | 0                                                        |
 /// | 0x1C   | 4    | crc           | CRC32 of bytes 0x00..<0x1C                               |
 public struct ZestCommitSeal: Equatable, Sendable {
+    /// Offsets of the seal's fields (docs/FORMAT.md §Z4.2), once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0x00
+        public static let length = 0x04
+        public static let reservedAt06 = 0x06
+        public static let commitCount = 0x08
+        public static let fragmentCount = 0x10
+        public static let tableDigest = 0x14
+        public static let reservedAt18 = 0x18
+        public static let crc = 0x1C
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "\"ZCMT\", u32 0x544D435A"),
+        FieldLayout("length", Offset.length, 2, "32"),
+        FieldLayout("reserved", Offset.reservedAt06, 2, "0"),
+        FieldLayout("commitCount", Offset.commitCount, 8, "commits sealed"),
+        FieldLayout("fragmentCount", Offset.fragmentCount, 4, "fragments of the sealed chain"),
+        FieldLayout("tableDigest", Offset.tableDigest, 4, "CRC32 of the chain's marks"),
+        FieldLayout("reserved", Offset.reservedAt18, 4, "0"),
+        FieldLayout("crc", Offset.crc, 4, "CRC32 of bytes 0x00..<0x1C"),
+    ]
+
     public static let magic: UInt32 = 0x544D_435A
     public static let encodedSize = 32
     /// Bytes the CRC covers.
-    public static let checksummedSize = 0x1C
+    public static let checksummedSize = Offset.crc
     /// Where the two copies are: sector 1 and sector 5 of the header area, so that no
     /// torn write of one copy can reach the other or a header copy (sectors 0 and 4).
     public static let copyOffsets = [0x200, 0xA00]
@@ -100,10 +124,10 @@ public struct ZestCommitSeal: Equatable, Sendable {
         if bytes.allSatisfy({ $0 == 0 }) { return .absent }
         guard bytes.count == encodedSize else { return .damaged }
         return Array(bytes).withUnsafeBytes { raw -> Copy in
-            guard ByteReader.uint32(in: raw, at: 0) == magic, ByteReader.uint16(in: raw, at: 4) == UInt16(encodedSize),
-                  let count = ByteReader.uint64(in: raw, at: 8), count >= 1,
-                  let fragments = ByteReader.uint32(in: raw, at: 0x10), let digest = ByteReader.uint32(in: raw, at: 0x14),
-                  ByteReader.uint32(in: raw, at: 0x1C) == CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<checksummedSize]))
+            guard ByteReader.uint32(in: raw, at: Offset.magic) == magic, ByteReader.uint16(in: raw, at: Offset.length) == UInt16(encodedSize),
+                  let count = ByteReader.uint64(in: raw, at: Offset.commitCount), count >= 1,
+                  let fragments = ByteReader.uint32(in: raw, at: Offset.fragmentCount), let digest = ByteReader.uint32(in: raw, at: Offset.tableDigest),
+                  ByteReader.uint32(in: raw, at: Offset.crc) == CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<checksummedSize]))
             else { return .damaged }
             return .valid(ZestCommitSeal(commitCount: count, fragmentCount: fragments, tableDigest: digest))
         }

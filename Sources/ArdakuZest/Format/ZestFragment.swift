@@ -14,9 +14,25 @@ import ArdakuFormat
 /// | 0xFF8  | 4    | generation | 1, 2, 3... (serial-number order, RFC 1982); 0 = never written |
 /// | 0xFFC  | 4    | crc        | CRC32 of bytes 0x000..<0xFFC                                |
 public struct ZestFragmentSlot: Equatable, Sendable {
+    /// Offsets of a slot's fields: the table above, once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let next = 0x000
+        public static let entries = 0x004
+        public static let generation = 0xFF8
+        public static let crc = 0xFFC
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("next", Offset.next, 4, "segment of the next fragment pair; 0 = last"),
+        FieldLayout("entries", Offset.entries, 4084, "entries; SZ = 0 ends them; the rest zero"),
+        FieldLayout("generation", Offset.generation, 4, "1, 2, 3, ...; 0 only in a blank slot"),
+        FieldLayout("crc", Offset.crc, 4, "CRC32 of bytes 0x000..<0xFFC"),
+    ]
+
     public static let encodedSize = ZestLimits.fragmentSize
-    public static let generationOffset = 0xFF8
-    public static let crcOffset = 0xFFC
+    public static let generationOffset = Offset.generation
+    public static let crcOffset = Offset.crc
 
     public var next: UInt32
     public var generation: UInt32
@@ -76,7 +92,7 @@ public struct ZestSlotTrailer: Equatable, Sendable {
     /// Reads the link, generation and CRC of the 4096-byte slot in `bytes`.
     public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count == ZestLimits.fragmentSize)
-        next = ByteReader.uint32(in: bytes, at: 0) ?? 0
+        next = ByteReader.uint32(in: bytes, at: ZestFragmentSlot.Offset.next) ?? 0
         generation = ByteReader.uint32(in: bytes, at: ZestFragmentSlot.generationOffset) ?? 0
         storedCRC = ByteReader.uint32(in: bytes, at: ZestFragmentSlot.crcOffset) ?? 0
         computedCRC = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<ZestFragmentSlot.crcOffset]))

@@ -18,11 +18,37 @@ import ArdakuFormat
 /// | 0x18   | 4    | reserved             | 0                                                  |
 /// | 0x1C   | 4    | crc                  | CRC32 of bytes 0x00..<0x1C                         |
 public struct ZestHeader: Equatable, Sendable {
+    /// Offsets of the header's fields: the table above, once.
+    /// The layout rows are checked against docs/FORMAT.md (LayoutTests of this target).
+    public enum Offset {
+        public static let magic = 0x00
+        public static let version = 0x04
+        public static let headerLength = 0x06
+        public static let segmentSize = 0x08
+        public static let fragmentSize = 0x0C
+        public static let zatHead = 0x10
+        public static let incompatibleFeatures = 0x14
+        public static let reserved = 0x18
+        public static let crc = 0x1C
+    }
+
+    public static let layout: [FieldLayout] = [
+        FieldLayout("magic", Offset.magic, 4, "\"ZEST\", u32 0x5453455A"),
+        FieldLayout("version", Offset.version, 2, "1"),
+        FieldLayout("headerLength", Offset.headerLength, 2, "32"),
+        FieldLayout("segmentSize", Offset.segmentSize, 4, "power of two, 16...4096"),
+        FieldLayout("fragmentSize", Offset.fragmentSize, 4, "4096"),
+        FieldLayout("zatHead", Offset.zatHead, 4, "segment of the head fragment pair"),
+        FieldLayout("incompatibleFeatures", Offset.incompatibleFeatures, 4, "0; unknown bits refused"),
+        FieldLayout("reserved", Offset.reserved, 4, "0"),
+        FieldLayout("crc", Offset.crc, 4, "CRC32 of bytes 0x00..<0x1C"),
+    ]
+
     public static let magic: UInt32 = 0x5453_455A
     public static let currentVersion: UInt16 = 1
     public static let encodedSize = 32
     /// Bytes the CRC covers: everything before the CRC field.
-    public static let checksummedSize = 0x1C
+    public static let checksummedSize = Offset.crc
     /// Feature bits this library understands (none yet).
     public static let knownIncompatibleFeatures: UInt32 = 0
 
