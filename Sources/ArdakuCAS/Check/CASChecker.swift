@@ -527,9 +527,16 @@ struct Analysis {
                 } else if case .inconsistent(let why) = error.kind, why.hasPrefix("record length") {
                     framing = refittedObjectRecord(at: entry.offset, dataEnd: dataEnd)
                 }
-                if let framing,
-                   let loose = try? decodeBytes(framing.bytes, { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false) }),
-                   loose.id == entry.id, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
+                // The content is judged against the index entry's id, not the record's id field,
+                // which the failed CRC covers too: a damaged id field loses nothing the content proves.
+                let loose = framing.flatMap { framing -> ObjectRecord? in
+                    guard var record = try? decodeBytes(framing.bytes, { raw throws(FormatError) in
+                        try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false)
+                    }) else { return nil }
+                    record.id = entry.id
+                    return record
+                }
+                if let framing, let loose, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
                     report(CASFindings.objectRecordCRC, name: name, offset: entry.offset,
                            expected: Hex.format(framing.computed, width: 8), actual: Hex.format(framing.stored, width: 8))
                     resealed.append((entry.offset, loose.encoded()))
