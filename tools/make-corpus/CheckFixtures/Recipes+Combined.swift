@@ -70,8 +70,8 @@ extension Recipes {
                targets: ["A2022"], effects: ["/docs/a.txt": .lost]) { d in
             d.writeRecordField([0, 0, 0, 0], subpage: try d.recordSubpage("/docs/a.txt"), offset: 0)
         },
-        Recipe("record-name-byte", "one byte of /docs/sub/c.dat's name in its record changed, checksum valid (the trie still names it correctly)",
-               targets: ["A2023"]) { d in
+        Recipe("record-name-byte", "one byte of /docs/sub/c.dat's name in its record changed to make /docs/sub/X.dat, checksum valid: the trie's name leads to a record of another name, and the record, proven by its checksum, keeps its own name",
+               targets: ["A2023"], effects: ["/docs/sub/c.dat": .movedTo("/docs/sub/X.dat")]) { d in
             d.setRecordNameByte(try d.recordSubpage("/docs/sub/c.dat"), index: 10, to: UInt8(ascii: "X"))
         },
     ] + (5...8).map { seed in
