@@ -71,7 +71,7 @@ extension Recipes {
                 try z.editEntry("/empty") { z, entry, _ in z.bytes.replaceSubrange((entry + 2)..<(entry + 8), with: Array("/notes".utf8)) }
             }
         },
-        Recipe("zest-dictionary-malformed", "/nested.zest: the kind of /empty's entry set to 1 (a dictionary), entry and slot CRCs valid: a dictionary not named \"/\", with id 0 and no bytes; it is dropped",
+        Recipe("zest-dictionary-malformed", "/nested.zest: the kind of /empty's entry set to 1 (a dictionary), entry and slot CRCs valid: a dictionary entry not named \"/\" (and with id 0), malformed; it is dropped, and /empty with it",
                targets: ["Z3006"], effects: ["/nested.zest": .zest(lost: ["/empty"])]) { d in
             try d.editNestedZest { z in try z.editEntry("/empty") { z, _, fields in z.bytes[fields + 17] = 1 } }
         },
