@@ -207,6 +207,9 @@ public final class CASVolume {
             if let header = reading.header {
                 if best.map({ header.generation > $0.generation }) ?? true { best = header }
             } else if let error = reading.error {
+                // A slot of a later version or with unknown features (CRC valid) is refused,
+                // never passed over for the other slot: that would read an older generation.
+                if reading.isUnsupported { throw error }
                 reasons.append("slot at \(Hex.format(slot)): \(error)")
             }
         }

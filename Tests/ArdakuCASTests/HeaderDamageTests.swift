@@ -73,6 +73,15 @@ import Testing
         let crc = CRC32.checksum(later[slot..<(slot + VolumeHeader.checksumOffset)])
         for k in 0..<4 { later[slot + VolumeHeader.checksumOffset + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
         #expect(CASChecker.verify(MemoryByteStore(later)).map(\.code.rawValue).contains("C1004"))
+        // A reader refuses it too, as unsupported, and never falls back to the older slot
+        // (with the commit seal copies zeroed, nothing else would stop it).
+        for copy in CommitSeal.copyOffsets { later.replaceSubrange(Int(copy)..<(Int(copy) + 32), with: [UInt8](repeating: 0, count: 32)) }
+        #expect {
+            _ = try CASVolume.open(MemoryByteStore(later))
+        } throws: { error in
+            guard let error = error as? CASError, case let .format(format) = error.kind, case .unsupportedVersion = format.kind else { return false }
+            return true
+        }
     }
 
     @Test("C1005: a current header damaged beyond correction is rebuilt from its records when the seal names it")

@@ -45,7 +45,9 @@ import Testing
         return intact.intersection(CASFixture.objects.all)
     }
 
-    @Test(arguments: Recipes.all.filter { $0.name.hasPrefix("cas-") }.map(\.name))
+    /// Every CAS recipe but those of a newer version (C1004): such a volume is left alone, and
+    /// no reader of this version opens it.
+    @Test(arguments: Recipes.all.filter { $0.name.hasPrefix("cas-") && !$0.targets.contains("C1004") }.map(\.name))
     func repairKeepsEveryIntactObject(name: String) throws {
         let recipe = try #require(Recipes.named(name))
         let store = try recipe.store()

@@ -11,7 +11,8 @@ import TestSupport
 @Suite struct ModeTests {
     static let nonFatal = Recipes.all.filter { !$0.fatal }.map(\.name)
     /// Recipes whose only findings are informational: -n reports them and exits 0.
-    static let informational: Set<String> = ["zest-free-space", "zest-seal-copy", "cas-unreachable", "cas-lost-recorded", "cas-seal-copy", "cas-put-interrupted"]
+    static let informational: Set<String> = ["zest-free-space", "zest-seal-copy", "zest-seals-both", "zest-other-slot-damaged", "cas-unreachable",
+                                             "cas-lost-recorded", "cas-seal-copy", "cas-seal-both", "cas-put-interrupted"]
 
     @Test(arguments: nonFatal)
     func readOnlyCheckWritesNothing(_ name: String) throws {

@@ -36,7 +36,17 @@ public enum CASChecker {
         if analysis.findings.contains(where: { $0.kind.code == CASFindings.unsupportedVersion.code }) {
             throw CASError(.notAVolume("unsupported version or features; not repaired"))
         }
-        guard analysis.findings.contains(where: { $0.kind.repair != .reportOnly }) else { return analysis.findings }
+        // A reference to a missing object whose lost marker's name a user's tag holds stays
+        // reported (docs/FORMAT.md §C2.8): the repair cannot record it, so it alone is no
+        // reason to write (else every later run would rewrite the volume and find it again).
+        let tagNames = Set(analysis.tags.map(\.name))
+        let dangling = [CASFindings.danglingItem, CASFindings.danglingTreeEntry, CASFindings.danglingChunk, CASFindings.danglingTag].map(\.code)
+        let actionable = analysis.findings.contains { finding in
+            guard finding.kind.repair != .reportOnly else { return false }
+            guard dangling.contains(finding.kind.code), let id = finding.context.expected.flatMap(ObjectID.init(hex:)) else { return true }
+            return !tagNames.contains(LostMarker.name(for: id))
+        }
+        guard actionable else { return analysis.findings }
         guard !store.isReadOnly else { throw CASError(.store(.readOnly)) }
         // The analysis read a store cut in its last record's padding as zero-padded: make it so.
         if store.length < analysis.store.length {
@@ -261,9 +271,16 @@ struct Analysis {
                 } else if case .recordLengthMismatch = error.kind {
                     framing = refittedObjectRecord(at: entry.offset, dataEnd: dataEnd)
                 }
-                if let framing,
-                   let loose = try? decodeBytes(framing.bytes, { raw throws(FormatError) in try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false) }),
-                   loose.id == entry.id, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
+                // The content is judged against the index entry's id, not the record's id field,
+                // which the failed CRC covers too: a damaged id field loses nothing the content proves.
+                let loose = framing.flatMap { framing -> ObjectRecord? in
+                    guard var record = try? decodeBytes(framing.bytes, { raw throws(FormatError) in
+                        try ObjectRecord.decode(raw, origin: entry.offset, checkingCRC: false)
+                    }) else { return nil }
+                    record.id = entry.id
+                    return record
+                }
+                if let framing, let loose, let verified = try? CASVolume.decodeObject(loose, offset: entry.offset) {
                     report(CASFindings.objectRecordCRC, name: name, offset: entry.offset,
                            expected: Hex.format(framing.computed, width: 8), actual: Hex.format(framing.stored, width: 8))
                     resealed.append((entry.offset, loose.encoded()))

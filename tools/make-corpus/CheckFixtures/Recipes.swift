@@ -99,7 +99,7 @@ public enum DamageError: Error { case notFound(String) }
 /// Every corpus recipe, in corpus order. Names say what is damaged; each targets one code
 /// (or a realistic crash) and lists the codes it must produce.
 public enum Recipes {
-    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + zest + multiple + cas
+    public static let all: [Recipe] = systemBlock + trie + records + crossChecks + data + bitfield + crashes + zest + zestMore + zestFields + multiple + combined + torn + cas + casMore + casFields
 
     public static func named(_ name: String) -> Recipe? { all.first { $0.name == name } }
 

@@ -12,6 +12,7 @@ import Glibc
 //   make-corpus recipe NAME PATH           one damaged image, uncompressed
 //   make-corpus bench-small PATH FILES     a volume holding FILES small files (metadata-only speed)
 //   make-corpus bench-large PATH MIB       a volume holding MIB MiB of file data in 64 MiB files (data speed)
+//   make-corpus try [-v] NAME... | all       runs recipes, prints their codes (-v: transcripts) and any refusal
 //   make-corpus codes                      the finding code table of docs/FSCK.md (markdown)
 //   make-corpus time-check PATH RUNS [data] checks PATH RUNS times in one process (-fn, metadata only
 //                                          unless "data"): the first run pays the page faults, the
@@ -55,6 +56,31 @@ do {
             FileSystem.writeText(1, "\(recipe.name): \(codes)\n")
         }
         try FileSystem.write(Array(index.utf8), to: "\(directory)/README.md")
+    case "try" where arguments.count >= 2:
+        // Runs the named recipes (every one for "all") and prints each run's codes and exit
+        // status, and why the generator would refuse the recipe: for writing new recipes.
+        // "-v" first: print the three transcripts too.
+        let verbose = arguments[1] == "-v"
+        let listed = Array(arguments.dropFirst(verbose ? 2 : 1))
+        let names = listed == ["all"] ? Recipes.all.map(\.name) : listed
+        for name in names {
+            guard let recipe = Recipes.named(name) else { fail("no recipe \(name)") }
+            do {
+                let image = try recipe.image()
+                let store = MemoryPageStore(image: image)
+                let runs = [Transcript.run(MemoryPageStore(image: image), mode: .none), Transcript.run(store, mode: .all),
+                            Transcript.run(store, mode: .all)]
+                let summary = runs.map { run -> String in
+                    let parsed = Transcript.parse(run.text)
+                    return "\(parsed.codes.joined(separator: " ")) -> \(parsed.exitStatus ?? -1)"
+                }
+                FileSystem.writeText(1, "\(name): \(summary.joined(separator: " | "))\n")
+                if verbose { for run in runs { FileSystem.writeText(1, run.text + "--\n") } }
+                _ = try CorpusEntry.make(recipe)
+            } catch {
+                FileSystem.writeText(1, "  REFUSED: \(error)\n")
+            }
+        }
     case "fixture" where arguments.count == 2:
         try FileSystem.write(FixtureVolume.image, to: arguments[1])
     case "recipe" where arguments.count == 3:
