@@ -10,15 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The quick tier, as `swift test --filter` patterns. Left out: the model tests (thousands
-# of random operations), the corpus replays, the byte-flip sweeps, random damage, the crash
-# and lock harnesses, and the other end-to-end tests.
+# of random operations), every finding code's repair (FindingCodeTests, two minutes), the
+# corpus replays, the byte-flip sweeps, random damage, the crash and lock harnesses, and the
+# other end-to-end tests.
 quick_tier=(
   'ArdakuFormatTests\.'
   'ArdakuVolumeTests\.(VolumeBasicsTests|VolumeFileByteStoreTests)'
   'ArdakuIOTests\.'
-  'ArdakuZestTests\.(FormatTests|CheckerTests)'
+  'ArdakuZestTests\.(FormatTests|VolumeTests)'
   'ArdakuCASTests\.(ObjectFormatTests|PackTests|CheckerTests|HeaderDamageTests)'
-  'ArdakuCheckTests\.(FindingCodeTests|ModeTests|NameRulesTests|DocumentationTests|SectionReferenceTests|OffsetLiteralTests)'
+  'ArdakuCheckTests\.(NestedCheckerTests|NameRulesTests|DocumentationTests|ReadmeLayoutTests|SectionReferenceTests|OffsetLiteralTests)'
   'EndToEndTests\.MkfsTests/reproducibleWithUUIDAndSourceDateEpoch'
   'EndToEndTests\.ArdakuToolTests/putGetListStatRemoveMove'
   'EndToEndTests\.ZestToolTests/standaloneFile'
