@@ -17,7 +17,7 @@ public struct CASOptions: Sendable {
         self.parallel = parallel
     }
 
-    /// The levels chosen from the measurement in tools/cas-bench/README.md.
+    /// The levels chosen from the measurement in docs/BENCHMARKS.md ("CAS design measurements").
     public static let defaultCompressionLevel: Int32 = 4
     public static let defaultLargeObjectLevel: Int32 = 4
 }

@@ -57,10 +57,10 @@ extension CASChecker {
             case let .pack(pack):
                 kind = .pack
                 fields += [
-                    field("member count", record.offset + 16, 4, UInt64(pack.members.count), "objects in the pack"),
-                    field("raw length", record.offset + 20, 4, UInt64(pack.members.reduce(0) { $0 + 5 + $1.payload.count }), "bytes of the member area"),
-                    field("stored length", record.offset + 24, 4, record.length - UInt64(PackRecord.headerSize), "bytes of the body (with padding)"),
-                    field("flags", record.offset + 28, 1, pack.isCompressed ? 1 : 0, pack.isCompressed ? "body zlib-compressed" : "body stored raw"),
+                    field("member count", record.offset + UInt64(PackRecord.Offset.memberCount), 4, UInt64(pack.members.count), "objects in the pack"),
+                    field("raw length", record.offset + UInt64(PackRecord.Offset.rawLength), 4, UInt64(pack.members.reduce(0) { $0 + 5 + $1.payload.count }), "bytes of the member area"),
+                    field("stored length", record.offset + UInt64(PackRecord.Offset.storedLength), 4, record.length - UInt64(PackRecord.headerSize), "bytes of the body (with padding)"),
+                    field("flags", record.offset + UInt64(PackRecord.Offset.flags), 1, pack.isCompressed ? 1 : 0, pack.isCompressed ? "body zlib-compressed" : "body stored raw"),
                 ]
                 for (n, member) in pack.members.enumerated() {
                     fields.append(CASDumpField(name: "member \(n)", offset: record.offset + UInt64(PackRecord.headerSize), size: 5 + member.payload.count,
@@ -70,9 +70,9 @@ extension CASChecker {
             case let .index(index):
                 kind = .index
                 fields += [
-                    field("entry count", record.offset + 16, 4, UInt64(index.entries.count), "objects indexed"),
-                    field("entry size", record.offset + 20, 4, 48, "bytes per entry"),
-                    field("generation", record.offset + 24, 8, index.generation, "written by this commit"),
+                    field("entry count", record.offset + UInt64(IndexRecord.Offset.entryCount), 4, UInt64(index.entries.count), "objects indexed"),
+                    field("entry size", record.offset + UInt64(IndexRecord.Offset.entrySize), 4, UInt64(IndexRecord.entrySize), "bytes per entry"),
+                    field("generation", record.offset + UInt64(IndexRecord.Offset.generation), 8, index.generation, "written by this commit"),
                 ]
                 for (n, entry) in index.entries.enumerated() {
                     let at = record.offset + UInt64(IndexRecord.headerSize + n * IndexRecord.entrySize)
@@ -82,8 +82,8 @@ extension CASChecker {
             case let .tagTable(table):
                 kind = .tagTable
                 fields += [
-                    field("tag count", record.offset + 16, 4, UInt64(table.entries.count), "tags"),
-                    field("generation", record.offset + 24, 8, table.generation, "written by this commit"),
+                    field("tag count", record.offset + UInt64(TagTableRecord.Offset.tagCount), 4, UInt64(table.entries.count), "tags"),
+                    field("generation", record.offset + UInt64(TagTableRecord.Offset.generation), 8, table.generation, "written by this commit"),
                 ]
                 var at = record.offset + UInt64(TagTableRecord.headerSize)
                 for entry in table.entries {
@@ -111,41 +111,42 @@ extension CASChecker {
     }
 
     private static func headerFields(_ b: [UInt8], at slot: UInt64) -> [CASDumpField] {
-        b.withUnsafeBytes { raw in
+        typealias H = VolumeHeader.Offset
+        return b.withUnsafeBytes { raw in
             func u16(_ o: Int) -> UInt64 { UInt64(ByteReader.uint16(in: raw, at: o) ?? 0) }
             func u32(_ o: Int) -> UInt64 { UInt64(ByteReader.uint32(in: raw, at: o) ?? 0) }
             func u64(_ o: Int) -> UInt64 { ByteReader.uint64(in: raw, at: o) ?? 0 }
             let crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<VolumeHeader.checksumOffset]))
             return [
-                field("magic", slot, 4, u32(0), "\"ACAS\"", check: u32(0) == UInt64(VolumeHeader.magic) ? .ok : .mismatch),
-                field("version", slot + 4, 2, u16(4), "format version"),
-                field("header length", slot + 6, 2, u16(6), "defined bytes of the slot"),
-                field("generation", slot + 8, 8, u64(8), "commit counter"),
-                field("data start", slot + 16, 8, u64(16), "first record"),
-                field("data end", slot + 24, 8, u64(24), "end of the committed records"),
-                field("index offset", slot + 32, 8, u64(32), "index record"),
-                field("index length", slot + 40, 8, u64(40), "its length"),
-                field("object count", slot + 48, 4, u32(48), "objects"),
-                field("tag count", slot + 52, 4, u32(52), "tags"),
-                field("tag table offset", slot + 56, 8, u64(56), "tag table record"),
-                field("tag table length", slot + 64, 8, u64(64), "its length"),
-                field("object bytes", slot + 72, 8, u64(72), "record bytes of all objects"),
-                field("incompatible features", slot + 80, 4, u32(80), "must be 0"),
-                field("CRC32", slot + 124, 4, u32(124), "CRC-32 of bytes 0..<124 is \(Hex.format(crc, width: 8))",
-                      check: u32(124) == UInt64(crc) ? .ok : .mismatch),
+                field("magic", slot + UInt64(H.magic), 4, u32(H.magic), "\"ACAS\"", check: u32(H.magic) == UInt64(VolumeHeader.magic) ? .ok : .mismatch),
+                field("version", slot + UInt64(H.version), 2, u16(H.version), "format version"),
+                field("header length", slot + UInt64(H.headerLength), 2, u16(H.headerLength), "defined bytes of the slot"),
+                field("generation", slot + UInt64(H.generation), 8, u64(H.generation), "commit counter"),
+                field("data start", slot + UInt64(H.dataStart), 8, u64(H.dataStart), "first record"),
+                field("data end", slot + UInt64(H.dataEnd), 8, u64(H.dataEnd), "end of the committed records"),
+                field("index offset", slot + UInt64(H.indexOffset), 8, u64(H.indexOffset), "index record"),
+                field("index length", slot + UInt64(H.indexLength), 8, u64(H.indexLength), "its length"),
+                field("object count", slot + UInt64(H.objectCount), 4, u32(H.objectCount), "objects"),
+                field("tag count", slot + UInt64(H.tagCount), 4, u32(H.tagCount), "tags"),
+                field("tag table offset", slot + UInt64(H.tagTableOffset), 8, u64(H.tagTableOffset), "tag table record"),
+                field("tag table length", slot + UInt64(H.tagTableLength), 8, u64(H.tagTableLength), "its length"),
+                field("object bytes", slot + UInt64(H.objectBytes), 8, u64(H.objectBytes), "record bytes of all objects"),
+                field("incompatible features", slot + UInt64(H.incompatibleFeatures), 4, u32(H.incompatibleFeatures), "must be 0"),
+                field("CRC32", slot + UInt64(H.crc), 4, u32(H.crc), "CRC-32 of bytes 0..<124 is \(Hex.format(crc, width: 8))",
+                      check: u32(H.crc) == UInt64(crc) ? .ok : .mismatch),
             ]
         }
     }
 
     private static func prefixFields(_ b: [UInt8], at offset: UInt64) -> [CASDumpField] {
         b.withUnsafeBytes { raw in
-            guard let magic = ByteReader.uint32(in: raw, at: 0), let crc = ByteReader.uint32(in: raw, at: 4),
-                  let length = ByteReader.uint64(in: raw, at: 8) else { return [] }
+            guard let magic = ByteReader.uint32(in: raw, at: RecordPrefix.Offset.magic), let crc = ByteReader.uint32(in: raw, at: RecordPrefix.Offset.crc),
+                  let length = ByteReader.uint64(in: raw, at: RecordPrefix.Offset.recordLength) else { return [] }
             let kind = RecordPrefix.Kind(rawValue: magic)
             return [
                 field("magic", offset, 4, UInt64(magic), kind.map { "\($0) record" } ?? "unknown", check: kind == nil ? .mismatch : .ok),
-                field("CRC32", offset + 4, 4, UInt64(crc), "over the bytes from offset 8", check: .ok),
-                field("record length", offset + 8, 8, length, "bytes including padding"),
+                field("CRC32", offset + UInt64(RecordPrefix.Offset.crc), 4, UInt64(crc), "over the bytes from offset 8", check: .ok),
+                field("record length", offset + UInt64(RecordPrefix.Offset.recordLength), 8, length, "bytes including padding"),
             ]
         }
     }
@@ -157,10 +158,10 @@ extension CASChecker {
         if object.typeByte & ObjectType.mimeFlag != 0 { flags.append("MIME") }
         let type = ObjectType(byte: object.typeByte)?.name ?? "invalid type"
         return [
-            field("object length", offset + 16, 4, UInt64(object.object.count), "type byte plus stored payload"),
-            field("raw length", offset + 20, 4, UInt64(object.rawLength), "uncompressed payload bytes"),
-            CASDumpField(name: "id", offset: offset + 24, size: 32, raw: object.id.hex, meaning: "SHA-256 of type byte and payload"),
-            field("type byte", offset + 56, 1, UInt64(object.typeByte), ([type] + flags).joined(separator: ", ")),
+            field("object length", offset + UInt64(ObjectRecord.Offset.objectLength), 4, UInt64(object.object.count), "type byte plus stored payload"),
+            field("raw length", offset + UInt64(ObjectRecord.Offset.rawLength), 4, UInt64(object.rawLength), "uncompressed payload bytes"),
+            CASDumpField(name: "id", offset: offset + UInt64(ObjectRecord.Offset.id), size: ObjectID.byteCount, raw: object.id.hex, meaning: "SHA-256 of type byte and payload"),
+            field("type byte", offset + UInt64(ObjectRecord.Offset.object), 1, UInt64(object.typeByte), ([type] + flags).joined(separator: ", ")),
         ]
     }
 }
