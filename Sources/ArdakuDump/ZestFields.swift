@@ -11,26 +11,26 @@ enum ZestFields {
                                  offset: copy.offset, size: ZestHeader.encodedSize)
         copy.bytes.withUnsafeBytes { raw in
             var f = FieldBuilder(bytes: raw, origin: copy.offset)
-            f.addMagic(0x00, meaning: "5A 45 53 54 (\"ZEST\")", expected: ZestHeader.magic)
-            let version = f.u16(0x04)
-            f.add("version", 0x04, 2, meaning: "1", check: version == UInt64(ZestHeader.currentVersion) ? nil : .invalid("not 1"))
-            let length = f.u16(0x06)
-            f.add("headerLength", 0x06, 2, meaning: "32", check: length == UInt64(ZestHeader.encodedSize) ? nil : .invalid("not 32"))
-            let segmentSize = f.u32(0x08)
-            f.add("segmentSize", 0x08, 4, meaning: "power of two, 16...4096",
+            f.addMagic(ZestHeader.Offset.magic, meaning: "5A 45 53 54 (\"ZEST\")", expected: ZestHeader.magic)
+            let version = f.u16(ZestHeader.Offset.version)
+            f.add("version", ZestHeader.Offset.version, 2, meaning: "1", check: version == UInt64(ZestHeader.currentVersion) ? nil : .invalid("not 1"))
+            let length = f.u16(ZestHeader.Offset.headerLength)
+            f.add("headerLength", ZestHeader.Offset.headerLength, 2, meaning: "32", check: length == UInt64(ZestHeader.encodedSize) ? nil : .invalid("not 32"))
+            let segmentSize = f.u32(ZestHeader.Offset.segmentSize)
+            f.add("segmentSize", ZestHeader.Offset.segmentSize, 4, meaning: "power of two, 16...4096",
                   check: ZestLimits.isValidSegmentSize(UInt32(truncatingIfNeeded: segmentSize)) ? nil : .invalid("not a power of two in 16...4096"))
-            let fragmentSize = f.u32(0x0C)
-            f.add("fragmentSize", 0x0C, 4, meaning: "4096", check: fragmentSize == UInt64(ZestLimits.fragmentSize) ? nil : .invalid("not 4096"))
-            let head = f.u32(0x10)
+            let fragmentSize = f.u32(ZestHeader.Offset.fragmentSize)
+            f.add("fragmentSize", ZestHeader.Offset.fragmentSize, 4, meaning: "4096", check: fragmentSize == UInt64(ZestLimits.fragmentSize) ? nil : .invalid("not 4096"))
+            let head = f.u32(ZestHeader.Offset.zatHead)
             let expectedHead = ZestLimits.isValidSegmentSize(UInt32(truncatingIfNeeded: segmentSize)) ? UInt64(ZestLimits.zatHeadOffset) / segmentSize : nil
-            f.add("zatHead", 0x10, 4, meaning: "segment of the head fragment pair: 4096 / segmentSize",
+            f.add("zatHead", ZestHeader.Offset.zatHead, 4, meaning: "segment of the head fragment pair: 4096 / segmentSize",
                   check: expectedHead == nil || expectedHead == head ? nil : .invalid("not \(expectedHead ?? 0)"))
-            let features = f.u32(0x14)
-            f.add("incompatibleFeatures", 0x14, 4, meaning: "0; unknown bits refuse the volume",
+            let features = f.u32(ZestHeader.Offset.incompatibleFeatures)
+            f.add("incompatibleFeatures", ZestHeader.Offset.incompatibleFeatures, 4, meaning: "0; unknown bits refuse the volume",
                   check: features == 0 ? nil : .invalid("unknown feature bits"))
-            f.add("reserved", 0x18, 4, meaning: "0 (ignored when read)")
+            f.add("reserved", ZestHeader.Offset.reserved, 4, meaning: "0 (ignored when read)")
             let covered = UnsafeRawBufferPointer(rebasing: raw[0..<min(raw.count, ZestHeader.checksummedSize)])
-            f.addChecksum(0x1C, meaning: "CRC32 of bytes 0x00..<0x1C", computed: CRC32.checksum(covered), name: "crc")
+            f.addChecksum(ZestHeader.Offset.crc, meaning: "CRC32 of bytes 0x00..<0x1C", computed: CRC32.checksum(covered), name: "crc")
             view.fields = f.rows
         }
         if copy.bytes.count < ZestHeader.encodedSize {
@@ -55,8 +55,8 @@ enum ZestFields {
             return view
         }
         var f = FieldBuilder(bytes: bytes, origin: slot.offset)
-        let next = UInt32(truncatingIfNeeded: f.u32(0))
-        f.add("next", 0, 4, meaning: "segment of the next fragment pair; 0 = last",
+        let next = UInt32(truncatingIfNeeded: f.u32(ZestFragmentSlot.Offset.next))
+        f.add("next", ZestFragmentSlot.Offset.next, 4, meaning: "segment of the next fragment pair; 0 = last",
               display: next == 0 ? "0 (the last)" : "segment \(next) (volume byte \(Hex.format(UInt64(next) * UInt64(header.segmentSize), width: 8)))",
               check: linkProblem(next, header: header, storeLength: storeLength).map { .invalid($0) })
         let entries = fragment.readSlot == index ? fragment.entries.count : nil
@@ -68,8 +68,8 @@ enum ZestFields {
         }
         f.add("entries", ZestLimits.entryAreaStart, ZestLimits.entryAreaEnd - ZestLimits.entryAreaStart,
               meaning: "entries; SZ = 0 ends them; the rest zero", value: .bytes, display: areaDisplay)
-        f.add("generation", ZestFragmentSlot.generationOffset, 4, meaning: "1, 2, 3, ...; 0 only in a blank slot")
-        f.addChecksum(ZestFragmentSlot.crcOffset, meaning: "CRC32 of bytes 0x000..<0xFFC", computed: trailer.computedCRC, name: "crc")
+        f.add("generation", ZestFragmentSlot.Offset.generation, 4, meaning: "1, 2, 3, ...; 0 only in a blank slot")
+        f.addChecksum(ZestFragmentSlot.Offset.crc, meaning: "CRC32 of bytes 0x000..<0xFFC", computed: trailer.computedCRC, name: "crc")
         view.fields = f.rows
         if trailer.isBlank { view.problems.append("blank: all 4096 bytes are zero (a slot never written)") }
         if fragment.readSlot == index, let offset = fragment.nonZeroTailOffset {
@@ -95,29 +95,30 @@ enum ZestFields {
                                  offset: found.offset, size: entry.encodedSize)
         var f = FieldBuilder(bytes: bytes, origin: found.offset)
         let n = entry.name.count
-        f.add("SZ", 0, 2, meaning: "bytes of the name, 1...1020")
-        f.add("name", 2, n, meaning: "absolute UTF-8 path; \"/\" for a dictionary", value: .text(TextFormat.escaped(entry.name, quoted: false)),
+        let fields = ZestEntry.fieldsOffset(nameLength: n)
+        f.add("SZ", ZestEntry.Field.nameLength, 2, meaning: "bytes of the name, 1...1020")
+        f.add("name", ZestEntry.Field.name, n, meaning: "absolute UTF-8 path; \"/\" for a dictionary", value: .text(TextFormat.escaped(entry.name, quoted: false)),
               display: TextFormat.escaped(entry.name), check: nameProblem(entry).map { .invalid($0) })
         let start = UInt64(entry.segmentStart) * UInt64(header.segmentSize)
-        f.add("segmentStart", n + 2, 4, meaning: "first segment of the content; 0 when storedLength is 0",
+        f.add("segmentStart", fields + ZestEntry.Field.segmentStart, 4, meaning: "first segment of the content; 0 when storedLength is 0",
               display: entry.storedLength == 0 ? "\(entry.segmentStart)" : "\(entry.segmentStart) (volume byte \(Hex.format(start, width: 8)))",
               check: content.placement.map { .invalid($0) })
-        f.add("storedLength", n + 6, 4, meaning: "bytes stored in the segments",
+        f.add("storedLength", fields + ZestEntry.Field.storedLength, 4, meaning: "bytes stored in the segments",
               display: "\(entry.storedLength) (\(TextFormat.count(UInt64(entry.segmentCount(segmentSize: header.segmentSize)), "segment")))")
-        f.add("originalLength", n + 10, 4, meaning: "bytes of the file")
-        f.add("contentCRC", n + 14, 4, meaning: "CRC32 of the original bytes",
+        f.add("originalLength", fields + ZestEntry.Field.originalLength, 4, meaning: "bytes of the file")
+        f.add("contentCRC", fields + ZestEntry.Field.contentCRC, 4, meaning: "CRC32 of the original bytes",
               display: content.computed.map { "stored \(Hex.format(entry.contentCRC, width: 8)), computed \(Hex.format($0, width: 8))" }
                 ?? "stored \(Hex.format(entry.contentCRC, width: 8))",
               check: content.check)
         let codec = entry.codec.map { $0 == .stored ? "stored" : "raw DEFLATE" } ?? "unknown"
-        f.add("codec", n + 18, 1, meaning: "0 stored, 1 raw DEFLATE", display: "\(entry.codecByte) (\(codec))",
+        f.add("codec", fields + ZestEntry.Field.codec, 1, meaning: "0 stored, 1 raw DEFLATE", display: "\(entry.codecByte) (\(codec))",
               check: entry.codec == nil ? .invalid("unknown codec") : nil)
         let kind = entry.kind.map { $0 == .file ? "file" : "dictionary" } ?? "unknown"
-        f.add("kind", n + 19, 1, meaning: "0 file, 1 dictionary", display: "\(entry.kindByte) (\(kind))",
+        f.add("kind", fields + ZestEntry.Field.kind, 1, meaning: "0 file, 1 dictionary", display: "\(entry.kindByte) (\(kind))",
               check: entry.kind == nil ? .invalid("unknown kind") : nil)
-        f.add("dictionaryID", n + 20, 2, meaning: "file: dictionary used, 0 none; dictionary: its own id",
+        f.add("dictionaryID", fields + ZestEntry.Field.dictionaryID, 2, meaning: "file: dictionary used, 0 none; dictionary: its own id",
               display: entry.dictionaryID == 0 ? "0 (none)" : "\(entry.dictionaryID)")
-        f.addChecksum(n + 22, meaning: "CRC32 of bytes +0..<+22+SZ", computed: found.computedCRC, name: "entryCRC")
+        f.addChecksum(fields + ZestEntry.Field.entryCRC, meaning: "CRC32 of bytes +0..<+22+SZ", computed: found.computedCRC, name: "entryCRC")
         view.fields = f.rows
         view.problems = content.problems
         return view
@@ -131,9 +132,9 @@ enum ZestFields {
                                  offset: slotOffset + UInt64(position), size: size)
         let rest = UnsafeRawBufferPointer(rebasing: slot[position..<ZestLimits.entryAreaEnd])
         var f = FieldBuilder(bytes: rest, origin: slotOffset + UInt64(position))
-        f.add("SZ", 0, 2, meaning: "bytes of the name, 1...1020",
-              check: .invalid(f.u16(0) > UInt64(ZestLimits.maxNameBytes) ? "over 1020" : "the entry runs past the entry area"))
-        f.add("rest", 2, size - 2, meaning: "the rest of the entry area, raw", value: .bytes)
+        f.add("SZ", ZestEntry.Field.nameLength, 2, meaning: "bytes of the name, 1...1020",
+              check: .invalid(f.u16(ZestEntry.Field.nameLength) > UInt64(ZestLimits.maxNameBytes) ? "over 1020" : "the entry runs past the entry area"))
+        f.add("rest", ZestEntry.Field.name, size - ZestEntry.Field.name, meaning: "the rest of the entry area, raw", value: .bytes)
         view.fields = f.rows
         view.problems.append("does not decode: \(fragment.entryError?.reason ?? "impossible SZ"); the entries after it cannot be found")
         return view
