@@ -242,7 +242,7 @@ public final class CASVolume {
             return reading
         }
         reading.isBlank = bytes.allSatisfy { $0 == 0 }
-        reading.claimedGeneration = bytes.withUnsafeBytes { ByteReader.uint64(in: $0, at: 8) }
+        reading.claimedGeneration = bytes.withUnsafeBytes { ByteReader.uint64(in: $0, at: VolumeHeader.Offset.generation) }
         func decode(_ bytes: [UInt8]) -> Result<VolumeHeader, CASError> {
             do throws(FormatError) {
                 return .success(try decodeBytes(bytes) { raw throws(FormatError) in try VolumeHeader.decode(raw, origin: slot) })

@@ -6,8 +6,8 @@ import Testing
 /// an offset as a number again: a field read, seek, dumpfs row or finding location with a
 /// literal offset is refused here.
 ///
-/// ZEST and CAS structures are not yet held to this (their decoders still name some offsets
-/// as numbers); the ZEST entry is (`ZestEntry.Field`).
+/// The ZEST and CAS structures are held to it too (their `Offset` enums, `ZestEntry.Field`),
+/// with their layout rows checked against Parts II and III.
 @Suite struct OffsetLiteralTests {
     /// The patterns of a field offset written as a number (`at: 0` alone is the start of
     /// the bytes, as in a truncation error, not a field).
@@ -27,9 +27,9 @@ import Testing
         ("error at a literal offset", { $0.contains(".error(") && hasLiteral(after: "), at: ", in: $0, allowZero: false) }),
     ]
 
-    @Test func partOneOffsetsAreNamedOnce() throws {
+    @Test func offsetsAreNamedOnce() throws {
         let directories = ["Sources/ArdakuFormat/Structures", "Sources/ArdakuFormat/Storage", "Sources/ArdakuVolume",
-                           "Sources/ArdakuCheck", "Sources/ArdakuDump"]
+                           "Sources/ArdakuCheck", "Sources/ArdakuDump", "Sources/ArdakuZest", "Sources/ArdakuCAS"]
         // dumpfs's ZEST volume plumbing (not a structure's fields).
         let exempt = ["ZestDump.swift", "ZestVolumeBytes.swift"]
         var files = 0

@@ -21,7 +21,7 @@ extension Analysis {
                 return (record, offset)
             }
         }
-        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 4) } ?? 0
+        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: RecordPrefix.Offset.crc) } ?? 0
         let end = Int(length)
         for coveredEnd in stride(from: end, to: max(end - CASLimits.recordAlignment, 8), by: -1) {
             let fix = bytes.withUnsafeBytes {

@@ -257,13 +257,13 @@ struct Analysis {
     /// as it is; nil when the object length cannot be right.
     private func refittedObjectRecord(at offset: UInt64, dataEnd: UInt64) -> (bytes: [UInt8], stored: UInt32, computed: UInt32)? {
         guard let head = window.bytes(at: offset, count: ObjectRecord.headerSize),
-              let objectLength = head.withUnsafeBytes({ ByteReader.uint32(in: $0, at: 16) }),
+              let objectLength = head.withUnsafeBytes({ ByteReader.uint32(in: $0, at: ObjectRecord.Offset.objectLength) }),
               objectLength >= 1, objectLength <= UInt32(CASLimits.maxStoredObjectBytes) else { return nil }
         let minimum = ObjectRecord.minimumLength(objectLength: Int(objectLength))
         guard UInt64(minimum) <= dataEnd - offset, var bytes = window.bytes(at: offset, count: minimum) else { return nil }
-        let covered = 8..<(ObjectRecord.headerSize + Int(objectLength))
+        let covered = RecordPrefix.Offset.recordLength..<(ObjectRecord.headerSize + Int(objectLength))
         let computed = CRC32.checksum(bytes[covered])
-        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 4) } ?? 0
+        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: RecordPrefix.Offset.crc) } ?? 0
         for k in 0..<8 { bytes[8 + k] = UInt8(truncatingIfNeeded: UInt64(minimum) >> UInt64(8 * k)) }
         return (bytes, stored, computed)
     }
@@ -285,9 +285,9 @@ struct Analysis {
                         // The framing CRC is wrong; the members' ids decide (per entry).
                         var fixed = ByteWriter()
                         fixed.writeBytes(bytes[0..<Int(loose.recordLength)])
-                        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: 24) } ?? 0
-                        let covered = PackRecord.headerSize - 8 + Int(stored)
-                        fixed.patchUInt32(CRC32.checksum(bytes[8..<(8 + covered)]), at: 4)
+                        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: PackRecord.Offset.storedLength) } ?? 0
+                        let covered = PackRecord.headerSize - RecordPrefix.Offset.recordLength + Int(stored)
+                        fixed.patchUInt32(CRC32.checksum(bytes[RecordPrefix.Offset.recordLength..<(RecordPrefix.Offset.recordLength + covered)]), at: RecordPrefix.Offset.crc)
                         resealed.append((offset, fixed.bytes))
                         result = .success(loose)
                     } else if case .undecodableBody(let why) = error.kind {

@@ -16,8 +16,8 @@ extension PackRecord {
     static func salvageMembers(_ bytes: [UInt8]) -> [Member] {
         guard bytes.count >= headerSize else { return [] }
         let fields = bytes.withUnsafeBytes { raw in
-            (count: ByteReader.uint32(in: raw, at: 16) ?? 0, raw: ByteReader.uint32(in: raw, at: 20) ?? 0,
-             stored: ByteReader.uint32(in: raw, at: 24) ?? 0)
+            (count: ByteReader.uint32(in: raw, at: Offset.memberCount) ?? 0, raw: ByteReader.uint32(in: raw, at: Offset.rawLength) ?? 0,
+             stored: ByteReader.uint32(in: raw, at: Offset.storedLength) ?? 0)
         }
         let flags = bytes[28]
         guard fields.count >= 1, fields.count <= UInt32(CASLimits.maxPackMembers), fields.raw <= UInt32(CASLimits.maxPackBytes),
