@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
         // The libFuzzer targets, chosen by FUZZ_TARGET (built by tools/fuzz/run with -DFUZZING); without it, a replayer of inputs.
-        .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures"], path: "tools/fuzz/FuzzCheck"),
+        .executableTarget(name: "FuzzCheck", dependencies: ["CheckFixtures", "TestSupport"], path: "tools/fuzz/FuzzCheck"),
 
         // The crash harness: operations crashed at every page write or flush, judged by the check
         // engine's repair (shared by tools/crash and the tests); CrashRun is its full run.

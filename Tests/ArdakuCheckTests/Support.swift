@@ -2,6 +2,7 @@ import ArdakuCheck
 import ArdakuFormat
 import CheckFixtures
 import Glibc
+import TestSupport
 
 /// Where the package's files are, from this file's path.
 enum PackagePaths {
@@ -15,18 +16,7 @@ enum PackagePaths {
 
 /// Small file helpers for the tests (no Foundation).
 enum Files {
-    static func read(_ path: String) -> [UInt8]? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            result += buffer[0..<count]
-        }
-        return result
-    }
+    static func read(_ path: String) -> [UInt8]? { TestFiles.read(path) }
 
     static func text(_ path: String) -> String? { read(path).map { String(decoding: $0, as: UTF8.self) } }
 

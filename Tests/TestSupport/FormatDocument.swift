@@ -15,18 +15,7 @@ public enum FormatDocument {
         return path + "/docs/FORMAT.md"
     }()
 
-    static func text() -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    static func text() -> String? { TestFiles.read(path).map { String(decoding: $0, as: UTF8.self) } }
 
     /// The rows with a literal offset ("0x1C", "+2" or "24") and size ("4", "48 × 2") of the
     /// first table after the line starting with `heading`; nil when there is no such heading.

@@ -1,5 +1,6 @@
 import CheckFixtures
 import Glibc
+import TestSupport
 
 // FuzzCheck: the libFuzzer targets (FuzzTarget: check, zest, cas, dump, extract; the environment's
 // FUZZ_TARGET names one, `check` by default; see each body for its input format). Built by
@@ -27,18 +28,7 @@ func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-func readFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes += buffer[0..<count]
-    }
-    return bytes
-}
+func readFile(_ path: String) -> [UInt8]? { TestFiles.read(path) }
 
 // `FuzzCheck --image INPUT IMAGE` writes the volume an input describes, to look at it with
 // fsck.zest or dumpfs (or, after `0x01`, as a raw-mode seed); in both builds.
