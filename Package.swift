@@ -114,7 +114,7 @@ let package = Package(
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures",
+            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures", "ArdakuCLI",
         ]),
         .testTarget(name: "ArdakuZestCheckTests", dependencies: [
             "ArdakuCheckers", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",

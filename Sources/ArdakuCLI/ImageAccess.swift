@@ -52,4 +52,10 @@ public enum ImageAccess {
     public static func fileName(_ text: String) throws -> FileName {
         do { return try FileName(text) } catch { throw ToolError("\(VolumeError.printable(text)): invalid name: \(error)") }
     }
+
+    /// Validates a name read from an image as its bytes are: `shown` (the name as text, where
+    /// bytes that are not UTF-8 became U+FFFD) only names it in the message.
+    public static func fileName(bytes: [UInt8], shown: String) throws -> FileName {
+        do { return try FileName(bytes: bytes) } catch { throw ToolError("\(VolumeError.printable(shown)): invalid name: \(error)") }
+    }
 }

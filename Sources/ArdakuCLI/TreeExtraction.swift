@@ -16,8 +16,9 @@ public enum TreeExtraction {
         var failures = 0
         for file in files {
             do {
-                // Names read from the image are validated again before they become host paths.
-                let validated = try ImageAccess.fileName(file.name)
+                // Names read from the image are validated again before they become host paths,
+                // as bytes: the String would have turned bytes that are not UTF-8 into U+FFFD.
+                let validated = try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)
                 let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
                 try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: overwrite) { write in
                     // Swift refuses a non-escaping closure captured by one passed to another

@@ -13,6 +13,7 @@ import Glibc
 //   make-corpus bench-small PATH FILES     a volume holding FILES small files (metadata-only speed)
 //   make-corpus bench-large PATH MIB       a volume holding MIB MiB of file data in 64 MiB files (data speed)
 //   make-corpus try [-v] NAME... | all       runs recipes, prints their codes (-v: transcripts) and any refusal
+//   make-corpus fuzz-seeds DIR             the fuzz targets' seeds into DIR/<target>/<name> (tools/fuzz/make-seeds)
 //   make-corpus codes                      the finding code table of docs/FSCK.md (markdown)
 //   make-corpus time-check PATH RUNS [data] checks PATH RUNS times in one process (-fn, metadata only
 //                                          unless "data"): the first run pays the page faults, the
@@ -86,6 +87,13 @@ do {
     case "recipe" where arguments.count == 3:
         guard let recipe = Recipes.named(arguments[1]) else { fail("no recipe \(arguments[1])") }
         try FileSystem.write(try recipe.image(), to: arguments[2])
+    case "fuzz-seeds" where arguments.count == 2:
+        try FileSystem.makeDirectory(arguments[1])
+        for seed in try FuzzSeeds.all() {
+            let directory = "\(arguments[1])/\(seed.target.rawValue)"
+            try FileSystem.makeDirectory(directory)
+            try FileSystem.write(seed.bytes, to: "\(directory)/\(seed.name)")
+        }
     case "bench-small" where arguments.count == 3:
         guard let files = Int(arguments[2]), files > 0 else { fail("FILES must be a positive number") }
         try BenchImages.small(path: arguments[1], files: files)
