@@ -47,11 +47,7 @@ public enum HostTree {
                     } catch {
                         entries.append(.skipped(path: show(path), reason: "name cannot be stored: \(error)"))
                     }
-                case S_IFLNK: entries.append(.skipped(path: show(path), reason: "symbolic link (not supported)"))
-                case S_IFCHR, S_IFBLK: entries.append(.skipped(path: show(path), reason: "device node (not supported)"))
-                case S_IFIFO: entries.append(.skipped(path: show(path), reason: "FIFO (not supported)"))
-                case S_IFSOCK: entries.append(.skipped(path: show(path), reason: "socket (not supported)"))
-                default: entries.append(.skipped(path: show(path), reason: "unknown file type"))
+                default: entries.append(.skipped(path: show(path), reason: unsupportedKind(info.st_mode)))
                 }
             }
             // Reverse so that popping visits subdirectories in ascending order. Files come
@@ -84,6 +80,18 @@ public enum HostTree {
 
     /// A host path for messages (`QuotedName`).
     static func show(_ path: [UInt8]) -> String { QuotedName.quotedName(path) }
+
+    /// Why an entry that is neither a directory nor a regular file is left out (the one
+    /// wording of `put -r`, `mkfs -d`, `zest put -r` and `cas put -r`).
+    static func unsupportedKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFLNK: "symbolic link (not supported)"
+        case S_IFCHR, S_IFBLK: "device node (not supported)"
+        case S_IFIFO: "FIFO (not supported)"
+        case S_IFSOCK: "socket (not supported)"
+        default: "unknown file type"
+        }
+    }
 }
 
 /// Stores a host tree into a volume (mkfs.ardaku -d, ardaku put -r).

@@ -381,20 +381,12 @@ extension Volume {
         }
     }
 
-    /// How many entries go inline and how many extension pages hold the rest: inline first,
-    /// then as few extension pages as the rest needs.
+    /// `FileRecord.entryLayout`, or `fileTooLarge` when the pages cannot fit one record.
     static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int, byteLength: UInt64) throws(VolumeError) -> (inline: Int, extensionPages: Int) {
-        if pageCount <= FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
-            return (pageCount, 0)
+        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount) else {
+            throw .fileTooLarge(byteLength: byteLength, limit: FileRecord.maxDataPages(nameLength: nameLength, tagCount: tagCount) << 16)
         }
-        for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
-            let inline = FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
-            if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
-                let rest = pageCount - inline
-                return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
-            }
-        }
-        throw .fileTooLarge(byteLength: byteLength, limit: FileRecord.maxDataPages(nameLength: nameLength, tagCount: tagCount) << 16)
+        return layout
     }
 
     func writeRecord(_ record: FileRecord, at subpage: SubpageIndex) throws(VolumeError) {

@@ -374,20 +374,12 @@ final class Repairer {
         return page
     }
 
-    /// How many entries go inline and how many extension pages hold the rest (the volume
-    /// library's layout: inline first, then as few extension pages as needed).
+    /// `FileRecord.entryLayout` (the volume library's rule), or `recordTooLarge`.
     static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int) throws(RepairError) -> (inline: Int, extensionPages: Int) {
-        if pageCount <= FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
-            return (pageCount, 0)
+        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount) else {
+            throw .recordTooLarge(pages: pageCount)
         }
-        for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
-            let inline = FileRecord.inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
-            if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
-                let rest = pageCount - inline
-                return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
-            }
-        }
-        throw .recordTooLarge(pages: pageCount)
+        return layout
     }
 
     /// Makes the record at `subpage` a tombstone (its fields kept, this commit's generation),

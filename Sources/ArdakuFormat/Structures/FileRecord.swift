@@ -143,6 +143,24 @@ public struct FileRecord: Equatable, Sendable {
             + UInt64(max(0, inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: Limits.maxExtensionPagesPerRecord)))
     }
 
+    /// How a file's `pageCount` data-page entries are laid out (docs/FORMAT.md §7-§8): inline
+    /// first, then as few extension pages as the rest needs; nil when they cannot fit a record
+    /// of this name length and tag count. The one rule the volume library writes by and the
+    /// repairer rebuilds by.
+    public static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int) -> (inline: Int, extensionPages: Int)? {
+        if pageCount <= inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
+            return (pageCount, 0)
+        }
+        for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
+            let inline = inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
+            if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
+                let rest = pageCount - inline
+                return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
+            }
+        }
+        return nil
+    }
+
     // MARK: Decoding
 
     /// Decodes the record in the 16 KiB of `bytes` (one subpage).

@@ -65,11 +65,7 @@ final class CASHostSource: DirectorySource {
                     entries.append((DirectoryEntry(name: component, isDirectory: false, size: size), nil))
                     fileCount += 1
                     totalBytes += size
-                case S_IFLNK: skip(childHost, "symbolic link (not supported)")
-                case S_IFCHR, S_IFBLK: skip(childHost, "device node (not supported)")
-                case S_IFIFO: skip(childHost, "FIFO (not supported)")
-                case S_IFSOCK: skip(childHost, "socket (not supported)")
-                default: skip(childHost, "unknown file type")
+                default: skip(childHost, HostTree.unsupportedKind(child.st_mode))
                 }
             }
             children[path] = entries
