@@ -7,7 +7,8 @@ extension SystemInformationBlock {
     /// device that holds something else never reads every page of it.
     public static func locateBackup(in store: PageStore, scanning: Bool) -> (page: UInt32, block: SystemInformationBlock)? {
         var page = store.pageCount
-        let lowest: UInt32 = scanning ? 1 : max(1, page - 1)
+        // Page 0 is the primary, never its own backup; an empty store has no pages to look at.
+        let lowest: UInt32 = scanning || page < 2 ? 1 : page - 1
         while page > lowest {
             page -= 1
             guard let bytes = try? store.read(PageIndex(page)),
