@@ -259,10 +259,8 @@ public final class CASVolume {
             SingleByteCorrection.apply(fix, to: &corrected, coveredStart: 0, crcOffset: VolumeHeader.checksumOffset)
             if case let .success(header) = decode(corrected) {
                 reading.header = header
-                switch fix {
-                case let .coveredByte(offset, _): reading.correctedOffset = slot + UInt64(offset)
-                case let .storedChecksum(index): reading.correctedOffset = slot + UInt64(VolumeHeader.checksumOffset + index)
-                }
+                let changed = SingleByteCorrection.changedOffset(fix, covered: 0..<VolumeHeader.checksumOffset, crcOffset: VolumeHeader.checksumOffset)
+                reading.correctedOffset = slot + UInt64(changed)
             }
         }
         return reading

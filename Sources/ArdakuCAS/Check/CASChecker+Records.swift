@@ -10,36 +10,29 @@ extension Analysis {
     /// of the byte changed.
     func correctedRecord<R>(at offset: UInt64, length: UInt64, kind: RecordPrefix.Kind,
                                     _ decode: (UnsafeRawBufferPointer, UInt64) throws(FormatError) -> R) -> (R, UInt64)? {
-        guard length >= 16, length <= UInt64(CASScan.maxReadableRecord),
+        guard length >= UInt64(RecordPrefix.encodedSize), length <= UInt64(CASScan.maxReadableRecord),
               var bytes = window.bytes(at: offset, count: Int(length)) else { return nil }
         // The magic lies outside the CRC: the header names the record's kind, so a damaged
         // magic is proven by the bytes the CRC covers.
-        let magic = withUnsafeBytes(of: kind.rawValue.littleEndian) { Array($0) }
-        if Array(bytes[0..<4]) != magic {
-            bytes.replaceSubrange(0..<4, with: magic)
+        let magicRange = RecordPrefix.Offset.magic..<RecordPrefix.Offset.crc
+        var magic = [UInt8](repeating: 0, count: magicRange.count)
+        magic.withUnsafeMutableBytes { ByteWriter.storeUInt32(kind.rawValue, into: $0, at: 0) }
+        if Array(bytes[magicRange]) != magic {
+            bytes.replaceSubrange(magicRange, with: magic)
             if let record = try? decodeBytes(bytes, { raw throws(FormatError) in try decode(raw, offset) }) {
                 return (record, offset)
             }
         }
-        let stored = bytes.withUnsafeBytes { ByteReader.uint32(in: $0, at: RecordPrefix.Offset.crc) } ?? 0
+        // The CRC covers the bytes from the record length on, up to the kind's covered end.
+        let coveredStart = RecordPrefix.Offset.recordLength
         let end = Int(length)
-        for coveredEnd in stride(from: end, to: max(end - CASLimits.recordAlignment, 8), by: -1) {
-            let fix = bytes.withUnsafeBytes {
-                SingleByteCorrection.find(covered: UnsafeRawBufferPointer(rebasing: $0[8..<coveredEnd]), storedCRC: stored)
-            }
-            guard let fix else { continue }
+        for coveredEnd in stride(from: end, to: max(end - CASLimits.recordAlignment, coveredStart), by: -1) {
+            let covered = coveredStart..<coveredEnd
+            guard let fix = SingleByteCorrection.find(in: bytes, covered: covered, crcOffset: RecordPrefix.Offset.crc) else { continue }
             var copy = bytes
-            let changed: Int
-            switch fix {
-            case let .coveredByte(at, mask):
-                copy[8 + at] ^= mask
-                changed = 8 + at
-            case let .storedChecksum(index):
-                let crc = CRC32.checksum(copy[8..<coveredEnd])
-                copy[4 + index] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(index)))
-                changed = 4 + index
-            }
+            SingleByteCorrection.apply(fix, to: &copy, covered: covered, crcOffset: RecordPrefix.Offset.crc)
             if let record = try? decodeBytes(copy, { raw throws(FormatError) in try decode(raw, offset) }) {
+                let changed = SingleByteCorrection.changedOffset(fix, covered: covered, crcOffset: RecordPrefix.Offset.crc)
                 return (record, offset + UInt64(changed))
             }
         }

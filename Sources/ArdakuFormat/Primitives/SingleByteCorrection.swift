@@ -32,23 +32,45 @@ public enum SingleByteCorrection {
         return found.count == 1 ? found[0] : nil
     }
 
-    /// The one-byte change of `bytes[start..<crcOffset]` or of the CRC stored at
-    /// `crcOffset` (little-endian) that makes them agree.
-    public static func find(in bytes: [UInt8], coveredStart start: Int, crcOffset: Int) -> Fix? {
-        guard start >= 0, start <= crcOffset, crcOffset + 4 <= bytes.count else { return nil }
-        let stored = UInt32(bytes[crcOffset]) | UInt32(bytes[crcOffset + 1]) << 8
-            | UInt32(bytes[crcOffset + 2]) << 16 | UInt32(bytes[crcOffset + 3]) << 24
-        return bytes.withUnsafeBytes { find(covered: UnsafeRawBufferPointer(rebasing: $0[start..<crcOffset]), storedCRC: stored) }
+    /// The one-byte change of `bytes[covered]` or of the CRC stored at `crcOffset`
+    /// (little-endian; after the covered bytes, as in ZEST, or before them, as in a CAS
+    /// record) that makes them agree.
+    public static func find(in bytes: [UInt8], covered: Range<Int>, crcOffset: Int) -> Fix? {
+        guard covered.lowerBound >= 0, covered.upperBound <= bytes.count else { return nil }
+        return bytes.withUnsafeBytes { raw in
+            guard let stored = ByteReader.uint32(in: raw, at: crcOffset) else { return nil }
+            return find(covered: UnsafeRawBufferPointer(rebasing: raw[covered]), storedCRC: stored)
+        }
     }
 
-    /// Applies `fix` to a structure whose covered bytes are `bytes[start..<start + count]`
-    /// and whose stored CRC (little-endian) is at `crcOffset`.
-    public static func apply(_ fix: Fix, to bytes: inout [UInt8], coveredStart start: Int, crcOffset: Int) {
+    /// The same, for a structure whose covered bytes run from `start` up to its CRC field.
+    public static func find(in bytes: [UInt8], coveredStart start: Int, crcOffset: Int) -> Fix? {
+        guard start >= 0, start <= crcOffset else { return nil }
+        return find(in: bytes, covered: start..<crcOffset, crcOffset: crcOffset)
+    }
+
+    /// Applies `fix` to a structure whose CRC covers `bytes[covered]` and is stored
+    /// (little-endian) at `crcOffset`.
+    public static func apply(_ fix: Fix, to bytes: inout [UInt8], covered: Range<Int>, crcOffset: Int) {
         switch fix {
-        case let .coveredByte(offset, mask): bytes[start + offset] ^= mask
+        case let .coveredByte(offset, mask): bytes[covered.lowerBound + offset] ^= mask
         case let .storedChecksum(index):
-            let crc = CRC32.checksum(bytes[start..<crcOffset])
-            bytes[crcOffset + index] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(index)))
+            var field = [UInt8](repeating: 0, count: 4)
+            field.withUnsafeMutableBytes { ByteWriter.storeUInt32(CRC32.checksum(bytes[covered]), into: $0, at: 0) }
+            bytes[crcOffset + index] = field[index]
+        }
+    }
+
+    /// The same, for a structure whose covered bytes run from `start` up to its CRC field.
+    public static func apply(_ fix: Fix, to bytes: inout [UInt8], coveredStart start: Int, crcOffset: Int) {
+        apply(fix, to: &bytes, covered: start..<crcOffset, crcOffset: crcOffset)
+    }
+
+    /// The offset in the structure of the byte `fix` changes.
+    public static func changedOffset(_ fix: Fix, covered: Range<Int>, crcOffset: Int) -> Int {
+        switch fix {
+        case let .coveredByte(offset, _): covered.lowerBound + offset
+        case let .storedChecksum(index): crcOffset + index
         }
     }
 }

@@ -32,10 +32,8 @@ public struct ZestWalkSlot: Sendable {
 
     /// Absolute byte offset of the byte the correction changed.
     public var correctedOffset: UInt64? {
-        switch correction {
-        case let .coveredByte(offset, _)?: return self.offset + UInt64(offset)
-        case let .storedChecksum(index)?: return self.offset + UInt64(ZestFragmentSlot.crcOffset + index)
-        case nil: return nil
+        correction.map { fix in
+            offset + UInt64(SingleByteCorrection.changedOffset(fix, covered: 0..<ZestFragmentSlot.crcOffset, crcOffset: ZestFragmentSlot.crcOffset))
         }
     }
 }
@@ -325,15 +323,12 @@ public struct ZestWalk: Sendable {
     static func correctedEntry(_ bytes: UnsafeRawBufferPointer, offset: UInt64, fragmentIndex: Int) -> ZestWalkEntry? {
         var copy = Array(bytes)
         let crcAt = copy.count - 4
-        guard let fix = SingleByteCorrection.find(in: copy, coveredStart: 0, crcOffset: crcAt) else { return nil }
-        let changed: Int
-        switch fix {
-        case let .coveredByte(at, _): changed = at
-        case let .storedChecksum(index): changed = crcAt + index
-        }
-        guard changed >= 2 else { return nil }
-        let damagedCRC = (stored: ByteReader.uint32(in: bytes, at: crcAt) ?? 0, computed: CRC32.checksum(copy[0..<crcAt]))
-        SingleByteCorrection.apply(fix, to: &copy, coveredStart: 0, crcOffset: crcAt)
+        let covered = 0..<crcAt
+        guard let fix = SingleByteCorrection.find(in: copy, covered: covered, crcOffset: crcAt) else { return nil }
+        let changed = SingleByteCorrection.changedOffset(fix, covered: covered, crcOffset: crcAt)
+        guard changed >= ZestEntry.Field.name else { return nil }
+        let damagedCRC = (stored: ByteReader.uint32(in: bytes, at: crcAt) ?? 0, computed: CRC32.checksum(copy[covered]))
+        SingleByteCorrection.apply(fix, to: &copy, covered: covered, crcOffset: crcAt)
         return copy.withUnsafeBytes { raw in
             guard var found = entry(raw, offset: offset, fragmentIndex: fragmentIndex,
                                     computedCRC: CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<crcAt]))) else { return nil }
