@@ -156,45 +156,16 @@ extension Analysis {
             }
         }
         if let header {
-            do throws(CASError) {
-                let index = try CASVolume.readRecord(store, at: header.indexOffset, length: header.indexLength, IndexRecord.decode)
-                if index.generation != header.generation {
-                    report(CASFindings.indexDamaged, offset: header.indexOffset,
-                           detail: "it is of generation \(index.generation), the header's is \(header.generation)")
-                } else {
-                    indexRecord = index
-                    claimed.append((header.indexOffset, header.indexLength))
-                }
-            } catch {
-                if let (index, changed) = correctedRecord(at: header.indexOffset, length: header.indexLength, kind: .index, IndexRecord.decode),
-                   index.generation == header.generation {
-                    report(CASFindings.recordCorrected, offset: header.indexOffset, actual: Hex.format(changed, width: 8),
-                           detail: "index record")
-                    indexRecord = index
-                    claimed.append((header.indexOffset, header.indexLength))
-                } else {
-                    report(CASFindings.indexDamaged, offset: header.indexOffset, detail: error.description)
-                }
+            switch headerNamedRecord(at: header.indexOffset, length: header.indexLength, kind: .index, label: "index record",
+                                     generation: header.generation, claimed: &claimed, IndexRecord.decode, generationOf: { $0.generation }) {
+            case let .success(index): indexRecord = index
+            case let .failure(unusable): report(CASFindings.indexDamaged, offset: header.indexOffset, detail: unusable.reason)
             }
             var problem: String?
-            do throws(CASError) {
-                let table = try CASVolume.readRecord(store, at: header.tagTableOffset, length: header.tagTableLength, TagTableRecord.decode)
-                if table.generation != header.generation {
-                    problem = "it is of generation \(table.generation), the header's is \(header.generation)"
-                } else {
-                    tags = table.entries.map { ($0.name, $0.id) }
-                    claimed.append((header.tagTableOffset, header.tagTableLength))
-                }
-            } catch {
-                if let (table, changed) = correctedRecord(at: header.tagTableOffset, length: header.tagTableLength, kind: .tagTable, TagTableRecord.decode),
-                   table.generation == header.generation {
-                    report(CASFindings.recordCorrected, offset: header.tagTableOffset, actual: Hex.format(changed, width: 8),
-                           detail: "tag table record")
-                    tags = table.entries.map { ($0.name, $0.id) }
-                    claimed.append((header.tagTableOffset, header.tagTableLength))
-                } else {
-                    problem = error.description
-                }
+            switch headerNamedRecord(at: header.tagTableOffset, length: header.tagTableLength, kind: .tagTable, label: "tag table record",
+                                     generation: header.generation, claimed: &claimed, TagTableRecord.decode, generationOf: { $0.generation }) {
+            case let .success(table): tags = table.entries.map { ($0.name, $0.id) }
+            case let .failure(unusable): problem = unusable.reason
             }
             if let problem {
                 let recovered = fallbackTags ?? newestTagTable(walk)
@@ -212,6 +183,32 @@ extension Analysis {
             claimed.append((recovered.offset, UInt64(recovered.length)))
         }
         return (indexRecord, claimed)
+    }
+
+    /// Why a record the header names cannot be used.
+    struct UnusableRecord: Error { var reason: String }
+
+    /// The record of `kind` the header names (`length` bytes at `offset`), when it is of the
+    /// header's `generation`: as read, or else corrected in one byte (C2006, reported and
+    /// named by `label`). A usable record's bytes are added to `claimed`.
+    mutating func headerNamedRecord<R>(at offset: UInt64, length: UInt64, kind: RecordPrefix.Kind, label: String, generation: UInt64,
+                                       claimed: inout [(offset: UInt64, length: UInt64)],
+                                       _ decode: (UnsafeRawBufferPointer, UInt64) throws(FormatError) -> R,
+                                       generationOf: (R) -> UInt64) -> Result<R, UnusableRecord> {
+        do throws(CASError) {
+            let record = try CASVolume.readRecord(store, at: offset, length: length, decode)
+            guard generationOf(record) == generation else {
+                return .failure(UnusableRecord(reason: "it is of generation \(generationOf(record)), the header's is \(generation)"))
+            }
+            claimed.append((offset, length))
+            return .success(record)
+        } catch {
+            guard let (record, changed) = correctedRecord(at: offset, length: length, kind: kind, decode),
+                  generationOf(record) == generation else { return .failure(UnusableRecord(reason: error.description)) }
+            report(CASFindings.recordCorrected, offset: offset, actual: Hex.format(changed, width: 8), detail: label)
+            claimed.append((offset, length))
+            return .success(record)
+        }
     }
 
     /// Pass 3, after the indexed objects: the objects and packs the walk found that the index
