@@ -9,7 +9,7 @@ extension ZestAnalysis {
         let entries = walk.entries
         // Dictionaries first: the files need them.
         for found in entries where found.entry.kind == .dictionary {
-            guard judgeEntryChecksum(found) else { continue }
+            reportEntryChecksum(found)
             let entry = found.entry
             var problem: String?
             if entry.name != ZestEntry.dictionaryName { problem = "name is not \"/\"" }
@@ -28,7 +28,7 @@ extension ZestAnalysis {
         }
         var fileIndexes: [Int] = []
         for found in entries where found.entry.kind != .dictionary {
-            guard judgeEntryChecksum(found) else { continue }
+            reportEntryChecksum(found)
             guard found.entry.kind == .file else {
                 report(ZestFindings.unknownKind, offset: found.offset, name: Self.displayName(found.entry.name),
                        actual: String(found.entry.kindByte))
@@ -49,20 +49,15 @@ extension ZestAnalysis {
         checkOverlaps(header: header)
     }
 
-    /// Reports a bad entry CRC; the entry stays a candidate only if its content proves it.
-    mutating func judgeEntryChecksum(_ found: ZestWalkEntry) -> Bool {
-        if let damagedCRC = found.damagedCRC {
-            // Corrected in one byte (§Z4.1): the entry as its CRC proves it.
-            report(ZestFindings.entryChecksum, offset: found.crcOffset, name: Self.displayName(found.entry.name),
-                   expected: Hex.format(damagedCRC.computed, width: 8), actual: Hex.format(damagedCRC.stored, width: 8))
-            needsTableRebuild = true
-            return true
-        }
-        guard !found.isChecksumValid else { return true }
+    /// Reports a bad entry CRC (Z3003). The entry stays a candidate either way: `judgeContent`
+    /// keeps it only if its content proves it, and the table rebuild rewrites its CRC.
+    mutating func reportEntryChecksum(_ found: ZestWalkEntry) {
+        // Corrected in one byte (§Z4.1): the CRCs as found on disk, the entry as its CRC proves it.
+        let crcs = found.damagedCRC ?? (stored: found.storedCRC, computed: found.computedCRC)
+        guard found.damagedCRC != nil || !found.isChecksumValid else { return }
         report(ZestFindings.entryChecksum, offset: found.crcOffset, name: Self.displayName(found.entry.name),
-               expected: Hex.format(found.computedCRC, width: 8), actual: Hex.format(found.storedCRC, width: 8))
+               expected: Hex.format(crcs.computed, width: 8), actual: Hex.format(crcs.stored, width: 8))
         needsTableRebuild = true
-        return true
     }
 
     /// Checks lengths, place and content of one entry; reports and drops it when any fails.
