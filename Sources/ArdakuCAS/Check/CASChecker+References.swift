@@ -5,6 +5,9 @@ import ArdakuFormat
 extension Analysis {
     mutating func checkReferences() {
         let knownLost = Set(tags.filter { LostMarker.isMarker($0.name, of: $0.id) && good[$0.id] == nil }.map(\.id))
+        // A missing id whose marker name a user's tag holds: the repair cannot record its loss.
+        let tagNames = Set(tags.map(\.name))
+        func markerTaken(_ id: ObjectID) -> Bool { tagNames.contains(LostMarker.name(for: id)) }
         for (id, object) in good.sorted(by: { $0.value.offset < $1.value.offset }) {
             let kind = ObjectType(byte: object.typeByte)
             let name = id.hex
@@ -18,6 +21,8 @@ extension Analysis {
                     }
                     if knownLost.contains(reference) {
                         report(CASFindings.knownLost, name: name, offset: object.offset, expected: reference.hex, detail: "\(noun) \(name)")
+                    } else if markerTaken(reference) {
+                        report(CASFindings.lostMarkerTaken, name: name, offset: object.offset, expected: reference.hex, detail: "\(noun) \(name)")
                     } else {
                         missingReferenced.insert(reference)
                         report(dangling, name: name, offset: object.offset, expected: reference.hex)
@@ -47,6 +52,10 @@ extension Analysis {
             if LostMarker.isMarker(tag.name, of: tag.id) { continue }
             if knownLost.contains(tag.id) {
                 report(CASFindings.knownLost, name: tag.name, expected: tag.id.hex, detail: "tag \"\(tag.name)\"")
+                continue
+            }
+            if markerTaken(tag.id) {
+                report(CASFindings.lostMarkerTaken, name: tag.name, expected: tag.id.hex, detail: "tag \"\(tag.name)\"")
                 continue
             }
             missingReferenced.insert(tag.id)

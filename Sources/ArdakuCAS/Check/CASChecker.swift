@@ -36,17 +36,7 @@ public enum CASChecker {
         if analysis.findings.contains(where: { $0.kind.code == CASFindings.unsupportedVersion.code }) {
             throw CASError(.notAVolume("unsupported version or features; not repaired"))
         }
-        // A reference to a missing object whose lost marker's name a user's tag holds stays
-        // reported (docs/FORMAT.md §C2.8): the repair cannot record it, so it alone is no
-        // reason to write (else every later run would rewrite the volume and find it again).
-        let tagNames = Set(analysis.tags.map(\.name))
-        let dangling = [CASFindings.danglingItem, CASFindings.danglingTreeEntry, CASFindings.danglingChunk, CASFindings.danglingTag].map(\.code)
-        let actionable = analysis.findings.contains { finding in
-            guard finding.kind.repair != .reportOnly else { return false }
-            guard dangling.contains(finding.kind.code), let id = finding.context.expected.flatMap(ObjectID.init(hex:)) else { return true }
-            return !tagNames.contains(LostMarker.name(for: id))
-        }
-        guard actionable else { return analysis.findings }
+        guard analysis.findings.contains(where: { $0.kind.repair != .reportOnly }) else { return analysis.findings }
         guard !store.isReadOnly else { throw CASError(.store(.readOnly)) }
         // The analysis read a store cut in its last record's padding as zero-padded: make it so.
         if store.length < analysis.store.length {
@@ -60,7 +50,8 @@ public enum CASChecker {
         // What is named but gone stays named: each such id gets a lost marker, so that the
         // next check knows it (C6002) and nothing that names it has to change or go.
         // A marker's name held by a tag that names something else is left alone: that tag is
-        // the user's, and the loss stays reported (C4001…C4004) rather than the tag replaced.
+        // the user's, and the loss stays reported (C4009, never in `missingReferenced`; the
+        // filter below keeps a user's tag safe whatever the analysis collected).
         var tags = analysis.tags
         let names = Set(tags.map(\.name))
         for id in analysis.missingReferenced.sorted() where !names.contains(LostMarker.name(for: id)) {

@@ -76,6 +76,9 @@ public enum CASFindings {
     // Restore refuses such a tree before creating anything (docs/FORMAT.md §C8).
     public static let treeTooDeep = FindingKind("C4008", .error, .reportOnly,
         "tree {name} ({detail}) has directories nested {actual} levels deep, more than the {expected} a restore accepts")
+    // The loss cannot be recorded: a repair never replaces a user's tag (docs/FORMAT.md §C2.8).
+    public static let lostMarkerTaken = FindingKind("C4009", .error, .reportOnly,
+        "{detail} names {expected}, which is not in the volume; the loss cannot be recorded, as the tag \".lost/{expected}\" is a user's tag naming another id")
 
     // C5: index against records
     public static let indexPointsElsewhere = FindingKind("C5001", .error, .preenSafe,
@@ -107,7 +110,7 @@ public enum CASFindings {
         noValidHeader, headerSlotInvalid, storeTruncated, unsupportedVersion, currentHeaderDamaged, sealDamaged,
         indexDamaged, tagTableDamaged, objectRecordDamaged, objectRecordCRC, strayBytes, recordCorrected, salvagedFromPack, unreferencedTail,
         hashMismatch, inflateFailed, invalidTypeByte, malformedPayload,
-        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName, treeTooDeep,
+        danglingItem, danglingTreeEntry, danglingChunk, danglingTag, duplicateID, wrongReferenceKind, duplicateName, treeTooDeep, lostMarkerTaken,
         indexPointsElsewhere, indexEntryMismatch, unindexedObject, indexEntryOutOfPlace, indexUnsorted, headerCountsWrong, tagsUnsorted, tagListedTwice,
         unreachable, knownLost,
     ]

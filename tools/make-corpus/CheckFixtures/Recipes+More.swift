@@ -49,7 +49,7 @@ extension Recipes {
     static let casFields: [Recipe] = [
         bothNestedVolumes,
         casRecipe("cas-lost-marker-taken", "the blob of v2's a.txt removed, and a tag .lost/ID of its id added naming v1's a.txt blob (a user's tag, not a marker): the repair never replaces it, so the loss stays reported, and every run exits 4 without writing",
-                  targets: ["C4001"], remains: ["C4001"], staysUnresolved: true) { d in
+                  targets: ["C4009"], remains: ["C4009"], staysUnresolved: true) { d in
             try d.destroy(d.objects.a2)
             try d.writeTags(CASDamage.inNameOrder(try d.tagTable().entries + [TagTableRecord.Entry(name: LostMarker.name(for: d.objects.a2), id: d.objects.a1)]))
         },
