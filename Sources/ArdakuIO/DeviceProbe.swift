@@ -90,7 +90,7 @@ public enum DeviceProbe {
         for page in [PageIndex(0), PageIndex(image.pageCount - 1)] {
             guard let bytes = try? image.read(page), let block = try? SystemInformationBlock.decode(bytes, page: page) else { continue }
             return Signature(type: "ardaku", label: block.labelString, uuid: block.uuid.description, usage: "filesystem",
-                             magicOffset: page.firstByte.rawValue + 0x400, magicLength: 4, creationTime: block.creationTime)
+                             magicOffset: page.firstByte.rawValue + UInt64(SystemInformationBlock.Offset.magic), magicLength: 4, creationTime: block.creationTime)
         }
         return nil
     }

@@ -28,7 +28,7 @@ import Testing
     ]
 
     @Test func offsetsAreNamedOnce() throws {
-        let directories = ["Sources/ArdakuFormat/Structures", "Sources/ArdakuFormat/Storage", "Sources/ArdakuVolume",
+        let directories = ["Sources/ArdakuFormat/Structures", "Sources/ArdakuFormat/Storage", "Sources/ArdakuVolume", "Sources/ArdakuIO",
                            "Sources/ArdakuCheck", "Sources/ArdakuDump", "Sources/ArdakuZest", "Sources/ArdakuCAS"]
         // dumpfs's ZEST volume plumbing (not a structure's fields).
         let exempt = ["ZestDump.swift", "ZestVolumeBytes.swift"]
