@@ -1,3 +1,5 @@
+import ArdakuFormat
+
 /// Raw bytes in the format of `hexdump -C`, byte for byte.
 ///
 /// The canonical format of util-linux `hexdump -C`:

@@ -1,3 +1,5 @@
+import ArdakuFormat
+
 /// A streaming JSON writer: objects with keys in the order written, two-space indentation,
 /// strings escaped per RFC 8259. Writes as it goes, so a view of any size needs no tree
 /// in memory.

@@ -39,31 +39,11 @@ public enum Console {
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }
 
-/// Standard output for bulk data (file contents, dumps): collected into 1 MiB write(2) calls,
-/// and a failed write is an error the caller reports (a full disk must not pass silently).
-public final class StandardOutput {
-    private var buffer: [UInt8] = []
-    private let limit = 1 << 20
-
-    public init() { buffer.reserveCapacity(limit) }
-
-    public func write(_ bytes: [UInt8]) throws(WriteFailure) {
-        if buffer.count + bytes.count > limit { try flush() }
-        if bytes.count >= limit { try Self.write(bytes); return }
-        buffer.append(contentsOf: bytes)
-    }
-
-    public func flush() throws(WriteFailure) {
-        guard !buffer.isEmpty else { return }
-        try Self.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private static func write(_ bytes: [UInt8]) throws(WriteFailure) {
-        try bytes.withUnsafeBytes { raw in Result { () throws(WriteFailure) in try write(raw) } }.get()
-    }
-
-    /// Writes all of `bytes` to standard output, unbuffered.
+/// Standard output for bulk data (file contents, dumps), usually behind an `OutputBuffer`
+/// that hands it 1 MiB chunks. A failed write is an error the caller reports: a full disk
+/// must not pass silently.
+public enum StandardOutput {
+    /// Writes all of `bytes` to standard output.
     public static func write(_ bytes: UnsafeRawBufferPointer) throws(WriteFailure) {
         try DescriptorOutput.writeAll(STDOUT_FILENO, bytes, shown: "standard output")
     }

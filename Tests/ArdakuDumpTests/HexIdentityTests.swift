@@ -1,3 +1,4 @@
+import ArdakuFormat
 import ArdakuDump
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 @testable import ArdakuDump
+import ArdakuFormat
 import Foundation
 import Testing
 

@@ -80,7 +80,7 @@ extension ZestCommand {
                 if let output {
                     try extract(session, names: names, destination: output, report: report, reportUnwritten: reportUnwritten)
                 } else {
-                    let out = StandardOutput()
+                    let out = OutputBuffer(sink: StandardOutput.write)
                     if recursive {
                         for directory in names {
                             let prefix = try ZestCLI.directoryPrefix(directory)
@@ -106,7 +106,7 @@ extension ZestCommand {
         /// Writes one file's content to standard output, or reports why it cannot be read.
         /// Content decoded in pieces (a large file) is verified in a first pass, so that a
         /// damaged file writes nothing, as a small one does.
-        private static func write(_ content: Result<ZestFileContent, ZestError>, to out: StandardOutput,
+        private static func write(_ content: Result<ZestFileContent, ZestError>, to out: OutputBuffer,
                                   report: (ZestError) -> Void) throws {
             switch content {
             case let .success(content):
@@ -114,7 +114,7 @@ extension ZestCommand {
                     report(error)
                     return
                 }
-                try content.write { try out.write(Array($0)) }
+                try content.write { try out.write($0) }
             case let .failure(error):
                 report(error)
             }

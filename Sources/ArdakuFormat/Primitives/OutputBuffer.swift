@@ -1,8 +1,8 @@
 /// Where rendered output goes: a large buffer handed to a sink in big chunks.
 ///
 /// Views never print. They append text to an `OutputBuffer`; the buffer passes full
-/// chunks (1 MiB by default) to its sink, which the `dumpfs` executable points at
-/// standard output and tests point at an array. The hex renderer writes straight into
+/// chunks (1 MiB by default) to its sink, which the tools point at standard output
+/// (`dumpfs`, `ardaku zest get`: ArdakuIO's `StandardOutput.write`) and tests at an array. The hex renderer writes straight into
 /// the buffer's memory through `reserve(_:)`, so a dump costs no allocation per line.
 public final class OutputBuffer {
     /// Receives each chunk; may throw (a failed write), which stops the view.
