@@ -36,11 +36,13 @@ let package = Package(
         .target(name: "ArdakuFormat", dependencies: ["CArdakuCRC"]),
         // The volume library: allocation, the trie, files, transactions, over a PageStore.
         .target(name: "ArdakuVolume", dependencies: ["ArdakuFormat"]),
+        // DEFLATE through zlib (raw, zlib and gzip framing; bounded inflation) and libdeflate.
+        .target(name: "ArdakuCodec", dependencies: ["CZlib", "CDeflate"]),
         // ZEST volumes: a FAT-style table of linked 4 KiB fragments over segments of compressed content.
-        .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "CZlib", "CDeflate"]),
+        .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "ArdakuCodec"]),
         // CAS volume: content-addressed objects, chunking, tags, verify/repair, over any ByteStore.
         .target(name: "ArdakuCAS", dependencies: [
-            "ArdakuFormat", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+            "ArdakuFormat", "ArdakuCodec", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
@@ -80,7 +82,7 @@ let package = Package(
         .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"]),
         // The corruption corpus: damage recipes, gzip, the fuzz targets' bodies (shared by the tools and tests).
         .target(name: "CheckFixtures", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS", "ArdakuDump", "ArdakuCLI",
-                                                "ArdakuCheckers", "TestSupport", "CZlib"],
+                                                "ArdakuCheckers", "TestSupport", "ArdakuCodec"],
                 path: "tools/make-corpus/CheckFixtures"),
         .executableTarget(name: "MakeCorpus", dependencies: ["CheckFixtures", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuIO"],
                           path: "tools/make-corpus/MakeCorpus"),
@@ -102,11 +104,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"], path: "Tests/TestSupport"),
         .testTarget(name: "ArdakuFormatTests", dependencies: ["ArdakuFormat", "TestSupport", "CZlib", "CArdakuCRC"]),
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
-        .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuZest", "TestSupport"]),
-        .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCAS", "TestSupport"]),
+        .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuCodec", "ArdakuZest", "TestSupport"]),
+        .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCodec", "ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
+            "ArdakuCodec", "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
         ], exclude: ["Golden"]),
         .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
@@ -114,13 +116,13 @@ let package = Package(
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [
-            "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures", "ArdakuCLI",
+            "ArdakuCodec", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuCAS", "ArdakuIO", "TestSupport", "CheckFixtures", "ArdakuCLI",
         ]),
         .testTarget(name: "ArdakuZestCheckTests", dependencies: [
             "ArdakuCheckers", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
         ]),
         .testTarget(name: "FsckEndToEndTests", dependencies: [
-            "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
+            "ArdakuCodec", "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
         ]),
     ]
 )

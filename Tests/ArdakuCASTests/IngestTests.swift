@@ -1,6 +1,7 @@
 import ArdakuFormat
 import Testing
 @testable import ArdakuCAS
+import ArdakuCodec
 
 /// The ingest path: skipping incompressible regions, streaming large files, ids computed
 /// without a volume, content read back in pieces.

@@ -2,6 +2,7 @@ import Testing
 import ArdakuCheck
 import ArdakuFormat
 import CheckFixtures
+import ArdakuCodec
 
 /// Replays images/: every stored image is gunzipped and checked with -fn, -fy and -fy
 /// again, and the codes and exit statuses must be those its expect files record; and every

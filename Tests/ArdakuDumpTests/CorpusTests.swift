@@ -1,6 +1,7 @@
 import CheckFixtures
 import Foundation
 import Testing
+import ArdakuCodec
 
 /// Every view over each image of the fsck corruption corpus (`images/NAME/image.gz` at the
 /// top of the repository): the same "must not crash" run as btrfs-progs's fuzz-tests, on

@@ -5,6 +5,7 @@ import CheckFixtures
 import Foundation
 import Testing
 import TestSupport
+import ArdakuCodec
 
 /// `dumpfs --zest`: the fixture's ZEST volume (/nested.zest of the corpus fixture: three
 /// files, 4 KiB segments), standalone and nested in its Ardaku image, clean and damaged.

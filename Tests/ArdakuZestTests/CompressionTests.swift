@@ -2,6 +2,7 @@ import ArdakuFormat
 import Foundation
 import Testing
 @testable import ArdakuZest
+import ArdakuCodec
 
 /// Sizes of one corpus stored in different ways.
 struct CompressionFigures: CustomStringConvertible {
@@ -26,12 +27,12 @@ struct CompressionFigures: CustomStringConvertible {
         var figures = CompressionFigures()
         figures.files = corpus.count
         figures.rawBytes = corpus.reduce(0) { $0 + $1.bytes.count }
-        let fast = try ZlibDeflater(level: 6)
+        let fast = try DeflateStream(level: 6, framing: .raw)
         for file in corpus {
             let compressed = try file.bytes.withUnsafeBytes { try fast.compressIfSmaller($0, dictionary: nil) }
             figures.perFileDeflate += compressed?.count ?? file.bytes.count
         }
-        let best = try ZlibDeflater(level: 9)
+        let best = try DeflateStream(level: 9, framing: .raw)
         var solid: [UInt8] = []
         for file in corpus.sorted(by: { $0.name < $1.name }) { solid += file.bytes }
         var start = 0
@@ -91,12 +92,12 @@ struct CompressionTests {
         let corpus = TextCorpus.make(count: 40, seed: 31)
         let first = ZestDictionaryTrainer.train(samples: corpus.prefix(20).map(\.bytes), size: 4096)
         let second = Array(first.reversed())
-        let reused = try ZlibDeflater(level: 6)
-        let inflater = try ZlibInflater()
+        let reused = try DeflateStream(level: 6, framing: .raw)
+        let inflater = try InflateStream(framing: .raw)
         for (index, file) in corpus.enumerated() {
             let dictionary: [UInt8]? = [first, second, nil, first, first][index % 5]
             let got = try file.bytes.withUnsafeBytes { try reused.compressIfSmaller($0, dictionary: dictionary) }
-            let expected = try file.bytes.withUnsafeBytes { try ZlibDeflater(level: 6).compressIfSmaller($0, dictionary: dictionary) }
+            let expected = try file.bytes.withUnsafeBytes { try DeflateStream(level: 6, framing: .raw).compressIfSmaller($0, dictionary: dictionary) }
             #expect(got == expected, "file \(index)")
             if let got {
                 let back = got.withUnsafeBytes { inflater.decompress($0, originalLength: file.bytes.count, dictionary: dictionary) }

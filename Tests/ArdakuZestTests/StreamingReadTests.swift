@@ -1,6 +1,7 @@
 import ArdakuFormat
 import Testing
 @testable import ArdakuZest
+import ArdakuCodec
 
 /// Content above `ZestContentDecoder.wholeContentBytes` is decoded in pieces of at most
 /// `pieceBytes`, never whole, by get (`readContents`), the checker and dumpfs; it reads back
@@ -75,11 +76,11 @@ import Testing
     /// The streaming inflater judges a stream as the whole-buffer one does: ends early,
     /// runs long, leaves bytes unread.
     @Test func streamedInflateRefusesWhatTheWholeDecoderRefuses() throws {
-        let deflater = try ZlibDeflater(level: 6)
+        let deflater = try DeflateStream(level: 6, framing: .raw)
         let content = Self.compressible
         let stream = try #require(try content.withUnsafeBytes { try deflater.compressIfSmaller($0, dictionary: nil) })
         func inflate(_ stored: [UInt8], originalLength: Int) throws -> InflateFailure? {
-            let inflater = try ZlibInflater()
+            let inflater = try InflateStream(framing: .raw)
             var produced = 0
             return try stored.withUnsafeBytes { raw in
                 try inflater.inflatePieces(storedLength: raw.count, originalLength: originalLength, dictionary: nil,

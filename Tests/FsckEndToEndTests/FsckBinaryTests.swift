@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CheckFixtures
+import ArdakuCodec
 
 /// Runs the built `fsck.zest` on corpus images written to temporary files: its stdout is
 /// the corpus transcript, its exit statuses e2fsck's, -n leaves every byte alone, and the

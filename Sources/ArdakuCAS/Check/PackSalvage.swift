@@ -1,5 +1,4 @@
 import ArdakuFormat
-import CZlib
 
 /// What a damaged pack record still proves (docs/FORMAT.md §C3.6.1).
 ///
@@ -35,22 +34,5 @@ extension PackRecord {
             position += 4 + length
         }
         return members
-    }
-}
-
-extension Zlib {
-    /// The bytes a zlib stream inflates to before it fails (or ends), at most `rawLength`.
-    static func inflatedPrefix(_ stored: [UInt8], rawLength: Int) -> [UInt8] {
-        guard rawLength > 0, rawLength <= CASLimits.maxPackBytes, !stored.isEmpty else { return [] }
-        var output = [UInt8](repeating: 0, count: rawLength)
-        var outLength = uLongf(rawLength)
-        var inLength = uLong(stored.count)
-        _ = stored.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { out in
-                // uncompress2 sets outLength to what it produced, also when the stream fails.
-                uncompress2(out.baseAddress, &outLength, source.baseAddress, &inLength)
-            }
-        }
-        return Array(output.prefix(Int(min(outLength, uLongf(rawLength)))))
     }
 }

@@ -1,3 +1,5 @@
+import ArdakuCodec
+
 /// Builds a zlib preset dictionary from sample files.
 ///
 /// Small files compress badly alone because DEFLATE starts each one with an empty window.
@@ -53,10 +55,10 @@ public enum ZestDictionaryTrainer {
 
     /// Total DEFLATE size of `samples` compressed alone with `dictionary`.
     static func compressedSize(_ samples: [[UInt8]], dictionary: [UInt8]) -> Int {
-        guard let deflater = try? ZlibDeflater(level: 6) else { return Int.max }
+        guard let deflater = try? DeflateStream.zest(level: 6) else { return Int.max }
         var total = 0
         for sample in samples {
-            let compressed = sample.withUnsafeBytes { try? deflater.compressIfSmaller($0, dictionary: dictionary) }
+            let compressed = sample.withUnsafeBytes { try? deflater.zestCompress($0, dictionary: dictionary) }
             total += (compressed ?? nil)?.count ?? sample.count
         }
         return total

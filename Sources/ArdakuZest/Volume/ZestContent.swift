@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuCodec
 
 /// Why the content of one entry cannot be read back.
 public enum ZestContentFailure: Error, Equatable, Sendable {
@@ -33,9 +34,9 @@ public enum ZestContentFailure: Error, Equatable, Sendable {
 /// Shared by the volume (reads) and the checker (verification), so that both judge a
 /// file's content by the same rules.
 struct ZestContentDecoder {
-    private var inflater: Inflater?
+    private var inflater: FastRawInflater?
     /// zlib's streaming inflate, for content decoded in pieces.
-    private var zlib: ZlibInflater?
+    private var zlib: InflateStream?
 
     init() {}
 
@@ -78,7 +79,7 @@ struct ZestContentDecoder {
         case .stored:
             content = Array(stored)
         case .deflate:
-            if inflater == nil { inflater = Inflater() }
+            if inflater == nil { inflater = FastRawInflater() }
             let usesDictionary = entry.kind == .file && entry.dictionaryID != 0
             switch inflater!.decompress(stored, originalLength: Int(entry.originalLength), dictionary: usesDictionary ? dictionary : nil) {
             case let .success(bytes): content = bytes
@@ -143,7 +144,7 @@ struct ZestContentDecoder {
             }
         case .deflate:
             if zlib == nil {
-                do throws(ZestError) { zlib = try ZlibInflater() } catch { return .inflate(InflateFailure.outOfMemory.reason) }
+                do throws(CodecError) { zlib = try InflateStream(framing: .raw) } catch { return .inflate(InflateFailure.outOfMemory.reason) }
             }
             let usesDictionary = entry.kind == .file && entry.dictionaryID != 0
             let failure = try zlib!.inflatePieces(storedLength: storedLength, originalLength: originalLength,

@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuCodec
 
 /// The order in which `ZestVolume.read(prefix:order:threads:_:)` hands files over.
 public enum ZestReadOrder: Sendable {
@@ -324,8 +325,8 @@ extension ZestVolume {
         let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
         let workers = max(1, threads)
         let level = compressionLevel
-        var deflaters: [ZlibDeflater] = []
-        for _ in 0..<min(workers, files.count) { deflaters.append(try ZlibDeflater(level: level)) }
+        var deflaters: [DeflateStream] = []
+        for _ in 0..<min(workers, files.count) { deflaters.append(try DeflateStream.zest(level: level)) }
         let prepared = UnsafeMutableBufferPointer<Result<PreparedContent, ZestError>>.allocate(capacity: files.count)
         defer { prepared.deallocate() }
         files.withUnsafeBufferPointer { files in

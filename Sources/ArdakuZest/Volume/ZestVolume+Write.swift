@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuCodec
 
 extension ZestVolume {
     /// Content ready to be written: the bytes for the segments and the entry fields.
@@ -13,7 +14,7 @@ extension ZestVolume {
     /// Compresses `contents` with the active dictionary, or keeps it as it is when
     /// compression does not make it smaller.
     func prepare(_ contents: [UInt8], useDictionary: Bool = true) throws(ZestError) -> PreparedContent {
-        if deflater == nil { deflater = try ZlibDeflater(level: compressionLevel) }
+        if deflater == nil { deflater = try DeflateStream.zest(level: compressionLevel) }
         let dictionaryID = useDictionary ? activeDictionaryID : nil
         let dictionary = try dictionaryID.map { id throws(ZestError) in try dictionaryBytes(id) }
         return try Self.encode(contents, deflater: deflater!, dictionary: dictionary, dictionaryID: dictionaryID ?? 0)
@@ -22,13 +23,13 @@ extension ZestVolume {
     /// The stored form of `contents`: DEFLATE with `dictionary` (whose id is
     /// `dictionaryID`) when that is smaller, else the bytes as they are. Touches nothing
     /// but `deflater`, so workers can run it side by side, each with its own deflater.
-    static func encode(_ contents: [UInt8], deflater: ZlibDeflater, dictionary: [UInt8]?, dictionaryID: UInt16) throws(ZestError) -> PreparedContent {
+    static func encode(_ contents: [UInt8], deflater: DeflateStream, dictionary: [UInt8]?, dictionaryID: UInt16) throws(ZestError) -> PreparedContent {
         guard contents.count <= Int(ZestLimits.maxFileBytes) else {
             throw ZestError(.fileTooLarge(bytes: contents.count, limit: ZestLimits.maxFileBytes))
         }
         let crc = CRC32.checksum(contents)
         let compressed = try contents.withZestBytes { raw throws(ZestError) in
-            try deflater.compressIfSmaller(raw, dictionary: dictionary)
+            try deflater.zestCompress(raw, dictionary: dictionary)
         }
         if let compressed {
             return PreparedContent(stored: compressed, originalLength: UInt32(contents.count), contentCRC: crc,

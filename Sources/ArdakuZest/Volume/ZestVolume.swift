@@ -1,4 +1,5 @@
 import ArdakuFormat
+import ArdakuCodec
 
 /// A ZEST volume: many small files, each compressed alone, in one `ByteStore`.
 ///
@@ -99,7 +100,7 @@ public final class ZestVolume {
     var lastPlacement: FragmentState?
     /// Directory prefix → files below it; built on the first change that needs it.
     var directoryCounts: [NameKey: Int]?
-    var deflater: ZlibDeflater?
+    var deflater: DeflateStream?
     /// Opened with `open(_:only:)`: only some entries are known, so nothing may change.
     public private(set) var isPartial = false
     /// Writes that continue one another, gathered into one store write (see `storeWrite`).

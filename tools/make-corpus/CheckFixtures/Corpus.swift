@@ -1,5 +1,6 @@
 import ArdakuCheck
 import ArdakuFormat
+import ArdakuCodec
 
 /// One corpus directory's files, as the generator writes them and the test reads them.
 public struct CorpusEntry {

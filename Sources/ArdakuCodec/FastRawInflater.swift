@@ -11,23 +11,23 @@ import CDeflate
 /// Results are zlib's by construction: libdeflate's answer is taken only when the stream
 /// decoded completely, used every input byte and produced exactly the recorded length,
 /// and then zlib would have produced the same bytes (both decode DEFLATE as RFC 1951
-/// defines it). Anything else goes to `ZlibInflater`, whose failure names the damage
+/// defines it). Anything else goes to `InflateStream`, whose failure names the damage
 /// (truncated, too long, trailing bytes, invalid data).
-final class Inflater {
+public final class FastRawInflater {
     /// Header of a non-final stored block: BFINAL 0, BTYPE 00, padding, LEN, NLEN.
     private static let storedBlockHeaderBytes = 5
 
     private let decompressor: OpaquePointer?
-    private lazy var zlib: Result<ZlibInflater, ZestError> = Result { () throws(ZestError) in try ZlibInflater() }
+    private lazy var zlib: Result<InflateStream, CodecError> = Result { () throws(CodecError) in try InflateStream(framing: .raw) }
     /// The stored block holding `primedDictionary`, followed by room for a stream.
     private var primedInput: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
     private var primedDictionary: [UInt8] = []
     /// Where the dictionary and the file's content are decoded, grown as needed.
     private var scratch: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
     /// Streams libdeflate decoded (the rest went to zlib): tests hold the fast path to it.
-    private(set) var fastDecodes = 0
+    public private(set) var fastDecodes = 0
 
-    init() {
+    public init() {
         decompressor = libdeflate_alloc_decompressor()
     }
 
@@ -41,7 +41,7 @@ final class Inflater {
     ///
     /// The whole of `input` must be one complete stream: a stream that ends early, runs
     /// long, or leaves bytes unread is an error, since each of those means damage.
-    func decompress(_ input: UnsafeRawBufferPointer, originalLength: Int, dictionary: [UInt8]?) -> Result<[UInt8], InflateFailure> {
+    public func decompress(_ input: UnsafeRawBufferPointer, originalLength: Int, dictionary: [UInt8]?) -> Result<[UInt8], InflateFailure> {
         if let decompressor, let content = fastDecode(decompressor, input, originalLength: originalLength,
                                                       dictionary: dictionary ?? []) {
             fastDecodes += 1
