@@ -126,12 +126,12 @@ public enum TimeFormat {
     public static var now: UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
 }
 
-/// JSON output shared by the tools' `--json` modes: keys sorted, so output is stable.
+/// The `--json` documents of ardaku and its zest and cas subcommands: `value`'s members in
+/// declaration order with snake_case keys, after `"schema": schema` (docs/JSON.md).
 public enum JSONOutput {
-    public static func render<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// The document, without its final newline (`print` adds one).
+    public static func render<T: Encodable>(schema: String, _ value: T) throws -> String {
+        String(try JSONValue.document(schema: schema, value).rendered.dropLast())
     }
 }
 

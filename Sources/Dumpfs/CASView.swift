@@ -1,7 +1,6 @@
 import ArdakuCAS
 import ArdakuDump
 import ArdakuFormat
-import Foundation
 
 /// `dumpfs --cas NAME`: a CAS volume's structures field by field (docs/FORMAT.md §C3),
 /// from `CASChecker.walk`, which never trusts a length or count it has not checked: both
@@ -33,7 +32,7 @@ enum CASView {
         var kind: String, offset: UInt64, length: UInt64, note: String?, fields: [FieldJSON]
     }
     struct VolumeJSON: Encodable {
-        var schema: String, view: String, image: String, volume: String, length: UInt64, structures: [StructureJSON]
+        var view: String, image: String, volume: String, length: UInt64, structures: [StructureJSON]
     }
 
     static func json(_ store: ByteStore, image: String, volume: String, to output: OutputBuffer) throws {
@@ -44,11 +43,11 @@ enum CASView {
                                         check: $0.check?.rawValue)
                           })
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        let data = try encoder.encode(VolumeJSON(schema: StructureDump.schema, view: "cas", image: image, volume: volume,
-                                                 length: store.length, structures: structures))
-        try output.line(String(decoding: data, as: UTF8.self))
+        let document = try JSONValue.document(schema: StructureDump.schema, VolumeJSON(
+            view: "cas", image: image, volume: volume, length: store.length, structures: structures))
+        var writer = JSONWriter(output: output)
+        try document.write(to: &writer)
+        try writer.finish()
     }
 
     /// One object (an id or a tag), as `ardaku cas info` shows it; the volume must open.

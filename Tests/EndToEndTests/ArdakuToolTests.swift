@@ -29,7 +29,7 @@ import ArdakuFormat
             #expect(try Tools.run("ardaku", ["ls", "-R", image]).stdout == "")
             let df = try Tools.run("ardaku", ["df", "--json", image])
             let usage = try JSONSerialization.jsonObject(with: Data(df.stdout.utf8)) as? [String: Any]
-            #expect(usage?["usedPages"] as? Int == 4 && usage?["files"] as? Int == 0)
+            #expect(usage?["used_pages"] as? Int == 4 && usage?["files"] as? Int == 0)
         }
     }
 
@@ -89,7 +89,7 @@ import ArdakuFormat
             #expect(try Tools.run("ardaku", ["put", image, "\(dir)/a", "/a"]).status == 0)
             let status = try Tools.run("ardaku", ["stat", "--json", image, "/a"])
             let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
-            #expect(object?["allocatedPages"] as? Int == 2)
+            #expect(object?["allocated_pages"] as? Int == 2)
             // Damage one byte of the file's second data page: find it through dumpfs-free means,
             // the record lists it; the first data page follows the trie and record pages.
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: image))
@@ -148,8 +148,8 @@ import ArdakuFormat
             let stat = try Tools.run("ardaku", ["stat", "--json", image, "/big"])
             let object = try JSONSerialization.jsonObject(with: Data(stat.stdout.utf8)) as? [String: Any]
             #expect(object?["size"] as? Int == Int(size))
-            #expect(object?["allocatedPages"] as? Int == 3)
-            #expect((object?["extensionPages"] as? [Int])?.count == 9)
+            #expect(object?["allocated_pages"] as? Int == 3)
+            #expect((object?["extension_pages"] as? [Int])?.count == 9)
             let get = try Tools.run("ardaku", ["get", image, "/big", "\(dir)/big.out"])
             #expect(get.status == 0, "\(get.stderr)")
             #expect(Tools.sameContent(source, "\(dir)/big.out"))

@@ -50,7 +50,7 @@ import TestSupport
             #expect(v1["files"] as? Int == 39)
             #expect(v1["directories"] as? Int == 6)
             #expect(v1["created"] as? Bool == false)
-            #expect((v1["storedBytes"] as? Int ?? 0) > 0)
+            #expect((v1["stored_bytes"] as? Int ?? 0) > 0)
             // Keep v1 aside, then change one file and add one.
             #expect(try Tools.run("/bin/cp", ["-a", src, "\(dir)/src-v1"]).status == 0)
             try Tools.write("\(src)/docs/notes/note3.txt", "rewritten\n")
@@ -66,8 +66,8 @@ import TestSupport
             let json2 = try Self.json(try Tools.run("ardaku", ["cas", "put", "-r", "--json", cas, src]).stdout)
             // A third, identical snapshot stores nothing but reuses every byte.
             #expect(json2["root"] as? String == root2)
-            #expect(json2["newObjects"] as? Int == 0)
-            #expect(json2["reusedContentBytes"] as? Int == json2["contentBytes"] as? Int)
+            #expect(json2["new_objects"] as? Int == 0)
+            #expect(json2["reused_content_bytes"] as? Int == json2["content_bytes"] as? Int)
 
             #expect(try Tools.run("ardaku", ["cas", "tags", cas]).stdout == "\(root1) v1\n\(root2) v2\n")
             for (tag, expected) in [("v1", "\(dir)/src-v1"), ("v2", src)] {
@@ -103,8 +103,8 @@ import TestSupport
             let gc = try Tools.run("ardaku", ["cas", "gc", "--json", cas])
             #expect(gc.status == 0, "\(gc.stderr)")
             let collected = try Self.json(gc.stdout)
-            #expect((collected["removedObjects"] as? Int ?? 0) >= 3, "note3's blob, its item, and trees up to the root")
-            #expect((collected["freedBytes"] as? Int ?? 0) > 0)
+            #expect((collected["removed_objects"] as? Int ?? 0) >= 3, "note3's blob, its item, and trees up to the root")
+            #expect((collected["freed_bytes"] as? Int ?? 0) > 0)
             let gone = try Tools.run("ardaku", ["cas", "get", "-r", cas, root1, "\(dir)/gone"])
             #expect(gone.status == 1 && gone.stderr.contains("no object"), "\(gone.stderr)")
             #expect(try Tools.run("ardaku", ["cas", "get", "-r", cas, "v2", "\(dir)/after-gc"]).status == 0)
@@ -152,7 +152,7 @@ import TestSupport
             let second = try Tools.run("ardaku", ["cas", "put", "-r", "--json", image, "/backups/src.cas", "\(dir)/src", "--tag", "v2"])
             #expect(second.status == 0, "\(second.stderr)")
             let report = try Self.json(second.stdout)
-            #expect((report["reusedContentBytes"] as? Int ?? 0) * 10 > (report["contentBytes"] as? Int ?? 0) * 9)
+            #expect((report["reused_content_bytes"] as? Int ?? 0) * 10 > (report["content_bytes"] as? Int ?? 0) * 9)
             #expect(try Tools.run("ardaku", ["cas", "get", "-r", image, "/backups/src.cas", "v2", "\(dir)/out"]).status == 0)
             #expect(try Tools.run("/usr/bin/diff", ["-r", "\(dir)/src", "\(dir)/out"]).status == 0)
             #expect(try Tools.run("ardaku", ["cas", "tag", "-d", image, "/backups/src.cas", "v1"]).status == 0)

@@ -62,7 +62,7 @@ import Testing
             }
             // /d/b's record: its modification time changed, its checksum not.
             let stat = try Tools.run("ardaku", ["stat", "--json", image, "/d/b"])
-            let subpage = try #require((try JSONSerialization.jsonObject(with: Data(stat.stdout.utf8)) as? [String: Any])?["recordSubpage"] as? Int)
+            let subpage = try #require((try JSONSerialization.jsonObject(with: Data(stat.stdout.utf8)) as? [String: Any])?["record_subpage"] as? Int)
             #expect(try Tools.run("/bin/sh", ["-c", "printf Z | dd of=\(image) bs=1 seek=\(subpage * 16384 + 0x3A) conv=notrunc 2>/dev/null"]).status == 0)
             let ls = try Tools.run("ardaku", ["ls", "-R", image])
             #expect(ls.status == 1 && ls.stdout == "/d/a\n/d/c\n")

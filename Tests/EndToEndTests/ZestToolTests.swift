@@ -52,7 +52,7 @@ import Testing
         let listing = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         let files = listing?["files"] as? [[String: Any]] ?? []
         #expect(files.count == all.count)
-        #expect(listing?["segmentSize"] as? Int == 32, "the tool's segment size for small files")
+        #expect(listing?["segment_size"] as? Int == 32, "the tool's segment size for small files")
         #expect((listing?["dictionaries"] as? [Int])?.count == 1, "put -r trained a dictionary")
         #expect(files.first { $0["name"] as? String == "/empty/zero" }?["size"] as? Int == 0)
         // get -r -o: byte-identical tree.
@@ -250,7 +250,7 @@ import Testing
             let victim = files[12]
             let victimName = victim["name"] as! String
             var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-            bytes[(victim["segmentStart"] as! Int) * 32 + 1] ^= 0x5A
+            bytes[(victim["segment_start"] as! Int) * 32 + 1] ^= 0x5A
             try Data(bytes).write(to: URL(fileURLWithPath: file))
             let result = try Self.zest(["get", "-r", "-o", "\(dir)/out", file, "/"])
             #expect(result.status == 1)

@@ -25,7 +25,7 @@ extension ArdakuCommand {
                                   usedPages: system.usedPageCount, freePages: free, totalBytes: UInt64(system.totalPageCount) << 16,
                                   usedBytes: UInt64(system.usedPageCount) << 16, freeBytes: free << 16, files: system.fileCount,
                                   triePages: system.triePages.count, generation: system.generation)
-                if json { print(try JSONOutput.render(usage)); return }
+                if json { print(try JSONOutput.render(schema: "ardaku-df/1", usage)); return }
                 let percent = system.totalPageCount == 0 ? 0 : Int((Double(system.usedPageCount) / Double(system.totalPageCount) * 100).rounded(.up))
                 let columns = [image, ByteSize.describe(usage.totalBytes), ByteSize.describe(usage.usedBytes),
                                ByteSize.describe(usage.freeBytes), "\(percent)%", String(system.fileCount)]

@@ -65,7 +65,7 @@ extension ArdakuCommand {
         private func show(_ files: [FileStatus], directories: [String], relativeTo prefixLength: Int? = nil) throws {
             if json {
                 struct Listing: Encodable { var files: [FileJSON]; var directories: [String] }
-                print(try JSONOutput.render(Listing(files: files.map(FileJSON.init), directories: directories)))
+                print(try JSONOutput.render(schema: "ardaku-ls/1", Listing(files: files.map(FileJSON.init), directories: directories)))
                 return
             }
             var lines: [(String, String)] = files.map { file in

@@ -17,7 +17,7 @@ extension ArdakuCommand {
             ArdakuCommand.perform {
                 let (_, volume) = try ImageAccess.openVolume(image, writable: false)
                 let status = try volume.stat(try ImageAccess.fileName(name))
-                if json { print(try JSONOutput.render(FileJSON(status))); return }
+                if json { print(try JSONOutput.render(schema: "ardaku-stat/1", FileJSON(status))); return }
                 let extensions = status.extensionPages.map { String($0.rawValue) }.joined(separator: " ")
                 print("""
                 Name:              \(VolumeError.printable(status.name))

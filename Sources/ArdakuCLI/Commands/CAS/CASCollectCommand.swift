@@ -27,7 +27,7 @@ extension CASCommand {
                 try session.closeImage()
                 if json {
                     struct Collected: Encodable { var removedObjects: Int; var freedBytes: UInt64; var storeBytesBefore: UInt64; var storeBytesAfter: UInt64 }
-                    print(try JSONOutput.render(Collected(removedObjects: report.removedObjects, freedBytes: report.freedBytes,
+                    print(try JSONOutput.render(schema: "ardaku-cas-gc/1", Collected(removedObjects: report.removedObjects, freedBytes: report.freedBytes,
                                                           storeBytesBefore: report.storeLengthBefore, storeBytesAfter: report.storeLengthAfter)))
                     return
                 }

@@ -61,7 +61,7 @@ extension CASCommand {
                     }
                     if json {
                         struct Restored: Encodable { var root: String; var files: Int; var directories: Int; var contentBytes: UInt64 }
-                        print(try JSONOutput.render(Restored(root: id.hex, files: report.files, directories: report.directories, contentBytes: report.contentBytes)))
+                        print(try JSONOutput.render(schema: "ardaku-cas-get/1", Restored(root: id.hex, files: report.files, directories: report.directories, contentBytes: report.contentBytes)))
                     }
                     return
                 }

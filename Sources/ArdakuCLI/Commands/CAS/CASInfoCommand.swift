@@ -37,7 +37,7 @@ extension CASCommand {
                 let id = try session.resolve(reference)
                 do {
                     if json {
-                        print(try JSONOutput.render(try describe(id, in: session.volume, levels: levels)))
+                        print(try JSONOutput.render(schema: "ardaku-cas-object/1", try describe(id, in: session.volume, levels: levels)))
                     } else {
                         FileHandle.standardOutput.write(Data(try session.volume.info(id, depth: levels).utf8))
                     }
@@ -90,14 +90,16 @@ extension CASCommand {
                 if volume.packMember(of: id) != nil, let location = volume.location(of: id) { packs.insert(location.offset) }
             }
             struct Summary: Encodable {
-                var volume: String, generation: UInt64, objects: Int, objectsByType: [String: Int], packs: Int, tags: Int
+                struct ObjectCounts: Encodable { var blob: Int, item: Int, tree: Int, chunks: Int }
+                var volume: String, generation: UInt64, objects: Int, objectsByType: ObjectCounts, packs: Int, tags: Int
                 var storeBytes: UInt64, objectBytes: UInt64, freeBytes: UInt64
             }
             let header = volume.header
-            let summary = Summary(volume: session.display, generation: header.generation, objects: volume.objectCount, objectsByType: counts,
+            let summary = Summary(volume: session.display, generation: header.generation, objects: volume.objectCount,
+                                  objectsByType: .init(blob: counts["blob"]!, item: counts["item"]!, tree: counts["tree"]!, chunks: counts["chunks"]!),
                                   packs: packs.count, tags: volume.tags.count, storeBytes: volume.store.length,
                                   objectBytes: header.objectBytes, freeBytes: volume.freeBytes)
-            if json { print(try JSONOutput.render(summary)); return }
+            if json { print(try JSONOutput.render(schema: "ardaku-cas-info/1", summary)); return }
             print("""
             CAS volume:  \(session.display)
             Generation:  \(header.generation)

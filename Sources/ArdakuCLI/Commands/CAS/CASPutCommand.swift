@@ -50,7 +50,7 @@ extension CASCommand {
                     try session.commit()
                     let after = volume.store.length
                     if json {
-                        print(try JSONOutput.render(CASCLI.SnapshotJSON(
+                        print(try JSONOutput.render(schema: "ardaku-cas-snapshot/1", CASCLI.SnapshotJSON(
                             root: report.root.hex, tag: tag, files: report.files, directories: report.directories,
                             contentBytes: report.contentBytes, reusedContentBytes: report.reusedContentBytes,
                             newObjects: report.newObjects, storedBytes: report.storedBytes,
@@ -72,7 +72,7 @@ extension CASCommand {
                 try session.commit()
                 if json {
                     struct Stored: Encodable { var id: String; var tag: String?; var storeBytesBefore: UInt64; var storeBytesAfter: UInt64 }
-                    print(try JSONOutput.render(Stored(id: id.hex, tag: tag, storeBytesBefore: before, storeBytesAfter: volume.store.length)))
+                    print(try JSONOutput.render(schema: "ardaku-cas-put/1", Stored(id: id.hex, tag: tag, storeBytesBefore: before, storeBytesAfter: volume.store.length)))
                 } else {
                     print(id.hex)
                 }

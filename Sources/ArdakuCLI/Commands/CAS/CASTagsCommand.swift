@@ -25,7 +25,9 @@ extension CASCommand {
                 let tags = session.volume.tags
                 if json {
                     struct TagJSON: Encodable { var name: String; var id: String; var type: String? }
-                    print(try JSONOutput.render(tags.map { TagJSON(name: $0.name, id: $0.id.hex, type: session.volume.type(of: $0.id)?.name) }))
+                    struct Tags: Encodable { var tags: [TagJSON] }
+                    let listed = tags.map { TagJSON(name: $0.name, id: $0.id.hex, type: session.volume.type(of: $0.id)?.name) }
+                    print(try JSONOutput.render(schema: "ardaku-cas-tags/1", Tags(tags: listed)))
                     return
                 }
                 for tag in tags { print("\(tag.id.hex) \(tag.name)") }

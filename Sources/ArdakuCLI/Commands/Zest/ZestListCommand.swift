@@ -93,7 +93,7 @@ extension ZestCommand {
                     var segmentSize: UInt32
                     var dictionaries: [UInt16]
                 }
-                print(try JSONOutput.render(Listing(files: files.map(FileJSON.init), directories: directories,
+                print(try JSONOutput.render(schema: "ardaku-zest-ls/1", Listing(files: files.map(FileJSON.init), directories: directories,
                                                     segmentSize: volume.segmentSize, dictionaries: volume.dictionaryIDs)))
                 return
             }
