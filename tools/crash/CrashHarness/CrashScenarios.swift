@@ -174,6 +174,11 @@ public enum CrashScenarios {
             remove("/sparse", label: "rm a file with extension pages"),
             move("/a.txt", to: "/moved/a", label: "mv"),
             move("/docs/b.bin", to: "/docs/c", replacing: true, label: "mv over an existing file"),
+            // ardaku label / ardaku uuid: the files stay as they are whatever the crash point.
+            CrashStep("set the label", model: { _ in }) { volume in try volume.setLabel(Array("after a crash".utf8)) },
+            CrashStep("set the UUID (every record written anew)", model: { _ in }) { volume in
+                try volume.setUUID(VolumeUUID(bytes: (1...16).map { UInt8($0) }))
+            },
             // Each removal tombstones its record before the commit (FORMAT §12.3), and fsck
             // finishes an interrupted deletion; a crash before the commit's first flush can
             // make any subset of the tombstones durable, so any subset of the files may be

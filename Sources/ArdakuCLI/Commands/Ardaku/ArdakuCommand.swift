@@ -13,11 +13,13 @@ public struct ArdakuCommand: ParsableCommand {
         discussion: """
             Names are absolute paths such as /docs/a.txt; directories are implicit.
 
-            Each command locks the volume it opens: shared to read (ls, get, stat, df), \
-            exclusive to write (put, rm, mv); a volume another process holds is an error, or \
-            with --wait a wait. See docs/CONCURRENCY.md.
+            Each command locks the volume it opens: shared to read (ls, get, stat, df, label and \
+            uuid without a new value), exclusive to write (put, rm, mv, label, uuid); a volume \
+            another process holds is an error, or with --wait a wait. probe locks nothing. See \
+            docs/CONCURRENCY.md.
             """,
-        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, ZestCommand.self, CASCommand.self])
+        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, Label.self, UUID.self,
+                      Probe.self, ZestCommand.self, CASCommand.self])
 
     public init() {}
 }
