@@ -69,6 +69,9 @@ install -d "$prefix/share/bash-completion/completions" "$prefix/share/zsh/site-f
 for name in "${names[@]}"; do
   program="$bindir/$name"
   [ -x "$program" ] || { echo "install-data: $program is not installed; no completions for it" >&2; continue; }
+  # A program answering to another name (fsck.ardaku runs fsck.zest, whose scripts name
+  # fsck.zest) gets its scripts under the name it is called by.
+  own=$("$program" --generate-completion-script bash | sed -n 's/^complete .* -F [^ ]* //p')
   for shell in bash zsh fish; do
     case $shell in
       bash) target="$prefix/share/bash-completion/completions/$name" ;;
@@ -76,9 +79,6 @@ for name in "${names[@]}"; do
       fish) target="$prefix/share/fish/vendor_completions.d/$name.fish" ;;
     esac
     script=$("$program" --generate-completion-script "$shell")
-    # A program answering to another name (fsck.ardaku runs fsck.zest, whose script names
-    # fsck.zest) gets its script under the name it is called by.
-    own=$("$program" --generate-completion-script bash | sed -n 's/^complete .* -F [^ ]* //p')
     if [ -n "$own" ] && [ "$own" != "$name" ]; then
       script=${script//"$own"/"$name"}
     fi
