@@ -11,6 +11,9 @@ declare -A needed=(
   [e2fsprogs]=/sbin/mkfs.ext4                 # tests: an ext4 image mkfs.ardaku must refuse
   [bsdextrautils]=/usr/bin/hexdump            # tests: dumpfs output must equal hexdump -C
   [util-linux]=/sbin/losetup                  # tests: the loop-device run
+  [groff-base]=/usr/bin/groff                 # tests: the manual pages render without warnings
+  [file]=/usr/bin/file                        # tests: the magic fragment names our volumes
+  [man-db]=/usr/bin/man                       # tests: man -w finds the installed pages
 )
 missing=()
 for package in "${!needed[@]}"; do

@@ -26,6 +26,7 @@ quick_tier=(
   'EndToEndTests\.CASToolTests/standaloneSnapshotsRestoreTagAndCollect'
   'FsckEndToEndTests\.FsckBinaryTests/jsonReportParses'
   'ArdakuDumpTests\.CLITests/summaryOnStdoutBannerOnStderr'
+  'EndToEndTests\.ManualPageTests'
 )
 
 filters=()
