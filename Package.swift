@@ -57,14 +57,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
-        .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI"]),
+        // The multi-call executable that is installed: ardaku, and mkfs.ardaku, fsck.zest,
+        // fsck.ardaku and dumpfs as links to it (the name chooses the tool).
+        .executableTarget(name: "ArdakuTool", dependencies: ["ArdakuCLI", "FsckCLI", "DumpfsCLI"]),
         // dumpfs views: every structure field by field, owners, raw hex as `hexdump -C`. Renders
         // into an output buffer over the image's bytes; never prints, never trusts a count.
         .target(name: "ArdakuDump", dependencies: ["ArdakuFormat", "ArdakuZest"]),
-        .executableTarget(name: "Dumpfs", dependencies: [
-            "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
+        // dumpfs's options and its CAS view (shared by the dumpfs executable and the multi-call ardaku).
+        .target(name: "DumpfsCLI", dependencies: [
+            "ArdakuCLI", "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "Dumpfs", dependencies: ["DumpfsCLI"]),
 
         // fsck.zest: the check engine (passes, findings, repair) over a PageStore; no I/O, never prints.
         // Release builds drop the dynamic exclusivity checks (as the standard library's own
@@ -72,11 +76,13 @@ let package = Package(
         // and the checks cost ~10% of a metadata-only check. Debug builds and tests keep them.
         .target(name: "ArdakuCheck", dependencies: ["ArdakuFormat", "ArdakuVolume"],
                 swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-        // The thin fsck.zest executable: options, opening the image, rendering, exit status.
-        .executableTarget(name: "FsckZest", dependencies: [
+        // fsck.zest's options, opening the image, rendering, exit status (shared by the fsck.zest
+        // executable and the multi-call ardaku).
+        .target(name: "FsckCLI", dependencies: [
             "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "PlainCommandLine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "FsckZest", dependencies: ["FsckCLI"]),
         // The ZEST and CAS checkers behind ArdakuCheck's NestedVolumeChecker protocol (no I/O),
         // and the list of them fsck.zest registers, shared by the corpus and the crash harness.
         .target(name: "ArdakuCheckers", dependencies: ["ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "ArdakuCAS"]),
@@ -108,7 +114,7 @@ let package = Package(
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCodec", "ArdakuCAS", "TestSupport"]),
         .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
-            "ArdakuCodec", "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "CheckFixtures",
+            "ArdakuCodec", "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "DumpfsCLI", "CheckFixtures",
         ], exclude: ["Golden"]),
         .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: [
@@ -122,7 +128,7 @@ let package = Package(
             "ArdakuCheckers", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport",
         ]),
         .testTarget(name: "FsckEndToEndTests", dependencies: [
-            "ArdakuCodec", "FsckZest", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
+            "ArdakuCodec", "FsckZest", "FsckCLI", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "ArdakuZest", "TestSupport", "CheckFixtures",
         ]),
     ]
 )

@@ -19,7 +19,7 @@ public enum HostTree {
         var entries: [Entry] = []
         var stack: [(path: [UInt8], name: [UInt8])] = [(Array(root.utf8), prefix == [UInt8(ascii: "/")] ? [] : prefix)]
         while let (directory, name) = stack.popLast() {
-            let children = listDirectory(directory)
+            let children = HostPaths.listDirectory(directory)
             guard let children else {
                 entries.append(.skipped(path: show(directory), reason: "cannot read directory: \(String(cString: strerror(errno)))"))
                 continue
@@ -32,7 +32,7 @@ public enum HostTree {
                 let path = directory + [UInt8(ascii: "/")] + child
                 let childName = name + [UInt8(ascii: "/")] + child
                 var info = stat()
-                guard withCString(path, { lstat($0, &info) }) == 0 else {
+                guard HostPaths.withCString(path, { lstat($0, &info) }) == 0 else {
                     entries.append(.skipped(path: show(path), reason: String(cString: strerror(errno))))
                     continue
                 }
@@ -55,27 +55,6 @@ public enum HostTree {
             stack.append(contentsOf: subdirectories.reversed())
         }
         return entries
-    }
-
-    /// Entry names of `directory` sorted by bytes, without "." and "..".
-    static func listDirectory(_ directory: [UInt8]) -> [[UInt8]]? {
-        guard let handle = withCString(directory, { opendir($0) }) else { return nil }
-        defer { closedir(handle) }
-        var names: [[UInt8]] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                Array(raw.prefix { $0 != 0 })
-            }
-            if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
-            names.append(name)
-        }
-        return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-
-    static func withCString<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-        (path + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
-        }
     }
 
     /// A host path for messages (`QuotedName`).

@@ -1,7 +1,6 @@
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import Foundation
 
 /// Opening an image or device as a volume, with one-line errors that name the path.
 public enum ImageAccess {

@@ -1,5 +1,7 @@
+import ArdakuFormat
 import ArdakuIO
 import ArgumentParser
+import Glibc
 import PlainCommandLine
 
 /// What a command does, with the values its options and arguments gave: the part of a
@@ -48,11 +50,20 @@ extension ArdakuCommand {
     /// that take many names run without the parser (see `PlainCommandLine`).
     public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
         CommandLineBytes.refuseInvalidUTF8(tool: "ardaku", exitStatus: 1)
+        ToolVersion.answerVersionRequest(tool: "ardaku", arguments)
         let arguments = VolumeLock.Waiting.normalize(arguments)
         if let (command, line) = ArdakuPlainCommands.read(arguments) {
             command.run(line)
             return
         }
-        main(arguments)
+        // The parser answers `help NAME` for a name that is no command with the overview and 0.
+        if arguments.first == "help", arguments.count > 1, !configuration.subcommands.contains(where: {
+            $0.configuration.commandName == arguments[1]
+        }) {
+            Console.error("ardaku", "help: no command '\(arguments[1])'")
+            Console.err(usageString())
+            Glibc.exit(1)
+        }
+        runAsTool(arguments)
     }
 }

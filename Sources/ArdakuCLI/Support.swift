@@ -2,7 +2,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 /// A failure a tool reports as one line on stderr, with an exit code.
@@ -59,7 +58,7 @@ public final class ProgressLine {
     /// Redraws at most ten times a second.
     public func update(_ text: @autoclosure () -> String, force: Bool = false) {
         guard enabled else { return }
-        let now = Date().timeIntervalSince1970
+        let now = TimeFormat.monotonicSeconds
         guard force || now - lastDraw >= 0.1 else { return }
         lastDraw = now
         Console.write(STDERR_FILENO, "\r\u{1B}[K\(text())")
@@ -114,16 +113,31 @@ public enum TimeFormat {
         var time = time_t(clamping: Int64(clamping: seconds))
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d UTC", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2)) "
+            + "\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2)) UTC"
     }
 
     /// SOURCE_DATE_EPOCH, when set to a valid number (reproducible builds).
     public static var sourceDateEpoch: UInt64? {
-        ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"].flatMap { UInt64($0) }
+        getenv("SOURCE_DATE_EPOCH").flatMap { UInt64(String(cString: $0)) }
     }
 
-    public static var now: UInt64 { UInt64(max(0, Date().timeIntervalSince1970)) }
+    public static var now: UInt64 {
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        return UInt64(max(0, clock.tv_sec))
+    }
+
+    /// Seconds on a clock that never goes back, for pacing redraws.
+    static var monotonicSeconds: Double {
+        var clock = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &clock)
+        return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+    }
 }
 
 /// The `--json` documents of ardaku and its zest and cas subcommands: `value`'s members in
@@ -149,5 +163,27 @@ extension String {
     /// The string padded with spaces to `width` on the left (right-aligned).
     public func padded(left width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
+
+extension ParsableCommand {
+    /// `main(arguments)` with e2fsprogs' exit status for a usage error: 1, where the parser's
+    /// own is 64 (EX_USAGE). Help and --version exit 0; an `ExitCode` a command throws keeps
+    /// its value.
+    public static func runAsTool(_ arguments: [String]) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Glibc.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Console.out(message) }
+                Glibc.exit(0)
+            }
+            if !message.isEmpty { Console.err(message) }
+            Glibc.exit(code == .validationFailure ? 1 : code.rawValue)
+        }
     }
 }

@@ -25,3 +25,13 @@ public enum CommandLineBytes {
         exit(exitStatus)
     }
 }
+
+extension ToolVersion {
+    /// e2fsprogs' habit: `-V` or `--version` as the first argument prints the version line and
+    /// exits 0, whatever follows.
+    public static func answerVersionRequest(tool: String, _ arguments: [String]) {
+        guard let first = arguments.first, first == "-V" || first == "--version" else { return }
+        Console.out(line(tool))
+        exit(0)
+    }
+}

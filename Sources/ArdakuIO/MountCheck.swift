@@ -1,5 +1,4 @@
 import CArdakuSys
-import Foundation
 import Glibc
 
 /// Is a device, or an image file behind a loop device, mounted or otherwise in use?
@@ -17,7 +16,7 @@ public enum MountCheck {
         default:
             return nil
         }
-        guard !devices.isEmpty, let mountInfo = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        guard !devices.isEmpty, let mountInfo = HostPaths.readSmallFile("/proc/self/mountinfo").map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
         for line in mountInfo.split(separator: "\n") {
             // Fields: id parent major:minor root mountpoint ...
             let fields = line.split(separator: " ")
@@ -37,16 +36,15 @@ public enum MountCheck {
 
     /// Device numbers of the loop devices whose backing file is `path`.
     static func loopDevices(backedBy path: String, inode: UInt64, device: UInt64) -> [UInt64] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/sys/block") else { return [] }
+        guard let entries = HostPaths.listDirectory(Array("/sys/block".utf8)) else { return [] }
         var result: [UInt64] = []
-        for entry in entries where entry.hasPrefix("loop") {
+        for entry in entries.map({ String(decoding: $0, as: UTF8.self) }) where entry.hasPrefix("loop") {
             let base = "/sys/block/\(entry)"
-            guard let backing = try? String(contentsOfFile: base + "/loop/backing_file", encoding: .utf8) else { continue }
-            let backingPath = backing.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard case .success(let backingInfo) = SystemCalls.pathInfo(backingPath),
+            guard let backingPath = HostPaths.readAttribute(base + "/loop/backing_file"),
+                  case .success(let backingInfo) = SystemCalls.pathInfo(backingPath),
                   backingInfo.inode == inode, backingInfo.deviceNumber == device,
-                  let numbers = try? String(contentsOfFile: base + "/dev", encoding: .utf8) else { continue }
-            let parts = numbers.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":")
+                  let numbers = HostPaths.readAttribute(base + "/dev") else { continue }
+            let parts = numbers.split(separator: ":")
             if parts.count == 2, let major = UInt64(parts[0]), let minor = UInt64(parts[1]) {
                 result.append(makeDevice(major: major, minor: minor))
             }
@@ -82,7 +80,7 @@ public enum MountCheck {
     /// swap area (/proc/swaps); the kernel holds such a device exclusively.
     public static func isActiveSwap(_ path: String) -> Bool {
         guard case .success(let info) = SystemCalls.pathInfo(path),
-              let swaps = try? String(contentsOfFile: "/proc/swaps", encoding: .utf8) else { return false }
+              let swaps = HostPaths.readSmallFile("/proc/swaps").map({ String(decoding: $0, as: UTF8.self) }) else { return false }
         let devices: [UInt64] = info.kind == .blockDevice ? [info.deviceNumber]
             : info.kind == .regularFile ? loopDevices(backedBy: path, inode: info.inode, device: info.deviceNumber) : []
         // Lines after the heading: "Filename Type Size Used Priority", names with octal escapes.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// Each Part I structure's field offsets are named once, in its `Offset` enum in

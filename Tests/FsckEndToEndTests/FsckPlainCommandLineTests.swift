@@ -1,4 +1,4 @@
-@testable import FsckZest
+@testable import FsckCLI
 import Testing
 
 /// fsck.zest reads plain command lines without swift-argument-parser; the request must be

@@ -105,7 +105,7 @@ do {
         FileSystem.writeText(1, "| code | pass | severity | repair | message | fix |\n|---|---|---|---|---|---|\n")
         for kind in ArdakuFindings.all {
             let pass = kind.code.rawValue.dropFirst().prefix(1)
-            let escape = { (text: String) in text.replacingOccurrences(of: "|", with: "\\|") }
+            let escape = { (text: String) in text.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|") }
             FileSystem.writeText(1, "| \(kind.code) | \(pass) | \(kind.severity.rawValue) | \(kind.repair.rawValue) | \(escape(kind.template)) | \(kind.fixDescription.isEmpty ? "—" : escape(kind.fixDescription)) |\n")
         }
     case "time-check" where arguments.count >= 3:

@@ -2,7 +2,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import PlainCommandLine
 
 /// `ardaku`: everyday work on an Ardaku image.
@@ -12,6 +11,9 @@ public struct ArdakuCommand: ParsableCommand {
         abstract: "List, read, write, move and remove files in an Ardaku volume.",
         discussion: """
             Names are absolute paths such as /docs/a.txt; directories are implicit.
+
+            ardaku is also mkfs.ardaku, fsck.zest (fsck.ardaku) and dumpfs: run by those names \
+            (links to it), or as `ardaku mkfs|fsck|dump ARGUMENTS`.
 
             Each command locks the volume it opens: shared to read (ls, get, stat, df, label and \
             uuid without a new value), exclusive to write (put, rm, mv, label, uuid); a volume \

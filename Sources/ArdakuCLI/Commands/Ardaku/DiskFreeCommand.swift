@@ -2,7 +2,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import PlainCommandLine
 
 extension ArdakuCommand {

@@ -2,7 +2,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import PlainCommandLine
 
 extension ArdakuCommand {
@@ -33,20 +32,19 @@ extension ArdakuCommand {
                 }
                 guard let destination, destination != "-" else {
                     try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                        FileHandle.standardOutput.write(Data(bytes))
+                        do throws(WriteFailure) { try StandardOutput.write(bytes) } catch { throw .source(error.description) }
                     }
                     if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
                     return
                 }
                 var target = destination
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
+                if HostPaths.isDirectory(destination) {
                     target = destination + "/" + fileName.lastComponent
                 }
-                let parent = (target as NSString).deletingLastPathComponent
-                let output = try SafeOutput(root: parent.isEmpty ? "." : parent)
+                let path = HostPath(target)
+                let output = try SafeOutput(root: path.parent)
                 defer { output.close() }
-                try output.write(relative: [(target as NSString).lastPathComponent], overwrite: force) { write in
+                try output.write(relative: [path.name], overwrite: force) { write in
                     try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                         do { try write(bytes) } catch { throw .source("\(error)") }
                     }

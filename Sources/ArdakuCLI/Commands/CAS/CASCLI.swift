@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 // MARK: - Shared pieces
@@ -109,7 +108,9 @@ enum CASCLI {
 
     /// "12.5%" of `part` in `whole`.
     static func percent(_ part: UInt64, of whole: UInt64) -> String {
-        whole == 0 ? "0%" : String(format: "%.1f%%", Double(part) / Double(whole) * 100)
+        guard whole > 0 else { return "0%" }
+        let tenths = Int((Double(part) / Double(whole) * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 
     /// `VOLUME=DIR` arguments of `mkfs.ardaku --cas`, checked.

@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 /// `ardaku cas ...`: CAS volumes (content-addressed objects with tags, docs/FORMAT.md Part III),

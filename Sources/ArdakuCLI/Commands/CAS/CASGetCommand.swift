@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 extension CASCommand {
@@ -71,21 +70,20 @@ extension CASCommand {
                 if rest.count == 1 || rest[1] == "-" {
                     do {
                         try volume.readContent(id) { (bytes: UnsafeRawBufferPointer) throws(CASError) in
-                            FileHandle.standardOutput.write(Data(bytes))
+                            do throws(WriteFailure) { try StandardOutput.write(bytes) } catch { throw CASError(.host(path: "standard output", detail: error.errno.description)) }
                         }
                     } catch { throw ToolError("\(session.display): \(error)") }
                     return
                 }
                 let target = rest[1]
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory), isDirectory.boolValue {
+                if HostPaths.isDirectory(target) {
                     throw ToolError("\(target): is a directory (give the file name to write)")
                 }
-                let parent = (target as NSString).deletingLastPathComponent
-                let sink = try CASHostSink(root: parent.isEmpty ? "." : parent, overwrite: force, progress: ProgressLine(enabled: false))
+                let path = HostPath(target)
+                let sink = try CASHostSink(root: path.parent, overwrite: force, progress: ProgressLine(enabled: false))
                 defer { sink.close() }
                 do {
-                    try sink.writeFile(at: [(target as NSString).lastPathComponent]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in
+                    try sink.writeFile(at: [path.name]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in
                         try volume.readContent(id, write)
                     }
                 } catch {

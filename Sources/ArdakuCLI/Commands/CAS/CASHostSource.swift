@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 // MARK: - Host trees
@@ -36,7 +35,7 @@ final class CASHostSource: DirectorySource {
         var readable: Set<[String]> = []
         var children: [[String]: [(DirectoryEntry, isReadableDirectory: [String]?)]] = [:]
         while let (host, path) = pending.popLast() {
-            guard let names = HostTree.listDirectory(host) else {
+            guard let names = HostPaths.listDirectory(host) else {
                 if path.isEmpty { throw ToolError("\(root): cannot read directory: \(String(cString: strerror(errno)))") }
                 skip(host, "cannot read directory: \(String(cString: strerror(errno)))")
                 continue
@@ -52,7 +51,7 @@ final class CASHostSource: DirectorySource {
                 }
                 let component = String(decoding: name, as: UTF8.self)
                 var child = stat()
-                guard HostTree.withCString(childHost, { lstat($0, &child) }) == 0 else {
+                guard HostPaths.withCString(childHost, { lstat($0, &child) }) == 0 else {
                     skip(childHost, String(cString: strerror(errno)))
                     continue
                 }

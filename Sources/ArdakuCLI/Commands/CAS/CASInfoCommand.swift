@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 extension CASCommand {
@@ -39,7 +38,8 @@ extension CASCommand {
                     if json {
                         print(try JSONOutput.render(schema: "ardaku-cas-object/1", try describe(id, in: session.volume, levels: levels)))
                     } else {
-                        FileHandle.standardOutput.write(Data(try session.volume.info(id, depth: levels).utf8))
+                        let text = try session.volume.info(id, depth: levels)
+                        try text.utf8.withContiguousStorageIfAvailable { try StandardOutput.write(UnsafeRawBufferPointer($0)) }
                     }
                 } catch let error as CASError { throw ToolError("\(session.display): \(error)") }
             }

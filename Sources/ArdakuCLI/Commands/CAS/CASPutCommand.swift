@@ -3,7 +3,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 extension CASCommand {

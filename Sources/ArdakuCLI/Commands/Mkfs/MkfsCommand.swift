@@ -2,7 +2,6 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArgumentParser
-import Foundation
 import Glibc
 
 /// `mkfs.ardaku [options] DEVICE|IMAGE [SIZE]`
@@ -46,7 +45,8 @@ public struct MkfsCommand: ParsableCommand {
     /// The `mkfs.ardaku` entry point: `main()` after a bare `--wait` gets its value.
     public static func launch(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
         CommandLineBytes.refuseInvalidUTF8(tool: "mkfs.ardaku", exitStatus: 1)
-        main(VolumeLock.Waiting.normalize(arguments))
+        ToolVersion.answerVersionRequest(tool: "mkfs.ardaku", arguments)
+        runAsTool(VolumeLock.Waiting.normalize(arguments))
     }
 
     public func run() throws {
@@ -282,9 +282,9 @@ struct Mkfs {
         say("Volume size:              \(layout.totalPageCount) pages of 64 KiB (\(ByteSize.describe(layout.sizeInBytes)), \(layout.sizeInBytes) bytes)")
         say("Page 0:                   system information block")
         let bitfield = layout.bitfieldPages
-        say("Pages \(bitfield.lowerBound)-\(bitfield.upperBound - 1):".padding(toLength: 26, withPad: " ", startingAt: 0) + "used-page bitfield (\(bitfield.count) page\(bitfield.count == 1 ? "" : "s"))")
-        say("Page \(layout.allocatablePages.lowerBound):".padding(toLength: 26, withPad: " ", startingAt: 0) + "first trie page")
-        say("Page \(layout.backupPage.rawValue):".padding(toLength: 26, withPad: " ", startingAt: 0) + "backup system information block")
+        say("Pages \(bitfield.lowerBound)-\(bitfield.upperBound - 1):".padded(26) + "used-page bitfield (\(bitfield.count) page\(bitfield.count == 1 ? "" : "s"))")
+        say("Page \(layout.allocatablePages.lowerBound):".padded(26) + "first trie page")
+        say("Page \(layout.backupPage.rawValue):".padded(26) + "backup system information block")
         say("Free pages after format:  \(layout.totalPageCount - layout.fixedPageCount - 1)")
         say("Volume label:             \(label.isEmpty ? "<none>" : String(decoding: label, as: UTF8.self))")
         say("Volume UUID:              \(uuid)")

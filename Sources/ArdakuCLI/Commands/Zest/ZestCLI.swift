@@ -3,7 +3,6 @@ import ArdakuIO
 import ArdakuVolume
 import ArdakuZest
 import ArgumentParser
-import Foundation
 import Glibc
 import PlainCommandLine
 
@@ -80,12 +79,8 @@ enum ZestCLI {
 
     /// Names listed one per line in `path` ('-': standard input); empty lines are skipped.
     static func readNameList(_ path: String) throws -> [String] {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let contents = FileManager.default.contents(atPath: path) else { throw ToolError("\(path): cannot read the list of names") }
-            data = contents
+        guard let data = HostPaths.readSmallFile(path) else {
+            throw ToolError("\(path == "-" ? "standard input" : path): cannot read the list of names (at most \(HostPaths.smallFileLimit >> 20) MiB)")
         }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
             let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line

@@ -3,7 +3,6 @@ import ArdakuIO
 import ArdakuVolume
 import ArdakuZest
 import ArgumentParser
-import Foundation
 import Glibc
 import PlainCommandLine
 

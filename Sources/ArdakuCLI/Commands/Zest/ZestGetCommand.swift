@@ -3,7 +3,6 @@ import ArdakuIO
 import ArdakuVolume
 import ArdakuZest
 import ArgumentParser
-import Foundation
 import Glibc
 import PlainCommandLine
 
@@ -161,19 +160,15 @@ extension ZestCommand {
                 return
             }
             let fileNames = try names.map(ZestCLI.fileName)
-            var isDirectory: ObjCBool = false
-            let destinationIsDirectory = FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) && isDirectory.boolValue
+            let destinationIsDirectory = HostPaths.isDirectory(destination)
             // One name and a destination that is not a directory: the destination is the file.
             let intoDirectory = destinationIsDirectory || fileNames.count > 1
-            let root = try SafeOutput(root: intoDirectory ? destination : {
-                let parent = (destination as NSString).deletingLastPathComponent
-                return parent.isEmpty ? "." : parent
-            }())
+            let root = try SafeOutput(root: intoDirectory ? destination : HostPath(destination).parent)
             defer { root.close() }
             try volume.readContents(fileNames) { position, content in
                 switch content {
                 case let .success(content):
-                    let target = intoDirectory ? fileNames[position].lastComponent : (destination as NSString).lastPathComponent
+                    let target = intoDirectory ? fileNames[position].lastComponent : HostPath(destination).name
                     try Self.write(content, to: root, relative: [target], overwrite: force, report: report, reportUnwritten: reportUnwritten)
                 case let .failure(error):
                     report(error)

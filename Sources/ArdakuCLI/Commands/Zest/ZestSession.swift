@@ -3,7 +3,6 @@ import ArdakuIO
 import ArdakuVolume
 import ArdakuZest
 import ArgumentParser
-import Foundation
 import Glibc
 import PlainCommandLine
 
@@ -104,7 +103,7 @@ final class ZestSession {
             arguments.removeFirst()
             return .standalone(path: first)
         }
-        guard FileManager.default.fileExists(atPath: first) else { throw ToolError("\(first): no such file") }
+        guard case .success = SystemCalls.pathInfo(first) else { throw ToolError("\(first): no such file") }
         guard arguments.count >= 2 else {
             let (_, ardaku) = try openImage(first, writable: false)
             let volumes = (try? ardaku.list().filter { $0.type == .zest }.map(\.name)) ?? []

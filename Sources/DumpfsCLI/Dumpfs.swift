@@ -1,3 +1,4 @@
+import ArdakuCLI
 import ArdakuDump
 import ArdakuFormat
 import ArdakuIO
@@ -5,9 +6,8 @@ import ArgumentParser
 import Glibc
 
 /// `dumpfs`: forensic views of an Ardaku image. Opens it read-only, never changes it.
-@main
-struct Dumpfs: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Dumpfs: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "dumpfs",
         abstract: "Show what is on an Ardaku image: structures field by field, page owners, or raw bytes as hexdump -C.",
         discussion: """
@@ -19,7 +19,7 @@ struct Dumpfs: ParsableCommand {
             dumpfs holds the image locked for reading: it fails while a writer has it open, \
             or waits with --wait (docs/CONCURRENCY.md).
             """,
-        version: DumpVersion.banner)
+        version: ToolVersion.line("dumpfs"))
 
     @Argument(help: "The image file or block device (opened read-only).")
     var image: String
@@ -83,10 +83,13 @@ struct Dumpfs: ParsableCommand {
         valueName: "seconds"))
     var wait: String?
 
+    public init() {}
+
     /// `main()` after a bare `--wait` gets its value (`VolumeLock.Waiting.normalize`).
-    static func main() {
+    public static func launch(_ arguments: [String]) -> Never {
         CommandLineBytes.refuseInvalidUTF8(tool: "dumpfs", exitStatus: 1)
-        main(VolumeLock.Waiting.normalize(Array(CommandLine.arguments.dropFirst())))
+        ToolVersion.answerVersionRequest(tool: "dumpfs", arguments)
+        runAsTool(VolumeLock.Waiting.normalize(arguments))
     }
 
     /// The raw range asked for, if any.
@@ -98,7 +101,7 @@ struct Dumpfs: ParsableCommand {
         return nil
     }
 
-    func validate() throws {
+    public func validate() throws {
         let ranges = [page, subpage, sector, bytesRange].compactMap { $0 }.count
         let views = [system, bitmap, trie, owners, file != nil, record != nil, cas != nil, zest != nil].filter { $0 }.count
         guard ranges + views <= 1 else {
@@ -121,10 +124,10 @@ struct Dumpfs: ParsableCommand {
         text.hasPrefix("0x") || text.hasPrefix("0X") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
     }
 
-    mutating func run() throws {
+    public mutating func run() throws {
         SystemCalls.installErrnoDescriptions()
         SystemCalls.reportMappingErrors(tool: "dumpfs", exitStatus: 1)
-        if !quiet { Console.err(DumpVersion.banner) }
+        if !quiet { Console.err(ToolVersion.line("dumpfs")) }
         VolumeLock.waiting = wait.flatMap { VolumeLock.Waiting(optionValue: $0) } ?? .no
         let mapping: ReadOnlyMapping
         do { mapping = try ReadOnlyMapping(path: image) } catch { fail("\(error)") }

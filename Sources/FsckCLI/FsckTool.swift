@@ -7,7 +7,7 @@ import Glibc
 /// Everything the tool does around the engine: opening, refusing mounted devices, signals,
 /// interactive confirmation, rendering.
 struct FsckTool {
-    static let version = "fsck.zest 1.0 (Ardaku format \(SystemInformationBlock.version))"
+    static let version = ToolVersion.line("fsck.zest")
     let command: FsckRequest
 
     init(_ command: FsckRequest) { self.command = command }

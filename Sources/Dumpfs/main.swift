@@ -1,0 +1,3 @@
+import DumpfsCLI
+
+Dumpfs.launch(Array(CommandLine.arguments.dropFirst()))
