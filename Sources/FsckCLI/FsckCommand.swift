@@ -54,7 +54,7 @@ struct FsckCommand: ParsableCommand {
     @Flag(name: .customLong("verify-data"), help: "Verify data page CRC-32s even with -p.")
     var verifyData = false
 
-    @Flag(name: .customLong("json"), help: "Print the report as JSON (schema ardaku-fsck/1) instead of text.")
+    @Flag(name: .customLong("json"), help: "Print the report as JSON (schema ardaku-fsck/2) instead of text.")
     var json = false
 
     @Option(name: .customLong("wait"), help: ArgumentHelp(

@@ -186,7 +186,7 @@ import TestSupport
         let store = try #require(Recipes.named("orphan-record")).store()
         let report = Checker(store: store, options: CheckOptions(repair: .all, force: true)).run()
         let json = JSONReport.render(report, device: "test.img")
-        for key in ["\"schema\": \"ardaku-fsck/1\"", "\"exitStatus\": 1", "\"modified\": true", "\"code\": \"A4002\"",
+        for key in ["\"schema\": \"ardaku-fsck/2\"", "\"exit_status\": 1", "\"modified\": true", "\"code\": \"A4002\"",
                     "\"resolution\": \"fixed\"", "\"note\": \"as /lost+found/docs/sub/c.dat\"", "\"passes\": [", "\"context\": {"] {
             #expect(json.contains(key), "missing \(key)")
         }

@@ -1,10 +1,10 @@
 import ArdakuFormat
 
-/// The `--json` report: one object, keys in a fixed order, schema `ardaku-fsck/1`
+/// The `--json` report: one object, keys in a fixed order, schema `ardaku-fsck/2`
 /// (docs/FSCK.md describes every key). Built by hand so that the key order and number
 /// formats never change with a library version.
 public enum JSONReport {
-    public static let schema = "ardaku-fsck/1"
+    public static let schema = "ardaku-fsck/2"
 
     public static func render(_ report: CheckReport, device: String) -> String {
         var root: [(String, JSONValue)] = []
@@ -13,11 +13,11 @@ public enum JSONReport {
         add("device", .string(device))
         add("mode", .string(report.options.repair.rawValue))
         add("force", .bool(report.options.force))
-        add("verifyData", .bool(report.options.verifyData))
-        add("exitStatus", .int(Int64(report.exitStatus.rawValue)))
+        add("verify_data", .bool(report.options.verifyData))
+        add("exit_status", .int(Int64(report.exitStatus.rawValue)))
         add("clean", .bool(report.skippedAsClean))
         add("modified", .bool(report.modified))
-        add("preenStopped", .bool(report.preenStopped))
+        add("preen_stopped", .bool(report.preenStopped))
         add("cancelled", .bool(report.cancelled))
         if let finding = report.fatalFinding {
             add("fatal", .object(([("code", .string(finding.code.rawValue)), ("message", .string(finding.message))])))
@@ -26,24 +26,24 @@ public enum JSONReport {
         } else {
             add("fatal", .null)
         }
-        add("repairFailure", report.repairFailure.map(JSONValue.string) ?? .null)
+        add("repair_failure", report.repairFailure.map(JSONValue.string) ?? .null)
         let summary = report.summary
         add("volume", .object(([
             ("label", .string(summary.label)), ("uuid", .string(summary.uuid)), ("generation", .uint(summary.generation)),
-            ("totalPages", .uint(UInt64(summary.totalPages))), ("usedPages", .uint(UInt64(summary.usedPages))),
-            ("files", .uint(summary.files)), ("dataBytes", .uint(summary.dataBytes)),
+            ("total_pages", .uint(UInt64(summary.totalPages))), ("used_pages", .uint(UInt64(summary.usedPages))),
+            ("files", .uint(summary.files)), ("data_bytes", .uint(summary.dataBytes)),
         ])))
         add("passes", .array(report.passes.map { pass in
             .object(([
                 ("pass", .int(Int64(pass.pass.number))), ("title", .string(pass.pass.title)), ("items", .uint(pass.items)),
-                ("bytesVerified", .uint(pass.bytesVerified)), ("findings", .int(Int64(pass.findings))),
+                ("bytes_verified", .uint(pass.bytesVerified)), ("findings", .int(Int64(pass.findings))),
                 ("seconds", .double(pass.seconds)),
             ]))
         }))
         add("findings", .array(report.findings.map(finding)))
-        add("findingCounts", .object((report.counts.sorted { $0.key < $1.key }.map { ($0.key.rawValue, .int(Int64($0.value))) })))
-        add("findingsOmitted", .int(Int64(report.findingsOmitted)))
-        add("nestedSkipped", .object((report.nestedSkipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })))
+        add("finding_counts", .object((report.counts.sorted { $0.key < $1.key }.map { ($0.key.rawValue, .int(Int64($0.value))) })))
+        add("findings_omitted", .int(Int64(report.findingsOmitted)))
+        add("nested_skipped", .object((report.nestedSkipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })))
         return JSONValue.object(root).rendered
     }
 
