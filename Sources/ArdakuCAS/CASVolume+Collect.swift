@@ -71,10 +71,16 @@ extension CASVolume {
             releasedByTransaction.append(.init(offset: offset, length: UInt64(pack.length)))
             freed += UInt64(pack.length)
         }
-        let before = objectBytesWritten
-        try put(repacked)
-        freed -= min(freed, objectBytesWritten - before)
-        try commit()
+        // Nothing unreachable and no pack to rewrite: no commit, unless records can move
+        // down below (a commit writes a new index and tag table, so a collection with
+        // nothing to do would only make the store longer).
+        let changed = removed > 0 || !repacked.isEmpty
+        if changed {
+            let before = objectBytesWritten
+            try put(repacked)
+            freed -= min(freed, objectBytesWritten - before)
+            try commit()
+        }
         // The space freed is reusable only now that the commit is durable (§C5): records
         // past it (the repacked members above all) move down into it, one commit per round.
         // A commit keeps the previous generation's index and tag table (the other slot's),
@@ -87,6 +93,7 @@ extension CASVolume {
         var idleRounds = 0
         for _ in 0..<Self.maxCompactionRounds {
             let round = try moveRecordsDown()
+            if !changed && moved.records == 0 && round.records == 0 { break }
             moved.records += round.records
             moved.bytes += round.bytes
             try commit()

@@ -39,4 +39,29 @@ import Testing
         let reopened = try CASVolume.open(store)
         for (id, blob) in zip(secondIDs, second) { #expect(try reopened.object(id) == blob) }
     }
+
+    /// A collection that finds nothing unreachable and nothing to move commits nothing: the
+    /// store keeps its length and bytes and the generation stays (a commit writes a new index
+    /// and tag table, which only made the store longer).
+    @Test func aCollectionWithNothingToDoChangesNothing() throws {
+        let store = MemoryByteStore()
+        let volume = try CASVolume.create(on: store, options: CASOptions(parallel: false))
+        let ids = try volume.put([.blob(Array("hello\n".utf8)), .blob(Array("bye\n".utf8))])
+        let items = try ids.enumerated().map { try CASObject.item(name: "f\($0.offset)", target: $0.element) }
+        _ = try volume.put(items)
+        let tree = try CASObject.tree(items.map(\.id).sorted())
+        _ = try volume.put([tree])
+        try volume.setTag("v1", to: tree.id)
+        try volume.commit()
+        let bytes = try store.read(at: 0, count: Int(store.length))
+        let generation = volume.header.generation
+        for _ in 0..<3 {
+            let report = try volume.collectGarbage()
+            #expect(report.removedObjects == 0 && report.recordsMoved == 0)
+            #expect(report.storeLengthAfter == report.storeLengthBefore)
+        }
+        #expect(try store.read(at: 0, count: Int(store.length)) == bytes)
+        #expect(volume.header.generation == generation)
+        #expect(CASChecker.verify(store).isEmpty)
+    }
 }
