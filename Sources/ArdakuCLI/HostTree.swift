@@ -93,7 +93,7 @@ public struct TreeImport {
         let totalFiles = entries.reduce(0) { if case .file = $1 { return $0 + 1 } else { return $0 } }
         let totalBytes = entries.reduce(UInt64(0)) { if case let .file(_, _, size, _) = $1 { return $0 + size } else { return $0 } }
         var summary = Summary()
-        let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
+        let progress = ProgressBar("Storing", totalBytes: totalBytes, totalFiles: totalFiles, enabled: !quiet && Console.stderrIsTerminal)
         try volume.batch { () throws(VolumeError) in
             for entry in entries {
                 switch entry {
@@ -117,10 +117,10 @@ public struct TreeImport {
                     summary.files += 1
                     summary.bytes += source.byteLength
                     if verbose { print(name.string) }
-                    progress.update("Storing files: \(summary.files)/\(totalFiles), \(ByteSize.describe(summary.bytes)) of \(ByteSize.describe(totalBytes))")
+                    progress.update(bytes: summary.bytes, files: summary.files)
                 }
             }
-            progress.update("Committing \(summary.files) files...", force: true)
+            progress.note("Committing \(summary.files) file\(summary.files == 1 ? "" : "s")...")
         }
         progress.finish()
         return summary

@@ -47,28 +47,78 @@ extension Console {
     }
 }
 
-/// A progress line redrawn in place on a terminal, and silent elsewhere.
-public final class ProgressLine {
+/// The progress of a long operation, as one line redrawn in place on standard error when
+/// it is a terminal (and nothing elsewhere): a bar, the percentage, bytes done of the total,
+/// files, and the time left, as fsck -C 0 draws its bar. Without a total (a restore whose
+/// size is not known ahead) it counts bytes and files.
+///
+///     Storing   [========            ]  40%  10.2 MiB of 25.6 MiB  120/300 files  0:03 left
+public final class ProgressBar {
+    private let label: String
     private let enabled: Bool
-    private var lastDraw = 0.0
+    private let totalBytes: UInt64?
+    private let totalFiles: Int?
+    private let started = TimeFormat.monotonicSeconds
+    private var lastDraw = -1.0
     private var drawn = false
+    static let barWidth = 16
 
-    public init(enabled: Bool = Console.stderrIsTerminal) { self.enabled = enabled }
+    public init(_ label: String, totalBytes: UInt64? = nil, totalFiles: Int? = nil, enabled: Bool = Console.stderrIsTerminal) {
+        self.label = label
+        self.totalBytes = totalBytes
+        self.totalFiles = totalFiles
+        self.enabled = enabled
+    }
 
-    /// Redraws at most ten times a second.
-    public func update(_ text: @autoclosure () -> String, force: Bool = false) {
+    /// Redraws at most ten times a second (always with `force`).
+    public func update(bytes: UInt64, files: Int, force: Bool = false) {
         guard enabled else { return }
         let now = TimeFormat.monotonicSeconds
         guard force || now - lastDraw >= 0.1 else { return }
         lastDraw = now
-        Console.write(STDERR_FILENO, "\r\u{1B}[K\(text())")
-        drawn = true
+        draw(Self.line(label: label, bytes: bytes, totalBytes: totalBytes, files: files, totalFiles: totalFiles,
+                       elapsed: now - started))
+    }
+
+    /// A closing step without a measure ("Committing 300 files...").
+    public func note(_ text: String) {
+        guard enabled else { return }
+        draw(text)
     }
 
     public func finish() {
         guard enabled, drawn else { return }
         Console.write(STDERR_FILENO, "\r\u{1B}[K")
         drawn = false
+    }
+
+    private func draw(_ text: String) {
+        // Cut to the terminal's width, so the line never wraps and \r redraws it whole.
+        let width = Console.stderrColumns
+        let shown = text.count < width ? text : String(text.prefix(max(0, width - 1)))
+        Console.write(STDERR_FILENO, "\r\u{1B}[K\(shown)")
+        drawn = true
+    }
+
+    /// The text of one state (no terminal needed: tests read it).
+    static func line(label: String, bytes: UInt64, totalBytes: UInt64?, files: Int, totalFiles: Int?, elapsed: Double) -> String {
+        var parts = [label.padded(9)]
+        if let totalBytes, totalBytes > 0 {
+            let fraction = min(1, Double(bytes) / Double(totalBytes))
+            let filled = Int(fraction * Double(barWidth))
+            parts.append("[" + String(repeating: "=", count: filled) + String(repeating: " ", count: barWidth - filled) + "]")
+            parts.append("\(Int(fraction * 100))%".padded(left: 4))
+            parts.append("\(ByteSize.describe(bytes)) of \(ByteSize.describe(totalBytes))")
+        } else {
+            parts.append(ByteSize.describe(bytes))
+        }
+        parts.append(totalFiles.map { "\(files)/\($0) files" } ?? "\(files) file\(files == 1 ? "" : "s")")
+        if let totalBytes, totalBytes > bytes, bytes > 0, elapsed >= 1 {
+            let left = Int((elapsed * Double(totalBytes - bytes) / Double(bytes)).rounded())
+            let seconds = String(left % 60)
+            parts.append("\(left / 60):\(seconds.count < 2 ? "0" + seconds : seconds) left")
+        }
+        return parts.joined(separator: "  ")
     }
 }
 

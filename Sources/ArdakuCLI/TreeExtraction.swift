@@ -9,12 +9,17 @@ public enum TreeExtraction {
     /// its name relative to `under`. One file that cannot be validated, read or written
     /// does not stop the others: it goes to `failed`, unless `isFatal` says the whole
     /// extraction must stop (the error is then rethrown). `read` streams a file's content.
+    /// `progress` is drawn as the bytes go out.
     /// - Returns: how many files failed.
     public static func extract(_ files: [FileStatus], under: [UInt8], into output: SafeOutput, overwrite: Bool,
+                               progress: ProgressBar? = nil,
                                isFatal: (any Error) -> Bool = { _ in false }, failed: (any Error) -> Void,
                                read: (FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws -> Void) throws -> Int {
         var failures = 0
-        for file in files {
+        var written: UInt64 = 0
+        defer { progress?.finish() }
+        for (index, file) in files.enumerated() {
+            progress?.update(bytes: written, files: index)
             do {
                 // Names read from the image are validated again before they become host paths,
                 // as bytes: the String would have turned bytes that are not UTF-8 into U+FFFD.
@@ -26,6 +31,8 @@ public enum TreeExtraction {
                     try withoutActuallyEscaping(write) { write in
                         try read(validated) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                             do { try write(bytes) } catch { throw .source("\(error)") }
+                            written += UInt64(bytes.count)
+                            progress?.update(bytes: written, files: index)
                         }
                     }
                 }

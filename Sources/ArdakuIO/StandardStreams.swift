@@ -37,6 +37,13 @@ public enum Console {
 
     public static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// The width of the terminal on standard error (TIOCGWINSZ), else $COLUMNS, else 80.
+    public static var stderrColumns: Int {
+        var size = winsize()
+        if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return getenv("COLUMNS").flatMap { Int(String(cString: $0)) }.flatMap { $0 > 0 ? $0 : nil } ?? 80
+    }
 }
 
 /// Standard output for bulk data (file contents, dumps), usually behind an `OutputBuffer`

@@ -74,7 +74,9 @@ extension ArdakuCommand {
             // One file that cannot be written or read does not stop the others: each failure
             // is named as it happens, and the exit status says some failed.
             var failures = try TreeExtraction.extract(
-                files, under: under, into: output, overwrite: force, isFatal: { ($0 as? ToolError)?.isBusy == true },
+                files, under: under, into: output, overwrite: force,
+                progress: ProgressBar("Copying", totalBytes: files.reduce(0) { $0 + $1.byteLength }, totalFiles: files.count),
+                isFatal: { ($0 as? ToolError)?.isBusy == true },
                 failed: { Console.error("ardaku", Console.describe($0)) }
             ) { name, sink in try read(volume, name, salvaged: &salvaged, sink) }
             failures += unreadable.count

@@ -48,11 +48,15 @@ enum CASCLI {
         let source = try CASHostSource(root: directory) { path, reason in
             if !quiet { Console.warning(CASCommand.tool, "\(path): skipped: \(reason)") }
         }
-        let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
-        defer { progress.finish() }
+        var progress: ProgressBar?
+        defer { progress?.finish() }
         do {
             let report = try volume.snapshot(source) { state in
-                progress.update("Storing: \(state.files)/\(state.totalFiles) files, \(ByteSize.describe(state.bytes)) of \(ByteSize.describe(state.totalBytes))")
+                if progress == nil {
+                    progress = ProgressBar("Storing", totalBytes: state.totalBytes, totalFiles: state.totalFiles,
+                                           enabled: !quiet && Console.stderrIsTerminal)
+                }
+                progress?.update(bytes: state.bytes, files: state.files)
             }
             return (report, source)
         } catch {

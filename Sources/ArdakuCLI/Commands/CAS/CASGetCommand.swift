@@ -47,7 +47,7 @@ extension CASCommand {
                     // Walk the whole tree before DEST is made: a tree nested too deep, or
                     // naming what is not there, creates nothing (docs/FORMAT.md §C8).
                     do { try volume.checkRestorable(id) } catch { throw ToolError("\(session.display): \(error)") }
-                    let progress = ProgressLine(enabled: Console.stderrIsTerminal)
+                    let progress = ProgressBar("Restoring")
                     let sink = try CASHostSink(root: rest[1], overwrite: force, progress: progress)
                     defer {
                         sink.close()
@@ -80,7 +80,7 @@ extension CASCommand {
                     throw ToolError("\(target): is a directory (give the file name to write)")
                 }
                 let path = HostPath(target)
-                let sink = try CASHostSink(root: path.parent, overwrite: force, progress: ProgressLine(enabled: false))
+                let sink = try CASHostSink(root: path.parent, overwrite: force, progress: ProgressBar("Restoring", enabled: false))
                 defer { sink.close() }
                 do {
                     try sink.writeFile(at: [path.name]) { (write: (UnsafeRawBufferPointer) throws(CASError) -> Void) throws(CASError) in

@@ -20,9 +20,11 @@ final class CASHostSink: DirectorySink {
     /// The tool error behind the last failure, shown instead of its CASError wrapping.
     private(set) var failure: ToolError?
     private(set) var files = 0
-    private let progress: ProgressLine
+    private let progress: ProgressBar
+    /// Content bytes written so far, for the progress line.
+    private var bytesWritten: UInt64 = 0
 
-    init(root: String, overwrite: Bool, progress: ProgressLine) throws {
+    init(root: String, overwrite: Bool, progress: ProgressBar) throws {
         self.root = root
         self.overwrite = overwrite
         self.progress = progress
@@ -82,6 +84,7 @@ final class CASHostSink: DirectorySink {
             try SafeOutput.writeFile(in: parent, name: name, shown: target, overwrite: overwrite) { write in
                 try withoutActuallyEscaping(write) { write in
                     try content { (bytes: UnsafeRawBufferPointer) throws(CASError) in
+                        bytesWritten += UInt64(bytes.count)
                         do { try write(bytes) } catch let error as ToolError { throw fail(error) } catch {
                             throw fail(ToolError("\(target): \(error)"))
                         }
@@ -96,6 +99,6 @@ final class CASHostSink: DirectorySink {
             throw fail(ToolError("\(target): \(error)"))
         }
         files += 1
-        progress.update("Restoring: \(files) files")
+        progress.update(bytes: bytesWritten, files: files)
     }
 }

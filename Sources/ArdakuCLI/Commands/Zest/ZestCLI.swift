@@ -59,18 +59,16 @@ enum ZestCLI {
         var importer = ZestImport()
         importer.replaceExisting = replace
         importer.dictionary = dictionary
-        let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
-        let count = sources.count
-        importer.progress = { files, bytes in
-            progress.update("Packing files: \(files)/\(count), \(ByteSize.describe(bytes)) of \(ByteSize.describe(totalBytes))")
-        }
+        let progress = ProgressBar("Packing", totalBytes: totalBytes, totalFiles: sources.count,
+                                   enabled: !quiet && Console.stderrIsTerminal)
+        importer.progress = { files, bytes in progress.update(bytes: bytes, files: files) }
         let summary: ZestImport.Summary
         do { summary = try importer.run(sources, into: volume) }
         catch let error as ZestError {
             if case let .fileExists(name) = error.kind { throw ToolError("\(name): file exists (use -f to replace it)") }
             throw ToolError("\(error)")
         }
-        progress.update("Committing \(summary.files) files...", force: true)
+        progress.note("Committing \(summary.files) file\(summary.files == 1 ? "" : "s")...")
         progress.finish()
         if verbose { for source in sources.sorted(by: { $0.name < $1.name }) { print(source.name.string) } }
         if skipped > 0 && !quiet { Console.warning(tool, "skipped \(skipped) entries") }

@@ -144,7 +144,12 @@ extension ZestCommand {
                     guard prefix == "/" || !volume.list(prefix: prefix).isEmpty else {
                         throw ToolError("\(directory): no such directory in \(session.display)")
                     }
+                    let listed = volume.list(prefix: prefix)
+                    let progress = ProgressBar("Copying", totalBytes: listed.reduce(0) { $0 + UInt64($1.size) }, totalFiles: listed.count)
+                    defer { progress.finish() }
+                    var done = (files: 0, bytes: UInt64(0))
                     try volume.readContents(prefix: prefix, order: .name) { name, content in
+                        defer { progress.update(bytes: done.bytes, files: done.files) }
                         // Names from the volume are validated again before they become host paths.
                         let validated = try ZestCLI.fileName(name.string)
                         let relative = String(decoding: validated.bytes[prefix.utf8.count...], as: UTF8.self)
@@ -152,6 +157,8 @@ extension ZestCommand {
                         case let .success(content):
                             try Self.write(content, to: root, relative: relative.split(separator: "/").map(String.init),
                                            overwrite: force, report: report, reportUnwritten: reportUnwritten)
+                            done.files += 1
+                            done.bytes += UInt64(content.count)
                         case let .failure(error):
                             report(error)
                         }
