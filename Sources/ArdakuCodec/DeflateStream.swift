@@ -31,14 +31,21 @@ public final class DeflateStream: @unchecked Sendable {
         self.level = level
         self.memoryLevel = memoryLevel
         currentLevel = level
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let status = initialize(stream)
+        stream = try Self.newStream(level: level, framing: framing, memoryLevel: memoryLevel)
+    }
+
+    /// A z_stream on the heap, set up for deflate; freed again when zlib refuses.
+    private static func newStream(level: Int32, framing: DeflateFraming, memoryLevel: Int32) throws(CodecError) -> UnsafeMutablePointer<z_stream> {
+        let fresh = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        fresh.initialize(to: z_stream())
+        let status = deflateInit2_(fresh, level, Z_DEFLATED, framing.windowBits, memoryLevel, Z_DEFAULT_STRATEGY,
+                                   ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
+            fresh.deinitialize(count: 1)
+            fresh.deallocate()
             throw CodecError("deflateInit2", status)
         }
+        return fresh
     }
 
     deinit {
@@ -52,8 +59,9 @@ public final class DeflateStream: @unchecked Sendable {
         }
     }
 
-    private func initialize(_ target: UnsafeMutablePointer<z_stream>) -> Int32 {
-        deflateInit2_(target, level, Z_DEFLATED, framing.windowBits, memoryLevel, Z_DEFAULT_STRATEGY,
+    /// Sets up `stream` again after a failed deflateCopy left it without state.
+    private func reinitialize() -> Int32 {
+        deflateInit2_(stream, level, Z_DEFLATED, framing.windowBits, memoryLevel, Z_DEFAULT_STRATEGY,
                       ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
     }
 
@@ -64,7 +72,7 @@ public final class DeflateStream: @unchecked Sendable {
                 let status = deflateReset(stream)
                 guard status == Z_OK else { throw CodecError("deflateReset", status) }
             } else {
-                let status = initialize(stream)
+                let status = reinitialize()
                 guard status == Z_OK else { throw CodecError("deflateInit2", status) }
                 streamIsLive = true
                 currentLevel = level
@@ -73,15 +81,7 @@ public final class DeflateStream: @unchecked Sendable {
         }
         if primed == nil || primedDictionary != dictionary {
             if primed == nil {
-                let fresh = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-                fresh.initialize(to: z_stream())
-                let status = initialize(fresh)
-                guard status == Z_OK else {
-                    fresh.deinitialize(count: 1)
-                    fresh.deallocate()
-                    throw CodecError("deflateInit2", status)
-                }
-                primed = fresh
+                primed = try Self.newStream(level: level, framing: framing, memoryLevel: memoryLevel)
             } else {
                 let status = deflateReset(primed)
                 guard status == Z_OK else { throw CodecError("deflateReset", status) }
