@@ -26,7 +26,7 @@ extension ZestCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "The NAMEs are directories: every file under them.") var recursive = false
-        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output.", valueName: "DEST"))
+        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output ('-': standard output).", valueName: "DEST"))
         var output: String?
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
         @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
@@ -76,7 +76,7 @@ extension ZestCommand {
                     failures += 1
                     Console.error(ZestCommand.tool, error.message)
                 }
-                if let output {
+                if let output, output != "-" {
                     try extract(session, names: names, destination: output, report: report, reportUnwritten: reportUnwritten)
                 } else {
                     let out = OutputBuffer(sink: StandardOutput.write)
