@@ -15,7 +15,7 @@ extension ZestCommand {
             discussion: """
             Without -o, the contents of the NAMEs go to standard output one after another, in \
             the order given (with -r: every file under each directory NAME, in name order), as \
-            cat would write them. With -o DEST they are written as host files: one NAME to DEST \
+            cat would write them (as with -o -). With -o DEST they are written as host files: one NAME to DEST \
             (or into DEST when it is a directory), several into the directory DEST, and with -r \
             the files under NAME to DEST/<path below NAME>. Extraction never writes outside DEST \
             and leaves no partial file. Every file's CRC-32 is verified; a damaged or missing \
