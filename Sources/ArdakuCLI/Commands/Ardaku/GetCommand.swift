@@ -10,7 +10,7 @@ extension ArdakuCommand {
             commandName: "get", abstract: "Copy files (or, with -r, directories) out of the volume; every page's CRC-32 is verified.",
             usage: """
             ardaku get [-r] [-f] [--salvage] IMAGE NAME [DEST]
-              ardaku get [-r] [-f] [--salvage] IMAGE NAME... DEST
+            ardaku get [-r] [-f] [--salvage] IMAGE NAME... DEST
             """,
             discussion: """
             As cp and cat: with one NAME, DEST is a host file, or a directory to copy into, and \
