@@ -32,7 +32,10 @@ extension Console {
     }
 
     /// Runs a tool's body: one-line error messages, exit codes, strerror text in messages.
+    /// SIGPIPE is ignored, so that writing to a pipe whose reader has gone (`ardaku get ... - |
+    /// head -c1`) is the error EPIPE, reported and exit status 1, not a silent death by signal.
     public static func run(tool: String, _ body: () throws -> Int32) -> Never {
+        signal(SIGPIPE, SIG_IGN)
         SystemCalls.installErrnoDescriptions()
         SystemCalls.reportMappingErrors(tool: tool, exitStatus: 1)
         let code: Int32

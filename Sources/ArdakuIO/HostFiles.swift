@@ -101,3 +101,28 @@ public final class HostFileSource: ContentSource {
         }
     }
 }
+
+/// Standard input as the content of a `put` (`ardaku put IMAGE - NAME`): read once, a page
+/// at a time, to its end, whose length nobody knows before (`Volume.put(_:streaming:)`).
+///
+/// Input longer than `limit` is refused once the limit is passed (nothing more is read):
+/// `put` gives the volume's free space, so that an endless stream of zeros, which would
+/// only make holes, cannot keep the command reading until the 1 TiB file limit.
+public final class StandardInputSource: ContentStream {
+    public let limit: UInt64
+    private var consumed: UInt64 = 0
+
+    public init(limit: UInt64) { self.limit = limit }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) -> Int {
+        let count: Int
+        do throws(Errno) { count = try StandardInput.fill(buffer) } catch {
+            throw .source("standard input: \(SystemCalls.describe(error))")
+        }
+        consumed += UInt64(count)
+        guard consumed <= limit else {
+            throw .source("standard input: longer than the volume's free space (\(limit) bytes); nothing was stored")
+        }
+        return count
+    }
+}

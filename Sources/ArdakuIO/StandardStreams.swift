@@ -55,3 +55,39 @@ public enum StandardOutput {
         try DescriptorOutput.writeAll(STDOUT_FILENO, bytes, shown: "standard output")
     }
 }
+
+/// Standard input read as content (`put ... -`): untrusted and of any length, so it is only
+/// ever read in bounded pieces.
+public enum StandardInput {
+    /// Fills `buffer` from standard input: all of it, unless the input ends first. Returns
+    /// the count (0 once the input has ended).
+    public static func fill(_ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let input = FileDescriptor(rawValue: STDIN_FILENO)
+        var filled = 0
+        while filled < buffer.count {
+            let count: Int
+            do { count = try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]), retryOnInterrupt: true) }
+            catch { throw (error as? Errno) ?? .ioError }
+            guard count > 0 else { break }
+            filled += count
+        }
+        return filled
+    }
+
+    /// All of standard input when it holds at most `limit` bytes; nil when it holds more,
+    /// in which case no more than `limit + 1` bytes were read.
+    public static func readAll(limit: Int) throws(Errno) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
+        defer { piece.deallocate() }
+        while true {
+            // Never ask for more than one byte past the limit.
+            let wanted = min(piece.count, limit - bytes.count + 1)
+            let count = try fill(UnsafeMutableRawBufferPointer(rebasing: piece[0..<wanted]))
+            // Past the limit: refused before the bytes are kept (no growth beyond the limit).
+            if bytes.count + count > limit { return nil }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: piece[0..<count]))
+            if count < wanted { return bytes }
+        }
+    }
+}

@@ -26,6 +26,14 @@ public struct BytesSource: ContentSource {
     }
 }
 
+/// Content read once, in order, whose length is known only when it ends (standard input,
+/// a pipe): what `Volume.put(_:streaming:options:)` stores.
+public protocol ContentStream {
+    /// Fills `buffer` from its start with the next bytes and returns how many: all of it,
+    /// unless the content ends first (0 once it has ended).
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(VolumeError) -> Int
+}
+
 /// Options for storing a file.
 public struct PutOptions {
     public var type: FileType = .data

@@ -11,20 +11,11 @@ extension Volume {
     ///   the operation is committed.
     @discardableResult
     public func put(_ name: FileName, from source: ContentSource, options: PutOptions = PutOptions()) throws(VolumeError) -> FileStatus {
-        try mutate { () throws(VolumeError) -> FileStatus in
-            try materialize(name.bytes)
-            let previous: OpenFile? = try exists(name) ? try openFile(name) : nil
-            if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
-            if previous == nil { try checkNameIsFree(name) }
-            guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
+        try store(name, options: options) { (maxPages, entries, buffer) throws(VolumeError) -> UInt64 in
             let length = source.byteLength
             let pageCount = PageEntry.pageCount(forLength: length)
-            let maxPages = FileRecord.maxDataPages(nameLength: name.bytes.count, tagCount: options.tags.count)
             guard pageCount <= maxPages else { throw .fileTooLarge(byteLength: length, limit: maxPages << 16) }
-            var entries: [PageEntry] = []
             entries.reserveCapacity(Int(pageCount))
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
-            defer { buffer.deallocate() }
             for ordinal in 0..<pageCount {
                 let count = PageEntry.bytesInPage(ordinal: ordinal, byteLength: length)
                 if source.isZeroRange(at: ordinal << 16, count: count) {
@@ -37,6 +28,52 @@ extension Volume {
                 entries.append(try storeDataPage(UnsafeRawBufferPointer(chunk), replacing: nil))
                 options.progress?(ordinal << 16 + UInt64(count))
             }
+            return length
+        }
+    }
+
+    /// Stores what `stream` yields, to its end, as the file `name`: the way to store content
+    /// whose length is not known before it ends (standard input). Each page is stored as it
+    /// arrives, so memory stays one page whatever the length; a stream longer than a file may
+    /// be (`.fileTooLarge`) or than the free space (`.noSpace`) is read no further than that.
+    ///
+    /// - Throws: as `put(_:from:options:)`; on any error nothing of the operation is committed.
+    @discardableResult
+    public func put(_ name: FileName, streaming stream: ContentStream, options: PutOptions = PutOptions()) throws(VolumeError) -> FileStatus {
+        try store(name, options: options) { (maxPages, entries, buffer) throws(VolumeError) -> UInt64 in
+            var length: UInt64 = 0
+            while true {
+                let count = try stream.read(into: buffer)
+                guard count > 0 else { break }
+                guard UInt64(entries.count) < maxPages else {
+                    throw .fileTooLarge(byteLength: length + UInt64(count), limit: maxPages << 16)
+                }
+                entries.append(try storeDataPage(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), replacing: nil))
+                length += UInt64(count)
+                options.progress?(length)
+                if count < buffer.count { break }
+            }
+            return length
+        }
+    }
+
+    /// What both `put`s share: the checks on `name`, then `content` stores the data pages
+    /// (at most its first argument of them, through the page-sized buffer it is given) and
+    /// returns the file's length, then the record is written.
+    private func store(_ name: FileName, options: PutOptions,
+                       content: (UInt64, inout [PageEntry], UnsafeMutableRawBufferPointer) throws(VolumeError) -> UInt64)
+        throws(VolumeError) -> FileStatus {
+        try mutate { () throws(VolumeError) -> FileStatus in
+            try materialize(name.bytes)
+            let previous: OpenFile? = try exists(name) ? try openFile(name) : nil
+            if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
+            if previous == nil { try checkNameIsFree(name) }
+            guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
+            let maxPages = FileRecord.maxDataPages(nameLength: name.bytes.count, tagCount: options.tags.count)
+            var entries: [PageEntry] = []
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
+            defer { buffer.deallocate() }
+            let length = try content(maxPages, &entries, buffer)
             if let previous {
                 for entry in previous.entries { try releasePage(entry.page) }
             } else {

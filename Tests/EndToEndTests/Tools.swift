@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// Runs the built executables (mkfs.ardaku, ardaku, ...) as a user would.
@@ -22,9 +23,17 @@ enum Tools {
         var stdoutBytes: Data
     }
 
+    /// What a tool reads as standard input: nothing (/dev/null), bytes fed through a pipe,
+    /// or a host file opened for reading (`/dev/zero` for input without end).
+    enum Input {
+        case bytes(Data)
+        case file(String)
+        static func text(_ text: String) -> Input { .bytes(Data(text.utf8)) }
+    }
+
     @discardableResult
     static func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:],
-                    standardInput: String? = nil) throws -> Result {
+                    standardInput: Input? = nil) throws -> Result {
         let process = Process()
         process.executableURL = tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : productsDirectory.appendingPathComponent(tool)
         process.arguments = arguments
@@ -34,8 +43,53 @@ enum Tools {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        var feed: (descriptor: Int32, bytes: Data)?
+        var childEnd: Int32 = -1
+        switch standardInput {
+        case nil:
+            process.standardInput = FileHandle.nullDevice
+        case let .bytes(bytes):
+            // A pipe of our own, both ends close-on-exec (the child gets its end as descriptor
+            // 0, which dup2 leaves open): the child never holds the writing end, so it sees the
+            // end of input, and this process closes its reading end once the child runs, so a
+            // child that stops reading makes the feed fail with EPIPE instead of blocking.
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            childEnd = ends[0]
+            process.standardInput = FileHandle(fileDescriptor: ends[0], closeOnDealloc: false)
+            feed = (ends[1], bytes)
+        case let .file(path):
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+            process.standardInput = handle
+        }
+        do { try process.run() } catch {
+            if let feed { close(childEnd); close(feed.descriptor) }
+            throw error
+        }
+        if childEnd >= 0 { close(childEnd) }
+        // Feed standard input from another thread, so that a tool that writes before it reads
+        // cannot block on a full pipe; a tool that stops reading early (a refused input) ends
+        // the feed with EPIPE, which must not kill the test runner: SIGPIPE is ignored.
+        let fed = DispatchGroup()
+        if let (descriptor, bytes) = feed {
+            signal(SIGPIPE, SIG_IGN)
+            fed.enter()
+            DispatchQueue.global().async {
+                bytes.withUnsafeBytes { raw in
+                    var done = 0
+                    while done < raw.count {
+                        let count = Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done)
+                        if count < 0 && errno == EINTR { continue }
+                        guard count > 0 else { break }
+                        done += count
+                    }
+                }
+                close(descriptor)
+                fed.leave()
+            }
+        }
+        defer { fed.wait() }
         // Read both pipes while the process runs, so a full pipe cannot block it.
         final class Collected: @unchecked Sendable { var data = Data() }   // written by one thread, read after wait()
         let errCollected = Collected()

@@ -7,11 +7,28 @@ import PlainCommandLine
 extension ArdakuCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "get", abstract: "Copy a file (or, with -r, a directory) out of the volume; every page's CRC-32 is verified.")
+            commandName: "get", abstract: "Copy files (or, with -r, directories) out of the volume; every page's CRC-32 is verified.",
+            usage: """
+            ardaku get [-r] [-f] [--salvage] IMAGE NAME [DEST]
+            ardaku get [-r] [-f] [--salvage] IMAGE NAME... DEST
+            """,
+            discussion: """
+            As cp and cat: with one NAME, DEST is a host file, or a directory to copy into, and \
+            '-' or nothing writes the file to standard output. With several NAMEs the last \
+            argument is DEST: a directory (created if missing) that receives each file under its \
+            last name component, or '-' for standard output, the files one after another in the \
+            order given. With -r each NAME is a directory: every file under it goes to DEST/<path \
+            below NAME>, or, with '-', to standard output in name order. A file that cannot be \
+            read or written is named and the others are still copied (exit status 1); a failed \
+            write to standard output (a closed pipe, a full disk) stops the command with exit \
+            status 1. Nothing is written outside DEST, no symbolic link is followed, and no \
+            partial file is left.
+            """)
         @Argument(help: "Image file or device.") var image: String
-        @Argument(help: "File (or directory with -r) in the volume.") var name: String
-        @Argument(help: "Destination: a host file or directory; '-' or nothing writes a single file to standard output.") var destination: String?
-        @Flag(name: .customShort("r"), help: "Copy every file under the directory NAME into DEST.") var recursive = false
+        @Argument(help: ArgumentHelp("Files (directories with -r) in the volume, then DEST: a host file or directory, '-' for standard output (optional with one NAME).",
+                                     valueName: "name"))
+        var operands: [String] = []
+        @Flag(name: .customShort("r"), help: "Copy every file under the directories NAME into DEST.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
         @Flag(name: .long, help: "Copy damaged files as they are, naming the byte ranges that fail their CRC-32 on standard error (exit status 1).")
         var salvage = false
@@ -20,37 +37,42 @@ extension ArdakuCommand {
         func run() {
             var salvaged: [String] = []
             ArdakuCommand.perform {
+                guard !operands.isEmpty else { throw ToolError("get needs a NAME: ardaku get IMAGE NAME... [DEST]") }
+                // One operand is a NAME; more, and the last is where the files go.
+                let names = operands.count == 1 ? operands : Array(operands.dropLast())
+                let destination = operands.count == 1 ? nil : operands.last
                 let (_, volume) = try ImageAccess.openVolume(image, writable: false)
-                if recursive {
-                    guard let destination, destination != "-" else { throw ToolError("get -r needs a destination directory") }
-                    try copyTree(volume, destination: destination, salvaged: &salvaged)
-                    return
-                }
-                let fileName = try ImageAccess.fileName(name)
-                guard try volume.exists(fileName) else {
-                    throw ToolError(try volume.isDirectory(fileName.bytes) ? "\(name): is a directory (use -r)" : "\(name): no such file")
-                }
-                guard let destination, destination != "-" else {
-                    try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                        do throws(WriteFailure) { try StandardOutput.write(bytes) } catch { throw .source(error.description) }
+                var tally = Tally(files: names.count)
+                if let destination, destination != "-" {
+                    if recursive {
+                        try copyTrees(volume, names: names, destination: destination, tally: &tally, salvaged: &salvaged)
+                    } else if names.count == 1 {
+                        try copyFile(volume, name: names[0], destination: destination, salvaged: &salvaged)
+                    } else {
+                        try copyFiles(volume, names: names, into: destination, tally: &tally, salvaged: &salvaged)
                     }
-                    if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
-                    return
+                } else {
+                    try writeToStandardOutput(volume, names: names, tally: &tally, salvaged: &salvaged)
                 }
-                var target = destination
-                if HostPaths.isDirectory(destination) {
-                    target = destination + "/" + fileName.lastComponent
-                }
-                let path = HostPath(target)
-                let output = try SafeOutput(root: path.parent)
-                defer { output.close() }
-                try output.write(relative: [path.name], overwrite: force) { write in
-                    try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                        do { try write(bytes) } catch { throw .source("\(error)") }
-                    }
-                }
+                if tally.failed > 0 { salvaged.append("\(tally.failed) of \(tally.files) files not copied") }
                 if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
             }
+        }
+
+        /// How many files there were to copy (NAMEs, or the files under them with -r) and how
+        /// many failed: the closing message, "2 of 5 files not copied".
+        private struct Tally {
+            var files: Int
+            var failed = 0
+        }
+
+        /// The file `name` names; throws when it is a directory or missing.
+        private func existingFile(_ volume: Volume, _ name: String) throws -> FileName {
+            let fileName = try ImageAccess.fileName(name)
+            guard try volume.exists(fileName) else {
+                throw ToolError(try volume.isDirectory(fileName.bytes) ? "\(name): is a directory (use -r)" : "\(name): no such file")
+            }
+            return fileName
         }
 
         /// Reads `name` verified, or with `--salvage` as it is, noting its damaged ranges.
@@ -63,25 +85,117 @@ extension ArdakuCommand {
             }
         }
 
-        private func copyTree(_ volume: Volume, destination: String, salvaged: inout [String]) throws {
-            let prefix = try ArdakuCommand.directoryPrefix(name)
-            let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
-            let (files, unreadable) = try volume.listReadable(prefix: under)
-            guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
+        /// One NAME to the host file DEST, or into DEST when it is a directory.
+        private func copyFile(_ volume: Volume, name: String, destination: String, salvaged: inout [String]) throws {
+            let fileName = try existingFile(volume, name)
+            var target = destination
+            if HostPaths.isDirectory(destination) {
+                target = destination + "/" + fileName.lastComponent
+            }
+            let path = HostPath(target)
+            let output = try SafeOutput(root: path.parent)
+            defer { output.close() }
+            try output.write(relative: [path.name], overwrite: force) { write in
+                try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                    do { try write(bytes) } catch { throw .source("\(error)") }
+                }
+            }
+        }
+
+        /// Several NAMEs into the directory DEST, each under its last name component; each
+        /// failure is named as it happens.
+        private func copyFiles(_ volume: Volume, names: [String], into destination: String, tally: inout Tally,
+                               salvaged: inout [String]) throws {
             let output = try SafeOutput(root: destination)
             defer { output.close() }
-            List.report(unreadable)
-            // One file that cannot be written or read does not stop the others: each failure
-            // is named as it happens, and the exit status says some failed.
-            var failures = try TreeExtraction.extract(
-                files, under: under, into: output, overwrite: force,
-                progress: ProgressBar("Copying", totalBytes: files.reduce(0) { $0 + $1.byteLength }, totalFiles: files.count),
-                isFatal: { ($0 as? ToolError)?.isBusy == true },
-                failed: { Console.error("ardaku", Console.describe($0)) }
-            ) { name, sink in try read(volume, name, salvaged: &salvaged, sink) }
-            failures += unreadable.count
-            if failures > 0 { salvaged.append("\(failures) of \(files.count + unreadable.count) files not copied") }
-            if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
+            for name in names {
+                do {
+                    let fileName = try existingFile(volume, name)
+                    try output.write(relative: [fileName.lastComponent], overwrite: force) { write in
+                        try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                            do { try write(bytes) } catch { throw .source("\(error)") }
+                        }
+                    }
+                } catch let error as ToolError where error.isBusy {
+                    throw error
+                } catch {
+                    tally.failed += 1
+                    Console.error("ardaku", Console.describe(error))
+                }
+            }
+        }
+
+        /// The files NAME (with -r: every file under the directories NAME, in name order) to
+        /// standard output, one after another. A file that cannot be read is named and skipped;
+        /// a failed write to standard output ends the command.
+        private func writeToStandardOutput(_ volume: Volume, names: [String], tally: inout Tally, salvaged: inout [String]) throws {
+            if recursive { tally.files = 0 }
+            var writeFailure: WriteFailure?
+            func write(_ fileName: FileName) throws {
+                do {
+                    try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                        do throws(WriteFailure) { try StandardOutput.write(bytes) } catch {
+                            writeFailure = error
+                            throw .source(error.description)
+                        }
+                    }
+                } catch {
+                    if let writeFailure { throw writeFailure }
+                    tally.failed += 1
+                    Console.error("ardaku", "\(VolumeError.printable(fileName.string)): \(Console.describe(error))")
+                }
+            }
+            for name in names {
+                if recursive {
+                    let under = try Self.under(name)
+                    let (files, unreadable) = try volume.listReadable(prefix: under)
+                    guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
+                    List.report(unreadable)
+                    tally.files += files.count + unreadable.count
+                    tally.failed += unreadable.count
+                    for file in files { try write(try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)) }
+                    continue
+                }
+                let fileName: FileName
+                do { fileName = try existingFile(volume, name) } catch {
+                    // Alone, a missing file is the error; among several, one failure of many.
+                    guard names.count > 1 else { throw error }
+                    tally.failed += 1
+                    Console.error("ardaku", Console.describe(error))
+                    continue
+                }
+                try write(fileName)
+            }
+        }
+
+        /// "/dir/" for the directory NAME ("/" for the root).
+        private static func under(_ name: String) throws -> [UInt8] {
+            let prefix = try ArdakuCommand.directoryPrefix(name)
+            return prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
+        }
+
+        /// Every file under each directory NAME into DEST/<path below NAME>.
+        private func copyTrees(_ volume: Volume, names: [String], destination: String, tally: inout Tally,
+                               salvaged: inout [String]) throws {
+            let output = try SafeOutput(root: destination)
+            defer { output.close() }
+            tally.files = 0
+            for name in names {
+                let under = try Self.under(name)
+                let (files, unreadable) = try volume.listReadable(prefix: under)
+                guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
+                List.report(unreadable)
+                // One file that cannot be written or read does not stop the others: each failure
+                // is named as it happens, and the exit status says some failed.
+                tally.files += files.count + unreadable.count
+                tally.failed += try TreeExtraction.extract(
+                    files, under: under, into: output, overwrite: force,
+                    progress: ProgressBar("Copying", totalBytes: files.reduce(0) { $0 + $1.byteLength }, totalFiles: files.count),
+                    isFatal: { ($0 as? ToolError)?.isBusy == true },
+                    failed: { Console.error("ardaku", Console.describe($0)) }
+                ) { name, sink in try read(volume, name, salvaged: &salvaged, sink) }
+                tally.failed += unreadable.count
+            }
         }
     }
 }

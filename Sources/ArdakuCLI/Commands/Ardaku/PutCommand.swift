@@ -6,9 +6,16 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct Put: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.")
+        static let configuration = CommandConfiguration(
+            commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.",
+            discussion: """
+            SOURCE '-' (without -r) stores standard input, read to its end: its pages are stored \
+            as they arrive, so input of any length takes no more memory than one page. Input \
+            longer than the volume's free space (even zeros, which would be stored as holes) \
+            stores nothing.
+            """)
         @Argument(help: "Image file or device.") var image: String
-        @Argument(help: "Host file, or directory with -r.") var source: String
+        @Argument(help: "Host file ('-': standard input), or directory with -r.") var source: String
         @Argument(help: "Name in the volume (a directory prefix with -r).") var name: String
         @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
@@ -19,6 +26,7 @@ extension ArdakuCommand {
             ArdakuCommand.perform {
                 let (_, volume) = try ImageAccess.openVolume(image, writable: true)
                 if recursive {
+                    guard source != "-" else { throw ToolError("put -r stores a directory tree, not standard input") }
                     var importer = TreeImport(tool: "ardaku")
                     importer.replaceExisting = force
                     importer.verbose = verbose
@@ -26,10 +34,16 @@ extension ArdakuCommand {
                     if summary.skipped > 0 { Console.warning("ardaku", "skipped \(summary.skipped) entries") }
                 } else {
                     let fileName = try ImageAccess.fileName(name)
-                    let content = try HostFileSource(path: source)
                     var options = PutOptions()
                     options.replaceExisting = force
-                    do { try volume.put(fileName, from: content, options: options) }
+                    do {
+                        if source == "-" {
+                            let freeBytes = UInt64(volume.system.totalPageCount - volume.system.usedPageCount) << 16
+                            try volume.put(fileName, streaming: StandardInputSource(limit: freeBytes), options: options)
+                        } else {
+                            try volume.put(fileName, from: try HostFileSource(path: source), options: options)
+                        }
+                    }
                     catch VolumeError.alreadyExists(let existing) { throw ToolError("\(existing): file exists (use -f to replace it)") }
                 }
                 try volume.close()

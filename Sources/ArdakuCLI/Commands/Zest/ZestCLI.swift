@@ -34,6 +34,18 @@ enum ZestCLI {
         }
     }
 
+    /// All of standard input, refused when it holds more than a ZEST file may (no more than
+    /// one byte past that limit is read).
+    static func readStandardInput() throws -> [UInt8] {
+        let limit = Int(ZestLimits.maxFileBytes)
+        let bytes: [UInt8]?
+        do { bytes = try StandardInput.readAll(limit: limit) } catch {
+            throw ToolError("standard input: \(error)")
+        }
+        guard let bytes else { throw ToolError("standard input: more than the \(limit) bytes a ZEST file may hold") }
+        return bytes
+    }
+
     /// Packs the host tree `root` into `volume` under `prefix`: sorted names, a dictionary
     /// trained on a sample, parallel compression. Skipped host entries are reported.
     static func importTree(_ root: String, prefix: [UInt8], into volume: ZestVolume, replace: Bool,

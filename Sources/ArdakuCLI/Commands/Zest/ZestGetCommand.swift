@@ -15,7 +15,7 @@ extension ZestCommand {
             discussion: """
             Without -o, the contents of the NAMEs go to standard output one after another, in \
             the order given (with -r: every file under each directory NAME, in name order), as \
-            cat would write them. With -o DEST they are written as host files: one NAME to DEST \
+            cat would write them (as with -o -). With -o DEST they are written as host files: one NAME to DEST \
             (or into DEST when it is a directory), several into the directory DEST, and with -r \
             the files under NAME to DEST/<path below NAME>. Extraction never writes outside DEST \
             and leaves no partial file. Every file's CRC-32 is verified; a damaged or missing \
@@ -26,7 +26,7 @@ extension ZestCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "The NAMEs are directories: every file under them.") var recursive = false
-        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output.", valueName: "DEST"))
+        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output ('-': standard output).", valueName: "DEST"))
         var output: String?
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
         @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
@@ -76,7 +76,7 @@ extension ZestCommand {
                     failures += 1
                     Console.error(ZestCommand.tool, error.message)
                 }
-                if let output {
+                if let output, output != "-" {
                     try extract(session, names: names, destination: output, report: report, reportUnwritten: reportUnwritten)
                 } else {
                     let out = OutputBuffer(sink: StandardOutput.write)

@@ -126,6 +126,46 @@ final class ZestSession {
         try open(try locate(&arguments, usage: usage), writable: writable)
     }
 
+    /// Opens the volume the leading `arguments` name, as `open(_:writable:usage:)`, but makes
+    /// it first when it is missing and exactly `rest` arguments follow it, as `cas put` does:
+    /// a standalone FILE.zest that does not exist (or is an empty file), or a VOLUME the image
+    /// does not hold, with `options` (`zest create`'s defaults). A new nested volume is part
+    /// of the image's transaction, committed with everything else; `created` says which.
+    static func openCreating(_ arguments: inout [String], rest: Int, options: ZestVolume.Options,
+                             usage: String) throws -> (session: ZestSession, created: Bool) {
+        guard let first = arguments.first else { throw ToolError("name a ZEST volume: \(usage)") }
+        if !isZestFile(first) {
+            let info = SystemCalls.pathInfo(first)
+            let isEmptyOrMissing: Bool
+            switch info {
+            case .success(let info): isEmptyOrMissing = info.kind == .regularFile && info.size == 0
+            case .failure(let error): isEmptyOrMissing = error == .noSuchFileOrDirectory
+            }
+            if isEmptyOrMissing && arguments.count == rest + 1 {
+                _ = try create([first], options: options, replace: true)
+                arguments.removeFirst()
+                return (try open(.standalone(path: first), writable: true), true)
+            }
+            if !isEmptyOrMissing && arguments.count == rest + 2 {
+                let name = try ImageAccess.fileName(arguments[1])
+                let (image, ardaku) = try openImage(first, writable: true)
+                let display = "\(first):\(name.string)"
+                let exists = (try? ardaku.exists(name)) ?? false
+                arguments.removeFirst(2)
+                let session: ZestSession
+                if exists {
+                    session = try openNested(image: image, ardaku: ardaku, volumeName: name, display: display, only: nil)
+                } else {
+                    let (store, volume) = try createNested(in: ardaku, name: name, options: options, replace: false, display: display)
+                    session = ZestSession(volume: volume, display: display, image: image, ardaku: ardaku, nestedStore: store)
+                }
+                session.location = .nested(image: first, volume: name)
+                return (session, !exists)
+            }
+        }
+        return (try open(&arguments, writable: true, usage: usage), false)
+    }
+
     /// Opens the volume at `location`; with `only`, just those files, read-only
     /// (`ZestVolume.open(_:only:)`).
     static func open(_ location: Location, writable: Bool, only names: [FileName]? = nil) throws -> ZestSession {
@@ -144,16 +184,22 @@ final class ZestSession {
                                ardaku: nil, nestedStore: nil)
         case let .nested(imagePath, volumeName):
             let (image, ardaku) = try openImage(imagePath, writable: writable)
-            let status: FileStatus
-            do { status = try ardaku.stat(volumeName) } catch { throw ToolError("\(display): no such ZEST volume in the image") }
-            guard status.type == .zest else {
-                throw ToolError("\(display): not a ZEST volume (its type is \(status.type)); create one with ardaku zest create")
-            }
-            let store: VolumeFileByteStore
-            do { store = try VolumeFileByteStore(volume: ardaku, name: volumeName) } catch { throw ToolError("\(display): \(error)") }
-            return ZestSession(volume: try openVolume(store, display: display, only: names), display: display, image: image,
-                               ardaku: ardaku, nestedStore: store)
+            return try openNested(image: image, ardaku: ardaku, volumeName: volumeName, display: display, only: names)
         }
+    }
+
+    /// The session of the ZEST volume `volumeName` in the open image `ardaku`.
+    private static func openNested(image: MappedImage, ardaku: Volume, volumeName: FileName, display: String,
+                                   only names: [FileName]?) throws -> ZestSession {
+        let status: FileStatus
+        do { status = try ardaku.stat(volumeName) } catch { throw ToolError("\(display): no such ZEST volume in the image") }
+        guard status.type == .zest else {
+            throw ToolError("\(display): not a ZEST volume (its type is \(status.type)); create one with ardaku zest create")
+        }
+        let store: VolumeFileByteStore
+        do { store = try VolumeFileByteStore(volume: ardaku, name: volumeName) } catch { throw ToolError("\(display): \(error)") }
+        return ZestSession(volume: try openVolume(store, display: display, only: names), display: display, image: image,
+                           ardaku: ardaku, nestedStore: store)
     }
 
     private static func openVolume(_ store: ByteStore, display: String, only names: [FileName]?) throws -> ZestVolume {
