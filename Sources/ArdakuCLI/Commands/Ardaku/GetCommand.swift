@@ -7,11 +7,12 @@ import PlainCommandLine
 extension ArdakuCommand {
     struct Get: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "get", abstract: "Copy a file (or, with -r, a directory) out of the volume; every page's CRC-32 is verified.")
+            commandName: "get", abstract: "Copy a file (or, with -r, a directory) out of the volume; every page's CRC-32 is verified.",
+            usage: "ardaku get [-r] [-f] [--salvage] [--wait[=<seconds>]] <image> <name>\n  [<destination>]")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "File (or directory with -r) in the volume.") var name: String
         @Argument(help: "Destination: a host file or directory; '-' or nothing writes a single file to standard output.") var destination: String?
-        @Flag(name: .customShort("r"), help: "Copy every file under the directory NAME into DEST.") var recursive = false
+        @Flag(name: .customShort("r"), help: "Copy every file under the directory NAME into DESTINATION.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
         @Flag(name: .long, help: "Copy damaged files as they are, naming the byte ranges that fail their CRC-32 on standard error (exit status 1).")
         var salvage = false
@@ -78,7 +79,7 @@ extension ArdakuCommand {
                 failed: { Console.error("ardaku", Console.describe($0)) }
             ) { name, sink in try read(volume, name, salvaged: &salvaged, sink) }
             failures += unreadable.count
-            if failures > 0 { salvaged.append("\(failures) of \(files.count + unreadable.count) files not copied") }
+            if failures > 0 { salvaged.append("\(failures) of \(Plural.count(files.count + unreadable.count, "file")) not copied") }
             if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
         }
     }

@@ -6,7 +6,9 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct Put: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.")
+        static let configuration = CommandConfiguration(
+            commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.",
+            usage: "ardaku put [-r] [-f] [-v] [--wait[=<seconds>]] <image> <source> <name>")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Host file, or directory with -r.") var source: String
         @Argument(help: "Name in the volume (a directory prefix with -r).") var name: String
@@ -23,7 +25,7 @@ extension ArdakuCommand {
                     importer.replaceExisting = force
                     importer.verbose = verbose
                     let summary = try importer.run(root: source, prefix: try ArdakuCommand.directoryPrefix(name), into: volume)
-                    if summary.skipped > 0 { Console.warning("ardaku", "skipped \(summary.skipped) entries") }
+                    if summary.skipped > 0 { Console.warning("ardaku", SkipReport.summary(summary.skipped) + " (named above)") }
                 } else {
                     let fileName = try ImageAccess.fileName(name)
                     let content = try HostFileSource(path: source)

@@ -44,15 +44,16 @@ enum CASCLI {
 
     /// Snapshots the host tree `directory` into `volume`, with a progress line on a
     /// terminal and a warning for every entry left out.
-    static func snapshot(_ directory: String, into volume: CASVolume, quiet: Bool) throws -> (SnapshotReport, CASHostSource) {
+    static func snapshot(_ directory: String, into volume: CASVolume, quiet: Bool,
+                         tool: String = CASCommand.tool) throws -> (SnapshotReport, CASHostSource) {
         let source = try CASHostSource(root: directory) { path, reason in
-            if !quiet { Console.warning(CASCommand.tool, "\(path): skipped: \(reason)") }
+            SkipReport.warn(tool: tool, quiet: quiet, path, because: reason)
         }
         let progress = ProgressLine(enabled: !quiet && Console.stderrIsTerminal)
         defer { progress.finish() }
         do {
             let report = try volume.snapshot(source) { state in
-                progress.update("Storing: \(state.files)/\(state.totalFiles) files, \(ByteSize.describe(state.bytes)) of \(ByteSize.describe(state.totalBytes))")
+                progress.update("Storing: \(state.files)/\(Plural.count(state.totalFiles, "file")), \(ByteSize.describe(state.bytes)) of \(ByteSize.describe(state.totalBytes))")
             }
             return (report, source)
         } catch {
@@ -130,10 +131,11 @@ enum CASCLI {
 
     /// `mkfs.ardaku --cas VOLUME=DIR`: a new CAS volume `name` in `ardaku` holding a
     /// snapshot of `directory`, tagged `mkfsTag`.
-    static func pack(_ directory: String, as name: FileName, into ardaku: Volume, display: String, quiet: Bool) throws -> SnapshotReport {
+    static func pack(_ directory: String, as name: FileName, into ardaku: Volume, display: String, quiet: Bool,
+                     tool: String) throws -> SnapshotReport {
         if (try? ardaku.exists(name)) == true { throw ToolError("\(display): a file of that name exists already (from -d?)") }
         let (store, volume) = try CASSession.createNested(in: ardaku, name: name, options: CASOptions(), replace: false, display: display)
-        let (report, _) = try snapshot(directory, into: volume, quiet: quiet)
+        let (report, _) = try snapshot(directory, into: volume, quiet: quiet, tool: tool)
         do {
             try volume.setTag(mkfsTag, to: report.root)
             try volume.commit()

@@ -10,10 +10,13 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write a stored file to standard output or DEST, or (with -r) restore a tree into DEST.",
+            usage: """
+            ardaku cas get [-f] [--wait[=<seconds>]]
+              (FILE.cas | IMAGE VOLUME) ID|TAG [DEST]
+            ardaku cas get -r [-f] [--json] [--wait[=<seconds>]]
+              (FILE.cas | IMAGE VOLUME) ID|TAG DEST
+            """,
             discussion: """
-            ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG [DEST]
-            ardaku cas get -r FILE.cas|IMAGE VOLUME ID|TAG DEST
-
             Every object is verified against its id as it is read. With -r the tree is \
             restored byte-identical under DEST (created if missing) and never outside it: \
             names are checked, no symbolic link is followed, and each file appears only once \

@@ -96,6 +96,6 @@ final class CASHostSink: DirectorySink {
             throw fail(ToolError("\(target): \(error)"))
         }
         files += 1
-        progress.update("Restoring: \(files) files")
+        progress.update("Restoring: \(Plural.count(files, "file"))")
     }
 }
