@@ -73,6 +73,35 @@ public enum HostTree {
     }
 }
 
+/// The host entries a tree import leaves out, reported the one way `mkfs.ardaku -d`,
+/// `put -r`, `zest put -r` and `cas put -r` share: each on its own warning line as it is
+/// met ("TOOL: warning: PATH: skipped: REASON"), none with -q, and the count for a summary.
+public struct SkipReport {
+    public let tool: String
+    public let quiet: Bool
+    public private(set) var count = 0
+
+    public init(tool: String, quiet: Bool) {
+        self.tool = tool
+        self.quiet = quiet
+    }
+
+    public mutating func skip(_ path: String, because reason: String) {
+        count += 1
+        Self.warn(tool: tool, quiet: quiet, path, because: reason)
+    }
+
+    /// The warning line for one entry (for walks that keep their own list, as CAS's).
+    public static func warn(tool: String, quiet: Bool, _ path: String, because reason: String) {
+        if !quiet { Console.warning(tool, "\(path): skipped: \(reason)") }
+    }
+
+    /// "skipped 1 entry", "skipped 3 entries"; nil when nothing was skipped.
+    public var summary: String? { count == 0 ? nil : Self.summary(count) }
+
+    public static func summary(_ count: Int) -> String { "skipped " + Plural.count(count, "entry", "entries") }
+}
+
 /// Stores a host tree into a volume (mkfs.ardaku -d, ardaku put -r).
 public struct TreeImport {
     public var replaceExisting = false
@@ -93,21 +122,23 @@ public struct TreeImport {
         let totalFiles = entries.reduce(0) { if case .file = $1 { return $0 + 1 } else { return $0 } }
         let totalBytes = entries.reduce(UInt64(0)) { if case let .file(_, _, size, _) = $1 { return $0 + size } else { return $0 } }
         var summary = Summary()
+        var skipped = SkipReport(tool: tool, quiet: quiet)
         let progress = ProgressBar("Storing", totalBytes: totalBytes, totalFiles: totalFiles, enabled: !quiet && Console.stderrIsTerminal)
         try volume.batch { () throws(VolumeError) in
             for entry in entries {
                 switch entry {
                 case let .skipped(path, reason):
-                    summary.skipped += 1
-                    if !quiet { Console.warning(tool, "\(path): skipped: \(reason)") }
+                    skipped.skip(path, because: reason)
                 case let .file(path, name, _, modificationTime):
                     // A file replaced since the walk (by a FIFO, a link, a device) is skipped;
                     // the walk's own view of it is what was promised.
                     let source: HostFileSource
                     do { source = try HostFileSource(path: path) }
                     catch {
-                        summary.skipped += 1
-                        if !quiet { Console.warning(tool, "\(error): skipped") }
+                        // The error names the path: "PATH: why".
+                        let message = "\(error)"
+                        let prefix = path + ": "
+                        skipped.skip(path, because: message.hasPrefix(prefix) ? String(message.dropFirst(prefix.count)) : message)
                         continue
                     }
                     var options = PutOptions()
@@ -120,9 +151,10 @@ public struct TreeImport {
                     progress.update(bytes: summary.bytes, files: summary.files)
                 }
             }
-            progress.note("Committing \(summary.files) file\(summary.files == 1 ? "" : "s")...")
+            progress.note("Committing \(Plural.count(summary.files, "file"))...")
         }
         progress.finish()
+        summary.skipped = skipped.count
         return summary
     }
 }

@@ -115,7 +115,7 @@ public final class ProgressBar {
         } else {
             parts.append(ByteSize.describe(bytes))
         }
-        parts.append(totalFiles.map { "\(files)/\($0) files" } ?? "\(files) file\(files == 1 ? "" : "s")")
+        parts.append(totalFiles.map { "\(files)/\($0) files" } ?? Plural.count(files, "file"))
         if let totalBytes, totalBytes > bytes, bytes > 0, elapsed >= 1 {
             let left = Int((elapsed * Double(totalBytes - bytes) / Double(bytes)).rounded())
             let seconds = String(left % 60)

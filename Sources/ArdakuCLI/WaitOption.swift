@@ -9,7 +9,7 @@ import ArgumentParser
 /// the image as the number of seconds.
 struct WaitOption: ParsableArguments {
     @Option(name: .customLong("wait"), help: ArgumentHelp(
-        "If another process holds the volume, wait for it instead of failing: --wait as long as it takes, --wait=SECONDS at most that long (docs/CONCURRENCY.md).",
+        "If another process holds the volume, wait for it instead of failing: --wait as long as it takes, --wait=SECONDS at most that long (see LOCKING in ardaku(1)).",
         valueName: "seconds"))
     var value: String?
 

@@ -14,10 +14,10 @@ public struct Dumpfs: ParsableCommand {
             With no view option, prints a summary of the volume. Ranges: START, START:COUNT or \
             FIRST-LAST; numbers in decimal or 0x hex, with K, M, G, T suffixes (powers of 1024). \
             --bytes START alone runs to the end of the image. The version banner goes to \
-            standard error, everything else to standard output. See docs/DUMPFS.md.
+            standard error, everything else to standard output. See dumpfs(8).
 
             dumpfs holds the image locked for reading: it fails while a writer has it open, \
-            or waits with --wait (docs/CONCURRENCY.md).
+            or waits with --wait (see LOCKING in ardaku(1)).
             """,
         version: ToolVersion.line("dumpfs"))
 
@@ -33,37 +33,39 @@ public struct Dumpfs: ParsableCommand {
     @Flag(name: .long, help: "The File Infix Tree, node by node.")
     var trie = false
 
-    @Option(name: .long, help: "A file's record, extension pages and data page CRCs, by full name.")
+    @Option(name: .long, help: ArgumentHelp("A file's record, extension pages and data page CRCs, by full name.", valueName: "name"))
     var file: String?
 
-    @Option(name: .long, help: "The metadata record in a subpage (and what it lists).")
+    @Option(name: .long, help: ArgumentHelp("The metadata record in a subpage (and what it lists).", valueName: "subpage"))
     var record: String?
 
     @Flag(name: .long, help: "Which structure owns each page.")
     var owners = false
 
-    @Option(name: .long, help: ArgumentHelp("A CAS volume field by field: the file NAME in the image, or - when the image is a standalone CAS file.", valueName: "NAME"))
+    @Option(name: .long, help: ArgumentHelp("A CAS volume field by field: the file NAME in the image, or - when the image is a standalone CAS file.", valueName: "name"))
     var cas: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --cas: one object (an id or a tag) decoded as `ardaku cas info` shows it.", valueName: "ID|TAG"))
+    @Option(name: .long, help: ArgumentHelp("With --cas: one object (an id or a tag) decoded as `ardaku cas info` shows it.", valueName: "id|tag"))
     var object: String?
 
-    @Option(name: .long, help: "A ZEST volume field by field: the Ardaku file NAME of type zest, or - when IMAGE is a standalone .zest file.")
+    @Option(name: .long, help: ArgumentHelp(
+        "A ZEST volume field by field: the Ardaku file NAME of type zest, or - when IMAGE is a standalone .zest file.",
+        valueName: "name"))
     var zest: String?
 
-    @Option(name: .customLong("zest-file"), help: "With --zest: one inner file's entry and its segments in hex.")
+    @Option(name: .customLong("zest-file"), help: ArgumentHelp("With --zest: one inner file's entry and its segments in hex.", valueName: "inner"))
     var zestFile: String?
 
-    @Option(name: .long, help: "Raw hex of pages N[:COUNT] or N-M (64 KiB each).")
+    @Option(name: .long, help: ArgumentHelp("Raw hex of pages N[:COUNT] or N-M (64 KiB each).", valueName: "range"))
     var page: String?
 
-    @Option(name: .long, help: "Raw hex of subpages N[:COUNT] or N-M (16 KiB each).")
+    @Option(name: .long, help: ArgumentHelp("Raw hex of subpages N[:COUNT] or N-M (16 KiB each).", valueName: "range"))
     var subpage: String?
 
-    @Option(name: .long, help: "Raw hex of sectors N[:COUNT] or N-M (4 KiB each).")
+    @Option(name: .long, help: ArgumentHelp("Raw hex of sectors N[:COUNT] or N-M (4 KiB each).", valueName: "range"))
     var sector: String?
 
-    @Option(name: .customLong("bytes"), help: "Raw hex of bytes OFFSET[:LENGTH] or FIRST-LAST.")
+    @Option(name: .customLong("bytes"), help: ArgumentHelp("Raw hex of bytes OFFSET[:LENGTH] or FIRST-LAST.", valueName: "range"))
     var bytesRange: String?
 
     @Flag(name: .long, help: "Mark the field boundaries of known structures in a raw range.")
@@ -72,7 +74,7 @@ public struct Dumpfs: ParsableCommand {
     @Flag(name: .customShort("v"), help: "Show every hex line (no '*' for repeated lines), as hexdump -v.")
     var showAllLines = false
 
-    @Flag(name: .long, help: "JSON instead of text (schema in docs/DUMPFS.md).")
+    @Flag(name: .long, help: "JSON instead of text (schema ardaku-dumpfs/1).")
     var json = false
 
     @Flag(name: [.customShort("q"), .long], help: "Do not print the version banner on standard error.")

@@ -11,11 +11,11 @@ struct FsckCommand: ParsableCommand {
         discussion: """
             Exit status (bits, as e2fsck): 0 no errors, 1 errors corrected, 2 corrected and reboot \
             needed (never set), 4 errors left uncorrected, 8 operational error, 16 usage error, \
-            32 cancelled, 128 shared-library error (never set). See docs/FSCK.md.
+            32 cancelled, 128 shared-library error (never set). See fsck.zest(8).
 
             -n holds the volume locked for reading, -p and -y for writing: a volume another \
             process holds is an operational error (8) unless --wait waits for it; see \
-            docs/CONCURRENCY.md.
+            LOCKING in ardaku(1).
             """)
 
     @Flag(name: .customShort("n"), help: "Open read-only and change nothing; answer \"no\" to every question.")

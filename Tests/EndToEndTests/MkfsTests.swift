@@ -122,7 +122,7 @@ import ArdakuVolume
             #expect(result.stderr.contains("link: skipped: symbolic link"))
             #expect(result.stderr.contains("fifo: skipped: FIFO"))
             #expect(result.stderr.contains("empty: skipped: empty directory"))
-            #expect(result.stdout.contains("Stored 1 files"))
+            #expect(result.stdout.contains("Stored 1 file ("))
             let listing = try Tools.run("ardaku", ["ls", "-R", "\(dir)/v.img"])
             #expect(listing.stdout == "/a/file.txt\n")
         }

@@ -127,13 +127,13 @@ public struct TextRenderer: Sendable {
     public func statisticsLines(_ report: CheckReport) -> [String] {
         var lines = [""]
         let summary = report.summary
-        lines.append(Self.rightAligned(summary.files) + " files")
-        lines.append(Self.rightAligned(UInt64(summary.usedPages)) + " pages used of \(summary.totalPages)")
-        lines.append(Self.rightAligned(summary.dataBytes) + " bytes of file data")
+        lines.append(Self.rightAligned(summary.files) + (summary.files == 1 ? " file" : " files"))
+        lines.append(Self.rightAligned(UInt64(summary.usedPages)) + (summary.usedPages == 1 ? " page" : " pages") + " used of \(summary.totalPages)")
+        lines.append(Self.rightAligned(summary.dataBytes) + (summary.dataBytes == 1 ? " byte" : " bytes") + " of file data")
         for pass in report.passes {
-            var line = "  pass \(pass.pass.number): \(pass.items) items"
-            if pass.bytesVerified > 0 { line += ", \(pass.bytesVerified) bytes verified" }
-            line += ", \(pass.findings) findings"
+            var line = "  pass \(pass.pass.number): \(pass.items) item\(pass.items == 1 ? "" : "s")"
+            if pass.bytesVerified > 0 { line += ", \(pass.bytesVerified) byte\(pass.bytesVerified == 1 ? "" : "s") verified" }
+            line += ", \(pass.findings) finding\(pass.findings == 1 ? "" : "s")"
             lines.append(line)
         }
         return lines

@@ -18,7 +18,7 @@ public struct ArdakuCommand: ParsableCommand {
             Each command locks the volume it opens: shared to read (ls, get, stat, df, label and \
             uuid without a new value), exclusive to write (put, rm, mv, label, uuid); a volume \
             another process holds is an error, or with --wait a wait. probe locks nothing. See \
-            docs/CONCURRENCY.md.
+            LOCKING in ardaku(1).
             """,
         subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, Label.self, UUID.self,
                       Probe.self, ZestCommand.self, CASCommand.self])

@@ -6,7 +6,9 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct DiskFree: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "df", abstract: "Show the volume's size, use and free space.")
+        static let configuration = CommandConfiguration(
+            commandName: "df", abstract: "Show the volume's size, use and free space.",
+            usage: "ardaku df [--json] [--wait[=<seconds>]] <image>")
         @Argument(help: "Image file or device.") var image: String
         @Flag(name: .long, help: "JSON output.") var json = false
         @OptionGroup var waiting: WaitOption

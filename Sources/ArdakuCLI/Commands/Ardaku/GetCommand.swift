@@ -9,8 +9,8 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(
             commandName: "get", abstract: "Copy files (or, with -r, directories) out of the volume; every page's CRC-32 is verified.",
             usage: """
-            ardaku get [-r] [-f] [--salvage] IMAGE NAME [DEST]
-            ardaku get [-r] [-f] [--salvage] IMAGE NAME... DEST
+            ardaku get [-r] [-f] [--salvage] [--wait[=<seconds>]] IMAGE NAME [DEST]
+            ardaku get [-r] [-f] [--salvage] [--wait[=<seconds>]] IMAGE NAME... DEST
             """,
             discussion: """
             As cp and cat: with one NAME, DEST is a host file, or a directory to copy into, and \
@@ -54,7 +54,7 @@ extension ArdakuCommand {
                 } else {
                     try writeToStandardOutput(volume, names: names, tally: &tally, salvaged: &salvaged)
                 }
-                if tally.failed > 0 { salvaged.append("\(tally.failed) of \(tally.files) files not copied") }
+                if tally.failed > 0 { salvaged.append("\(tally.failed) of \(Plural.count(tally.files, "file")) not copied") }
                 if !salvaged.isEmpty { throw ToolError(salvaged.joined(separator: "\nardaku: ")) }
             }
         }

@@ -8,6 +8,7 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(
             commandName: "label",
             abstract: "Print the volume label, or set it.",
+            usage: "ardaku label [--wait[=<seconds>]] <image> [<new-label>]",
             discussion: """
                 With a new label (UTF-8, at most 1020 bytes; "" clears it), both copies of the \
                 system block are rewritten in one crash-safe commit. Refused on a mounted volume \

@@ -6,9 +6,11 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List a directory (or, with -R, every file under it).")
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "List a directory (or, with -R, every file under it).",
+            usage: "ardaku ls [-l] [-R] [--json] [--wait[=<seconds>]] <image> [<directory>]")
         @Argument(help: "Image file or device.") var image: String
-        @Argument(help: "Directory to list (default /).") var directory: String = "/"
+        @Argument(help: "Directory to list.") var directory: String = "/"
         @Flag(name: .customShort("l"), help: "Long format: size, type, pages, modification time.") var long = false
         @Flag(name: .customShort("R"), help: "Every file under the directory, with full names.") var recursive = false
         @Flag(name: .long, help: "JSON output.") var json = false

@@ -6,7 +6,9 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct Move: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "mv", abstract: "Rename a file or a directory.")
+        static let configuration = CommandConfiguration(
+            commandName: "mv", abstract: "Rename a file or a directory.",
+            usage: "ardaku mv [-f] [--wait[=<seconds>]] <image> <source> <target>")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Current name.") var source: String
         @Argument(help: "New name.") var target: String

@@ -8,6 +8,7 @@ extension ArdakuCommand {
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.",
+            usage: "ardaku put [-r] [-f] [-v] [--wait[=<seconds>]] <image> <source> <name>",
             discussion: """
             SOURCE '-' (without -r) stores standard input, read to its end: its pages are stored \
             as they arrive, so input of any length takes no more memory than one page. Input \
@@ -31,7 +32,7 @@ extension ArdakuCommand {
                     importer.replaceExisting = force
                     importer.verbose = verbose
                     let summary = try importer.run(root: source, prefix: try ArdakuCommand.directoryPrefix(name), into: volume)
-                    if summary.skipped > 0 { Console.warning("ardaku", "skipped \(summary.skipped) entries") }
+                    if summary.skipped > 0 { Console.warning("ardaku", SkipReport.summary(summary.skipped) + " (named above)") }
                 } else {
                     let fileName = try ImageAccess.fileName(name)
                     var options = PutOptions()

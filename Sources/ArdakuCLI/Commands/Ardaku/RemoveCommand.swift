@@ -6,7 +6,9 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct Remove: RunsPlainCommandLines {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove files (with -r, directories).")
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Remove files (with -r, directories).",
+            usage: "ardaku rm [-r] [--wait[=<seconds>]] <image> <names> ...")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
@@ -54,7 +56,7 @@ extension ArdakuCommand {
                 try volume.close()
                 for error in refused { Console.error("ardaku", error.description) }
                 if !refused.isEmpty {
-                    throw ToolError("\(names.count - refused.count) of \(names.count) names removed")
+                    throw ToolError("\(names.count - refused.count) of \(Plural.count(names.count, "name")) removed")
                 }
             }
         }

@@ -6,7 +6,9 @@ import PlainCommandLine
 
 extension ArdakuCommand {
     struct Stat: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "stat", abstract: "Show everything the volume records about a file.")
+        static let configuration = CommandConfiguration(
+            commandName: "stat", abstract: "Show everything the volume records about a file.",
+            usage: "ardaku stat [--json] [--wait[=<seconds>]] <image> <name>")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "File in the volume.") var name: String
         @Flag(name: .long, help: "JSON output.") var json = false

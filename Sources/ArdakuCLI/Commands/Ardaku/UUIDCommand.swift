@@ -9,6 +9,7 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(
             commandName: "uuid",
             abstract: "Print the volume UUID, or set it.",
+            usage: "ardaku uuid [--wait[=<seconds>]] <image> [<new-uuid>]",
             discussion: """
                 random: a new random UUID; clear: the nil UUID; or a UUID as \
                 xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx. Every file's metadata record carries the \

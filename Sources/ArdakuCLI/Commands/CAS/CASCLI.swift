@@ -44,9 +44,10 @@ enum CASCLI {
 
     /// Snapshots the host tree `directory` into `volume`, with a progress line on a
     /// terminal and a warning for every entry left out.
-    static func snapshot(_ directory: String, into volume: CASVolume, quiet: Bool) throws -> (SnapshotReport, CASHostSource) {
+    static func snapshot(_ directory: String, into volume: CASVolume, quiet: Bool,
+                         tool: String = CASCommand.tool) throws -> (SnapshotReport, CASHostSource) {
         let source = try CASHostSource(root: directory) { path, reason in
-            if !quiet { Console.warning(CASCommand.tool, "\(path): skipped: \(reason)") }
+            SkipReport.warn(tool: tool, quiet: quiet, path, because: reason)
         }
         var progress: ProgressBar?
         defer { progress?.finish() }
@@ -134,10 +135,11 @@ enum CASCLI {
 
     /// `mkfs.ardaku --cas VOLUME=DIR`: a new CAS volume `name` in `ardaku` holding a
     /// snapshot of `directory`, tagged `mkfsTag`.
-    static func pack(_ directory: String, as name: FileName, into ardaku: Volume, display: String, quiet: Bool) throws -> SnapshotReport {
+    static func pack(_ directory: String, as name: FileName, into ardaku: Volume, display: String, quiet: Bool,
+                     tool: String) throws -> SnapshotReport {
         if (try? ardaku.exists(name)) == true { throw ToolError("\(display): a file of that name exists already (from -d?)") }
         let (store, volume) = try CASSession.createNested(in: ardaku, name: name, options: CASOptions(), replace: false, display: display)
-        let (report, _) = try snapshot(directory, into: volume, quiet: quiet)
+        let (report, _) = try snapshot(directory, into: volume, quiet: quiet, tool: tool)
         do {
             try volume.setTag(mkfsTag, to: report.root)
             try volume.commit()

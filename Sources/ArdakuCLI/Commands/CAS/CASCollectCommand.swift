@@ -10,7 +10,7 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "gc",
             abstract: "Remove every object no tag reaches and give the space back.",
-            discussion: "ardaku cas gc FILE.cas|IMAGE VOLUME")
+            usage: "ardaku cas gc [--json] [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME)")
         @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .long, help: "JSON output.") var json = false
         @OptionGroup var waiting: WaitOption
@@ -30,7 +30,7 @@ extension CASCommand {
                                                           storeBytesBefore: report.storeLengthBefore, storeBytesAfter: report.storeLengthAfter)))
                     return
                 }
-                print("removed \(report.removedObjects) unreachable objects, freed \(report.freedBytes) bytes (\(ByteSize.describe(report.freedBytes)))")
+                print("removed \(Plural.count(report.removedObjects, "unreachable object")), freed \(report.freedBytes) bytes (\(ByteSize.describe(report.freedBytes)))")
                 print("store: \(report.storeLengthBefore) -> \(report.storeLengthAfter) bytes")
             }
         }

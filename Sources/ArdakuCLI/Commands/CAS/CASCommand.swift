@@ -25,19 +25,22 @@ public struct CASCommand: ParsableCommand {
         A CAS volume is either a standalone host file or a file of type 'cas' inside an \
         Ardaku image. Every subcommand names it first:
 
-          ardaku cas SUBCOMMAND FILE.cas ...        a standalone CAS file
-          ardaku cas SUBCOMMAND IMAGE VOLUME ...    the CAS volume VOLUME (e.g. /backup.cas) in an Ardaku image
+          ardaku cas SUBCOMMAND FILE.cas ...
+              a standalone CAS file
+          ardaku cas SUBCOMMAND IMAGE VOLUME ...
+              the CAS volume VOLUME (such as /backup.cas) in an Ardaku image
 
         The first argument's own bytes say which it is (a CAS header, or an Ardaku image). \
         Objects are named by their id (64 hex digits, the SHA-256 of the object) or by a tag.
 
-        Each subcommand locks what it opens (the image for a nested volume, else the file): \
-        shared to read (get, tags, info), exclusive to write (create, put, tag, gc); a volume another process holds is an \
-        error, or with --wait a wait. See docs/CONCURRENCY.md.
+        Each subcommand locks what it opens (the image for a volume inside one, else the \
+        file): shared to read (get, tags, info), exclusive to write (create, put, tag, gc); \
+        a volume another process holds is an error, or with --wait a wait. See LOCKING in \
+        ardaku(1).
 
         Examples:
-          ardaku cas put -r backup.cas ./src --tag v1     (creates backup.cas when missing)
-          ardaku cas put -r backup.cas ./src --tag v2     (stores only what changed)
+          ardaku cas put -r backup.cas ./src --tag v1    # creates backup.cas
+          ardaku cas put -r backup.cas ./src --tag v2    # stores only what changed
           ardaku cas get -r backup.cas v1 ./restored
           ardaku cas info -d 2 backup.cas v2
           ardaku cas tag -d backup.cas v1 && ardaku cas gc backup.cas

@@ -10,7 +10,7 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Make an empty CAS volume: a standalone file, or a file of type 'cas' in an Ardaku image.",
-            discussion: "ardaku cas create FILE.cas | ardaku cas create IMAGE VOLUME")
+            usage: "ardaku cas create [-f] [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME)")
         @Argument(help: ArgumentHelp("FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .customShort("f"), help: "Replace an existing file or volume with an empty one.") var force = false
         @OptionGroup var waiting: WaitOption

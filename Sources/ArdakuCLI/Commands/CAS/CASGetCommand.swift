@@ -10,16 +10,19 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write a stored file to standard output or DEST, or (with -r) restore a tree into DEST.",
+            usage: """
+            ardaku cas get [-f] [--wait[=<seconds>]]
+              (FILE.cas | IMAGE VOLUME) ID|TAG... [DEST]
+            ardaku cas get -r [-f] [--json] [--wait[=<seconds>]]
+              (FILE.cas | IMAGE VOLUME) ID|TAG DEST
+            """,
             discussion: """
-            ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG [DEST]
-            ardaku cas get FILE.cas|IMAGE VOLUME ID|TAG... DEST
-            ardaku cas get -r FILE.cas|IMAGE VOLUME ID|TAG DEST
-
             As ardaku get: with one ID|TAG, DEST is a host file and '-' or nothing writes the \
             content to standard output. With several, the last argument is DEST: a directory \
             (created if missing) that receives each as a file named as given, or '-' for \
             standard output, one after another in the order given; one that cannot be read or \
-            written is named and the others are still written (exit status 1). Every object is verified against its id as it is read. With -r the tree is \
+            written is named and the others are still written (exit status 1). Every object is \
+            verified against its id as it is read. With -r the tree is \
             restored byte-identical under DEST (created if missing) and never outside it: \
             names are checked, no symbolic link is followed, and each file appears only once \
             complete. Existing files are kept unless -f is given.

@@ -10,7 +10,8 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "hash",
             abstract: "Print the SHA-256 of files (as sha256sum does), or with --object the id their content gets in a CAS volume.",
-            discussion: "ardaku cas hash [--object] [FILE...]   (no FILE, or '-': standard input)")
+            usage: "ardaku cas hash [--object] [FILE...]",
+            discussion: "With no FILE, or when FILE is -, read standard input.")
         @Argument(help: "Host files.") var files: [String] = []
         @Flag(name: .long, help: "Print the id `put` gives the content (a blob's, or a chunk list's) instead of its plain SHA-256.") var object = false
 

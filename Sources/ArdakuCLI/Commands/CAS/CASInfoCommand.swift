@@ -9,18 +9,18 @@ extension CASCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "info",
-            abstract: "Describe an object (like the seed's file_info), or without ID|TAG the volume.",
+            abstract: "Describe an object and what it names, or without ID|TAG the volume.",
+            usage: "ardaku cas info [-r] [-d <levels>] [--json] [--wait[=<seconds>]]\n  (FILE.cas | IMAGE VOLUME) [ID|TAG]",
             discussion: """
-            ardaku cas info [-r] [-d N] FILE.cas|IMAGE VOLUME [ID|TAG]
-
             One line per object: [tree] ID, [item] NAME ID, [chunks] COUNT BYTES ID, \
             [blob] utf8 ID followed by its text, or [blob] binary BYTES bytes ID; with -r \
-            (or -d N, N levels) what it names follows, one more space of indent per level.
+            (or -d LEVELS, that many levels) what it names follows, one more space of \
+            indent per level.
             """)
         @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), then ID|TAG.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "Recurse into what the object names.") var recurse = false
-        @Option(name: .customShort("d"), help: "Recurse this many levels (implies -r).") var depth: Int?
+        @Option(name: .customShort("d"), help: ArgumentHelp("Recurse this many levels (implies -r).", valueName: "levels")) var depth: Int?
         @Flag(name: .long, help: "JSON output.") var json = false
         @OptionGroup var waiting: WaitOption
 
@@ -103,7 +103,7 @@ extension CASCommand {
             print("""
             CAS volume:  \(session.display)
             Generation:  \(header.generation)
-            Objects:     \(summary.objects) (\(counts["blob"]!) blobs, \(counts["item"]!) items, \(counts["tree"]!) trees, \(counts["chunks"]!) chunk lists; \(packs.count) pack records)
+            Objects:     \(summary.objects) (\(Plural.count(counts["blob"]!, "blob")), \(Plural.count(counts["item"]!, "item")), \(Plural.count(counts["tree"]!, "tree")), \(Plural.count(counts["chunks"]!, "chunk list")); \(Plural.count(packs.count, "pack record")))
             Tags:        \(summary.tags)
             Store:       \(summary.storeBytes) bytes (\(ByteSize.describe(summary.storeBytes))); objects \(summary.objectBytes) bytes, free \(summary.freeBytes) bytes
             """)

@@ -10,9 +10,8 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "put",
             abstract: "Store a host file (or, with -r, a directory tree) and print its id.",
+            usage: "ardaku cas put [-r] [--tag <name>] [--level <n>] [-q] [--json]\n  [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME) SOURCE",
             discussion: """
-            ardaku cas put [-r] FILE.cas|IMAGE VOLUME SOURCE [--tag NAME]
-
             A missing volume is created (a standalone FILE.cas, or VOLUME in the image). \
             With -r, SOURCE is a directory: every regular file becomes a blob (or chunks and a \
             chunk list), every name an item, every directory a tree; content the volume holds \
@@ -24,8 +23,10 @@ extension CASCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), then SOURCE.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "SOURCE is a directory: store the whole tree.") var recursive = false
-        @Option(name: .long, help: "Point this tag at what was stored (moving it if it exists).") var tag: String?
-        @Option(help: "zlib level, 1 (fast) to 9 (small); the default is tuned per object class.") var level: Int32?
+        @Option(name: .long, help: ArgumentHelp("Point this tag at what was stored (moving it if it exists).", valueName: "name"))
+        var tag: String?
+        @Option(help: ArgumentHelp("zlib level, 1 (fast) to 9 (small); the default is tuned per object class.", valueName: "n"))
+        var level: Int32?
         @Flag(name: .customShort("q"), help: "Print only the id (and errors).") var quiet = false
         @Flag(name: .long, help: "JSON output.") var json = false
         @OptionGroup var waiting: WaitOption
@@ -59,11 +60,11 @@ extension CASCommand {
                     }
                     print(report.root.hex)
                     guard !quiet else { return }
-                    print("\(report.files) files, \(report.directories) directories, \(ByteSize.describe(report.contentBytes)) of content"
+                    print("\(Plural.count(report.files, "file")), \(Plural.count(report.directories, "directory", "directories")), \(ByteSize.describe(report.contentBytes)) of content"
                           + (tag.map { "; tagged \($0)" } ?? ""))
                     print("saved: \(ByteSize.describe(report.reusedContentBytes)) of content (\(CASCLI.percent(report.reusedContentBytes, of: report.contentBytes))) was in the volume already")
-                    print("stored: \(report.newObjects) new objects, \(ByteSize.describe(report.storedBytes)); the volume grew from \(ByteSize.describe(before)) to \(ByteSize.describe(after))")
-                    if !host.skipped.isEmpty { print("skipped: \(host.skipped.count) entries (see the warnings)") }
+                    print("stored: \(Plural.count(report.newObjects, "new object")), \(ByteSize.describe(report.storedBytes)); the volume grew from \(ByteSize.describe(before)) to \(ByteSize.describe(after))")
+                    if !host.skipped.isEmpty { print("skipped: \(Plural.count(host.skipped.count, "entry", "entries")) (see the warnings)") }
                     return
                 }
                 let id = try storeFile(source, file, into: volume, display: session.display)

@@ -10,7 +10,10 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "tag",
             abstract: "Point a tag at an object (moving it if it exists), or with -d remove it.",
-            discussion: "ardaku cas tag FILE.cas|IMAGE VOLUME NAME ID|TAG\nardaku cas tag -d FILE.cas|IMAGE VOLUME NAME")
+            usage: """
+            ardaku cas tag [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME) NAME ID|TAG
+            ardaku cas tag -d [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME) NAME
+            """)
         @Argument(help: ArgumentHelp("The volume (FILE.cas, or IMAGE VOLUME), NAME, then ID|TAG.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("d"), help: "Remove the tag NAME.") var delete = false

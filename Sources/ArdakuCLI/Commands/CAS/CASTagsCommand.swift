@@ -10,7 +10,7 @@ extension CASCommand {
         static let configuration = CommandConfiguration(
             commandName: "tags",
             abstract: "List the tags: id and name, sorted by name.",
-            discussion: "ardaku cas tags FILE.cas|IMAGE VOLUME")
+            usage: "ardaku cas tags [--json] [--wait[=<seconds>]] (FILE.cas | IMAGE VOLUME)")
         @Argument(help: ArgumentHelp("The volume: FILE.cas, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(name: .long, help: "JSON output.") var json = false
         @OptionGroup var waiting: WaitOption

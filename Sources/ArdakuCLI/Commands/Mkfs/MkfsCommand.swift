@@ -19,19 +19,22 @@ public struct MkfsCommand: ParsableCommand {
         With -U and SOURCE_DATE_EPOCH set, two runs give byte-identical images.
 
         mkfs.ardaku holds the target locked for writing while it works: it fails when \
-        another process has the volume open (or waits, with --wait); see docs/CONCURRENCY.md.
+        another process has the volume open (or waits, with --wait); see LOCKING in ardaku(1).
         """)
 
     @Argument(help: "Image file or block device.") var target: String
     @Argument(help: "Size of the volume (K, M, G, T suffixes).") var size: String?
-    @Option(name: .customShort("L"), help: "Volume label (UTF-8, at most 1020 bytes).") var label: String?
-    @Option(name: .customShort("U"), help: "Volume UUID: a UUID, 'random' (default) or 'clear'.") var uuid: String?
-    @Option(name: .customShort("d"), help: "Fill the new volume from this directory tree.") var directory: String?
+    @Option(name: .customShort("L"), help: ArgumentHelp("Volume label (UTF-8, at most 1020 bytes).", valueName: "label"))
+    var label: String?
+    @Option(name: .customShort("U"), help: ArgumentHelp("Volume UUID: a UUID, 'random' (default) or 'clear'.", valueName: "uuid"))
+    var uuid: String?
+    @Option(name: .customShort("d"), help: ArgumentHelp("Fill the new volume from this directory tree.", valueName: "directory"))
+    var directory: String?
     @Option(name: .customLong("zest"), help: ArgumentHelp(
-        "Pack the tree DIR into a new ZEST volume named VOLUME (after -d; repeatable).", valueName: "VOLUME=DIR"))
+        "Pack the tree DIR into a new ZEST volume named VOLUME (after -d; repeatable).", valueName: "volume=dir"))
     var zestVolumes: [String] = []
     @Option(name: .customLong("cas"), help: ArgumentHelp(
-        "Snapshot the tree DIR into a new CAS volume named VOLUME, tagged 'initial' (after -d; repeatable).", valueName: "VOLUME=DIR"))
+        "Snapshot the tree DIR into a new CAS volume named VOLUME, tagged 'initial' (after -d; repeatable).", valueName: "volume=dir"))
     var casVolumes: [String] = []
     @Flag(name: .customShort("n"), help: "Dry run: print the layout, write nothing.") var dryRun = false
     @Flag(name: .customShort("f"), help: "Overwrite an existing filesystem or partition table.") var force = false
@@ -221,20 +224,21 @@ struct Mkfs {
             let summary: TreeImport.Summary
             do { summary = try importer.run(root: directory, prefix: [UInt8(ascii: "/")], into: volume) }
             catch let error as VolumeError { throw ToolError("\(path): filling from \(directory): \(error)") }
-            say("Stored \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(directory)" +
-                (summary.skipped > 0 ? "; skipped \(summary.skipped) entries" : ""))
+            say("Stored \(Plural.count(summary.files, "file")) (\(ByteSize.describe(summary.bytes))) from \(directory)" +
+                (summary.skipped > 0 ? "; " + SkipReport.summary(summary.skipped) + " (named above)" : ""))
         }
         for pack in zestPacks {
             let summary = try ZestCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)",
                                            quiet: options.quiet, verbose: options.verbose, tool: tool)
-            say("Packed \(summary.files) files (\(ByteSize.describe(summary.bytes))) from \(pack.directory) into the ZEST volume \(pack.name.string)")
+            say("Packed \(Plural.count(summary.files, "file")) (\(ByteSize.describe(summary.bytes))) from \(pack.directory) into the ZEST volume \(pack.name.string)")
         }
         for pack in try CASCLI.parsePacks(options.casVolumes) {
-            let report = try CASCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)", quiet: options.quiet)
-            say("Stored \(report.files) files (\(ByteSize.describe(report.contentBytes))) from \(pack.directory) in the CAS volume \(pack.name.string): root \(report.root), tagged '\(CASCLI.mkfsTag)'")
+            let report = try CASCLI.pack(pack.directory, as: pack.name, into: volume, display: "\(path):\(pack.name.string)",
+                                         quiet: options.quiet, tool: tool)
+            say("Stored \(Plural.count(report.files, "file")) (\(ByteSize.describe(report.contentBytes))) from \(pack.directory) in the CAS volume \(pack.name.string): root \(report.root), tagged '\(CASCLI.mkfsTag)'")
         }
         do { try volume.close() } catch { throw ToolError("\(path): \(error)") }
-        say("Used \(volume.committed.usedPageCount) of \(layout.totalPageCount) pages; \(volume.fileCount) files.")
+        say("Used \(volume.committed.usedPageCount) of \(layout.totalPageCount) pages; \(Plural.count(volume.fileCount, "file")).")
     }
 
     private func parseUUID(_ text: String?) throws -> VolumeUUID {

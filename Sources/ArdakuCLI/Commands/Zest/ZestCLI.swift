@@ -53,13 +53,12 @@ enum ZestCLI {
         var info = stat()
         guard stat(root, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw ToolError("\(root): not a directory") }
         var sources: [ZestImport.Source] = []
-        var skipped = 0
+        var skipped = SkipReport(tool: tool, quiet: quiet)
         var totalBytes: UInt64 = 0
         for entry in HostTree.walk(root, prefix: prefix) {
             switch entry {
             case let .skipped(path, reason):
-                skipped += 1
-                if !quiet { Console.warning(tool, "\(path): skipped: \(reason)") }
+                skipped.skip(path, because: reason)
             case let .file(path, name, size, _):
                 guard size <= UInt64(ZestLimits.maxFileBytes) else {
                     throw ToolError("\(path): \(size) bytes is more than a ZEST file may hold (\(ZestLimits.maxFileBytes))")
@@ -80,10 +79,10 @@ enum ZestCLI {
             if case let .fileExists(name) = error.kind { throw ToolError("\(name): file exists (use -f to replace it)") }
             throw ToolError("\(error)")
         }
-        progress.note("Committing \(summary.files) file\(summary.files == 1 ? "" : "s")...")
+        progress.note("Committing \(Plural.count(summary.files, "file"))...")
         progress.finish()
         if verbose { for source in sources.sorted(by: { $0.name < $1.name }) { print(source.name.string) } }
-        if skipped > 0 && !quiet { Console.warning(tool, "skipped \(skipped) entries") }
+        if let counted = skipped.summary, !quiet { Console.warning(tool, counted + " (named above)") }
         return summary
     }
 

@@ -25,15 +25,18 @@ public struct ZestCommand: ParsableCommand {
         A ZEST volume is either a standalone host file or a file of type 'zest' inside an \
         Ardaku image. Every subcommand names it first:
 
-          ardaku zest SUBCOMMAND FILE.zest ...        a standalone ZEST file
-          ardaku zest SUBCOMMAND IMAGE VOLUME ...     the ZEST volume VOLUME (e.g. /packs/small.zest) in an Ardaku image
+          ardaku zest SUBCOMMAND FILE.zest ...
+              a standalone ZEST file
+          ardaku zest SUBCOMMAND IMAGE VOLUME ...
+              the ZEST volume VOLUME (such as /packs/small.zest) in an Ardaku image
 
         The first argument's own bytes say which it is (a ZEST header, or an Ardaku image). \
         Names inside a volume are absolute paths such as /docs/a.txt; directories are implicit.
 
-        Each subcommand locks what it opens (the image for a nested volume, else the file): \
-        shared to read (get, ls), exclusive to write (create, put, rm, mv, compact); a volume another process holds is an \
-        error, or with --wait a wait. See docs/CONCURRENCY.md.
+        Each subcommand locks what it opens (the image for a volume inside one, else the \
+        file): shared to read (get, ls), exclusive to write (create, put, rm, mv, compact); \
+        a volume another process holds is an error, or with --wait a wait. See LOCKING in \
+        ardaku(1).
 
         Examples:
           ardaku zest create small.zest

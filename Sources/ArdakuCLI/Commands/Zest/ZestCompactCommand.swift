@@ -11,7 +11,7 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "compact",
             abstract: "Move files down into free space, pack the table and give the free space back.",
-            usage: "ardaku zest compact [--recompress] (FILE.zest | IMAGE VOLUME)")
+            usage: "ardaku zest compact [--recompress] [-q] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME)")
         @Argument(help: ArgumentHelp("The volume: FILE.zest, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
         @Flag(help: "Also recompress files not compressed with the newest dictionary, and drop unused dictionaries.")
         var recompress = false
@@ -28,9 +28,10 @@ extension ZestCommand {
                 try session.commit()
                 if !quiet {
                     print("\(session.display): \(ByteSize.describe(report.bytesBefore)) -> \(ByteSize.describe(report.bytesAfter)); "
-                          + "moved \(report.filesMoved) files and \(report.fragmentsMoved) fragments; table \(report.fragmentsBefore) -> "
-                          + "\(report.fragmentsAfter) fragments" + (recompress ? "; recompressed \(report.filesRecompressed) files, "
-                          + "removed \(report.dictionariesRemoved) dictionaries" : ""))
+                          + "moved \(Plural.count(report.filesMoved, "file")) and \(Plural.count(report.fragmentsMoved, "fragment")); "
+                          + "table \(report.fragmentsBefore) -> \(Plural.count(report.fragmentsAfter, "fragment"))"
+                          + (recompress ? "; recompressed \(Plural.count(report.filesRecompressed, "file")), "
+                             + "removed \(Plural.count(report.dictionariesRemoved, "dictionary", "dictionaries"))" : ""))
                 }
             }
         }

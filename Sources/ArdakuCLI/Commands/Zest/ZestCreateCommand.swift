@@ -11,9 +11,10 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "create",
             abstract: "Make an empty ZEST volume: a standalone file, or a file of type 'zest' in an Ardaku image.",
-            usage: "ardaku zest create [--segment-size <n>] [-f] (FILE.zest | IMAGE VOLUME)")
+            usage: "ardaku zest create [--segment-size <n>] [-f] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME)")
         @Argument(help: ArgumentHelp("FILE.zest, or IMAGE VOLUME.", valueName: "target")) var arguments: [String] = []
-        @Option(help: "Bytes per segment, a power of two from 16 to 4096 (default 32: every file wastes half a segment on average).")
+        @Option(help: ArgumentHelp("Bytes per segment, a power of two from 16 to 4096 (default 32: every file wastes half a segment on average).",
+                                valueName: "n"))
         var segmentSize: UInt32?
         @Flag(name: .customShort("f"), help: "Replace an existing file of that name with the empty volume.") var force = false
         @OptionGroup var waiting: WaitOption

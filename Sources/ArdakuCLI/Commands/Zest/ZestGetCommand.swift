@@ -11,7 +11,7 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "get",
             abstract: "Write files of a ZEST volume to standard output, or (with -o) copy them out.",
-            usage: "ardaku zest get [-r] [-o DEST] [-f] [-T LIST] (FILE.zest | IMAGE VOLUME) NAME...",
+            usage: "ardaku zest get [-r] [-o <dest>] [-f] [-T <list>] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME) NAME...",
             discussion: """
             Without -o, the contents of the NAMEs go to standard output one after another, in \
             the order given (with -r: every file under each directory NAME, in name order), as \
@@ -26,10 +26,10 @@ extension ZestCommand {
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "The NAMEs are directories: every file under them.") var recursive = false
-        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output ('-': standard output).", valueName: "DEST"))
+        @Option(name: .customShort("o"), help: ArgumentHelp("Write host files here instead of to standard output ('-': standard output).", valueName: "dest"))
         var output: String?
         @Flag(name: .customShort("f"), help: "With -o: replace existing host files.") var force = false
-        @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "LIST"))
+        @Option(name: [.customShort("T"), .customLong("files-from")], help: ArgumentHelp("Also read names from this file, one per line ('-': standard input).", valueName: "list"))
         var list: String?
         @OptionGroup var waiting: WaitOption
 

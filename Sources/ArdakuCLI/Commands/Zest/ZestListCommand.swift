@@ -11,7 +11,7 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "ls",
             abstract: "List a directory of a ZEST volume (or, with -R, every file under it).",
-            usage: "ardaku zest ls [-l] [-R] [--json] (FILE.zest | IMAGE VOLUME) [DIRECTORY]")
+            usage: "ardaku zest ls [-l] [-R] [--json] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME) [DIRECTORY]")
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the directory to list (default /).",
                                      valueName: "arguments")) var arguments: [String] = []
         @Flag(name: .customShort("l"), help: "Long format: size, stored size, codec, dictionary.") var long = false

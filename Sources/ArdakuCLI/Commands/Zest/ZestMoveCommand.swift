@@ -10,7 +10,7 @@ extension ZestCommand {
     struct Move: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "mv", abstract: "Rename a file or a directory of a ZEST volume.",
-            usage: "ardaku zest mv [-f] (FILE.zest | IMAGE VOLUME) SOURCE TARGET")
+            usage: "ardaku zest mv [-f] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME) SOURCE TARGET")
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the current and the new name.",
                                      valueName: "arguments")) var arguments: [String] = []
         @Flag(name: .customShort("f"), help: "Replace an existing file of the new name.") var force = false

@@ -11,7 +11,7 @@ extension ZestCommand {
         static let configuration = CommandConfiguration(
             commandName: "put",
             abstract: "Store a host file (or, with -r, a directory tree) in a ZEST volume.",
-            usage: "ardaku zest put [-r] [-f] [-v] (FILE.zest | IMAGE VOLUME) SOURCE NAME",
+            usage: "ardaku zest put [-r] [-f] [-v] [-q] [--dictionary <when>] [--level <n>]\n  [--wait[=<seconds>]] (FILE.zest | IMAGE VOLUME) SOURCE NAME",
             discussion: """
             A missing volume is created with the defaults of zest create: a standalone FILE.zest \
             that does not exist (or is empty), or VOLUME in the image. SOURCE '-' (without -r) \
@@ -27,9 +27,10 @@ extension ZestCommand {
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
         @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
         @Flag(name: .customShort("q"), help: "Quiet: no warnings about skipped entries, no progress.") var quiet = false
-        @Option(help: "With -r: train a preset dictionary 'auto' (when the volume has none and it pays), 'always' or 'never'.")
+        @Option(help: ArgumentHelp("With -r: train a preset dictionary 'auto' (when the volume has none and it pays), 'always' or 'never'.",
+                                valueName: "when"))
         var dictionary: String = "auto"
-        @Option(help: "zlib level, 1 (fast) to 9 (small).") var level: Int32 = 6
+        @Option(help: ArgumentHelp("zlib level, 1 (fast) to 9 (small).", valueName: "n")) var level: Int32 = 6
         @OptionGroup var waiting: WaitOption
 
         func run() {

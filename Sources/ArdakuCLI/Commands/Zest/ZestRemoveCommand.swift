@@ -10,7 +10,7 @@ extension ZestCommand {
     struct Remove: RunsPlainCommandLines {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove files (with -r, directories) from a ZEST volume.",
-            usage: "ardaku zest rm [-r] (FILE.zest | IMAGE VOLUME) NAME...")
+            usage: "ardaku zest rm [-r] [--wait[=<seconds>]]\n  (FILE.zest | IMAGE VOLUME) NAME...")
         @Argument(help: ArgumentHelp("The volume (FILE.zest, or IMAGE VOLUME), then the names.", valueName: "arguments"))
         var arguments: [String] = []
         @Flag(name: .customShort("r"), help: "Remove every file under a directory.") var recursive = false
