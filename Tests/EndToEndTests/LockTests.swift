@@ -247,42 +247,35 @@ import ArdakuIO
     /// process holding the device O_EXCL, as a mount would) keeps writers out; readers read.
     @Test func blockDeviceWritersNeedTheDeviceExclusively() throws {
         try Tools.withTemporaryDirectory { dir in
-            let backing = "\(dir)/loop.img"
-            #expect(FileManager.default.createFile(atPath: backing, contents: nil))
-            #expect(truncate(backing, 16 << 20) == 0)
-            let (attached, reason) = LoopDevice.attach(backing)
-            guard let device = attached else {
-                print("skipping the block-device lock test: \(reason)")
-                return
-            }
-            defer { device.detach() }
-            try Tools.write("\(dir)/a.txt", "on a device")
-            let made = try Tools.run("mkfs.ardaku", ["-q", device.path])
-            #expect(made.status == 0, "\(made.stderr)")
-            #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/a.txt", "/a"]).status == 0)
-            do {
-                let holder = try Holder(device.path, .deviceExclusive)
-                defer { holder.stop() }
-                let before = try Tools.sha(device.path)
-                for (tool, arguments) in [("ardaku", ["put", device.path, "\(dir)/a.txt", "/b"]), ("fsck.zest", ["-fy", device.path]),
-                                          ("mkfs.ardaku", ["-q", "-f", device.path])] {
-                    let result = try Tools.run(tool, arguments)
-                    #expect(result.status == (tool == "fsck.zest" ? 8 : 1), "\(result.stderr)")
-                    // Not mounted and not swap (those are named as such): another O_EXCL holder.
-                    #expect(result.stderr.contains("\(device.path): in use by the system or another program (opened with O_EXCL)"),
-                            "\(result.stderr)")
+            try LoopDevice.withFresh(16 << 20, in: dir, for: "the block-device lock test") { device, backing in
+                try Tools.write("\(dir)/a.txt", "on a device")
+                let made = try Tools.run("mkfs.ardaku", ["-q", device.path])
+                #expect(made.status == 0, "\(made.stderr)")
+                #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/a.txt", "/a"]).status == 0)
+                do {
+                    let holder = try Holder(device.path, .deviceExclusive)
+                    defer { holder.stop() }
+                    let before = try Tools.sha(device.path)
+                    for (tool, arguments) in [("ardaku", ["put", device.path, "\(dir)/a.txt", "/b"]), ("fsck.zest", ["-fy", device.path]),
+                                              ("mkfs.ardaku", ["-q", "-f", device.path])] {
+                        let result = try Tools.run(tool, arguments)
+                        #expect(result.status == (tool == "fsck.zest" ? 8 : 1), "\(result.stderr)")
+                        // Not mounted and not swap (those are named as such): another O_EXCL holder.
+                        #expect(result.stderr.contains("\(device.path): in use by the system or another program (opened with O_EXCL)"),
+                                "\(result.stderr)")
+                    }
+                    #expect(try Tools.run("ardaku", ["get", device.path, "/a"]).stdout == "on a device")
+                    #expect(try Tools.run("fsck.zest", ["-fn", device.path]).status == 0)
+                    #expect(try Tools.sha(device.path) == before)
                 }
-                #expect(try Tools.run("ardaku", ["get", device.path, "/a"]).stdout == "on a device")
-                #expect(try Tools.run("fsck.zest", ["-fn", device.path]).status == 0)
-                #expect(try Tools.sha(device.path) == before)
+                do {
+                    // The flock on the device node, as on an image file.
+                    let holder = try Holder(device.path, .exclusive)
+                    defer { holder.stop() }
+                    Self.expectBusy(try Tools.run("ardaku", ["ls", device.path]), "ls", image: device.path, pid: holder.pid, purpose: "writing")
+                }
+                #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/a.txt", "/b"]).status == 0)
             }
-            do {
-                // The flock on the device node, as on an image file.
-                let holder = try Holder(device.path, .exclusive)
-                defer { holder.stop() }
-                Self.expectBusy(try Tools.run("ardaku", ["ls", device.path]), "ls", image: device.path, pid: holder.pid, purpose: "writing")
-            }
-            #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/a.txt", "/b"]).status == 0)
         }
     }
 

@@ -162,27 +162,20 @@ import ArdakuVolume
     /// A real block device: a loop device attached for this test only.
     @Test func endToEndOnLoopDevice() throws {
         try Tools.withTemporaryDirectory { dir in
-            let backing = "\(dir)/loop.img"
-            #expect(FileManager.default.createFile(atPath: backing, contents: nil))
-            #expect(truncate(backing, 64 << 20) == 0)
-            let (attached, reason) = LoopDevice.attach(backing)
-            guard let device = attached else {
-                print("skipping the loop-device test: \(reason)")
-                return
+            try LoopDevice.withFresh(64 << 20, in: dir, for: "the loop-device test") { device, backing in
+                let format = try Tools.run("mkfs.ardaku", ["-L", "loop", device.path])
+                #expect(format.status == 0, "\(format.stderr)")
+                #expect(format.stdout.contains("1024 pages"), "the device's size must be used: \(format.stdout)")
+                try Tools.write("\(dir)/in.txt", "on a block device")
+                #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/in.txt", "/dev.txt"]).status == 0)
+                let read = try Tools.run("ardaku", ["get", device.path, "/dev.txt"])
+                #expect(read.stdout == "on a block device")
+                // Refused again without -f: the volume is recognised on the device.
+                #expect(try Tools.run("mkfs.ardaku", [device.path]).status == 1)
+                device.detach()
+                // What was written through the device is in the backing file.
+                #expect(try Tools.run("ardaku", ["get", backing, "/dev.txt"]).stdout == "on a block device")
             }
-            defer { device.detach() }
-            let format = try Tools.run("mkfs.ardaku", ["-L", "loop", device.path])
-            #expect(format.status == 0, "\(format.stderr)")
-            #expect(format.stdout.contains("1024 pages"), "the device's size must be used: \(format.stdout)")
-            try Tools.write("\(dir)/in.txt", "on a block device")
-            #expect(try Tools.run("ardaku", ["put", device.path, "\(dir)/in.txt", "/dev.txt"]).status == 0)
-            let read = try Tools.run("ardaku", ["get", device.path, "/dev.txt"])
-            #expect(read.stdout == "on a block device")
-            // Refused again without -f: the volume is recognised on the device.
-            #expect(try Tools.run("mkfs.ardaku", [device.path]).status == 1)
-            device.detach()
-            // What was written through the device is in the backing file.
-            #expect(try Tools.run("ardaku", ["get", backing, "/dev.txt"]).stdout == "on a block device")
         }
     }
 

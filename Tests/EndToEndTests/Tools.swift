@@ -181,4 +181,26 @@ struct LoopDevice {
     func detach() {
         _ = try? Tools.run("/sbin/losetup", ["-d", path])
     }
+
+    /// One loop-device test at a time in this process: tests run in parallel, and a mkfs on
+    /// one device failed once while others were attached and held O_EXCL beside it.
+    private static let oneAtATime = NSLock()
+
+    /// Runs `body` with a loop device over a fresh sparse file of `bytes` in `directory`,
+    /// detached afterwards whatever happens; where loop devices cannot be used, says why
+    /// (`what` names the test) and skips `body`.
+    static func withFresh(_ bytes: Int, in directory: String, for what: String, _ body: (LoopDevice, String) throws -> Void) throws {
+        oneAtATime.lock()
+        defer { oneAtATime.unlock() }
+        let backing = "\(directory)/loop.img"
+        #expect(FileManager.default.createFile(atPath: backing, contents: nil))
+        #expect(truncate(backing, off_t(bytes)) == 0)
+        let (attached, reason) = attach(backing)
+        guard let device = attached else {
+            print("skipping \(what): \(reason)")
+            return
+        }
+        defer { device.detach() }
+        try body(device, backing)
+    }
 }

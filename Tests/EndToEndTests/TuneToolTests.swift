@@ -182,33 +182,26 @@ import Testing
     /// change out; without it the change goes through the device, and probe names it.
     @Test func onABlockDevice() throws {
         try Tools.withTemporaryDirectory { dir in
-            let backing = "\(dir)/backing.img"
-            #expect(FileManager.default.createFile(atPath: backing, contents: nil))
-            #expect(truncate(backing, 16 << 20) == 0)
-            let (attached, reason) = LoopDevice.attach(backing)
-            guard let device = attached else {
-                print("skipping the block-device label test: \(reason)")
-                return
-            }
-            defer { device.detach() }
-            #expect(try Tools.run("mkfs.ardaku", ["-q", "-L", "before", device.path]).status == 0)
-            do {
-                let holder = try LockTests.Holder(device.path, .deviceExclusive)
-                defer { holder.stop() }
-                let before = try Tools.sha(device.path)
-                for arguments in [["label", device.path, "new"], ["uuid", device.path, "random"]] {
-                    let result = try Tools.run("ardaku", arguments)
-                    #expect(result.status == 1)
-                    #expect(result.stderr.contains("\(device.path): in use by the system or another program (opened with O_EXCL)"),
-                            "\(result.stderr)")
+            try LoopDevice.withFresh(16 << 20, in: dir, for: "the block-device label test") { device, backing in
+                #expect(try Tools.run("mkfs.ardaku", ["-q", "-L", "before", device.path]).status == 0)
+                do {
+                    let holder = try LockTests.Holder(device.path, .deviceExclusive)
+                    defer { holder.stop() }
+                    let before = try Tools.sha(device.path)
+                    for arguments in [["label", device.path, "new"], ["uuid", device.path, "random"]] {
+                        let result = try Tools.run("ardaku", arguments)
+                        #expect(result.status == 1)
+                        #expect(result.stderr.contains("\(device.path): in use by the system or another program (opened with O_EXCL)"),
+                                "\(result.stderr)")
+                    }
+                    #expect(try Tools.sha(device.path) == before)
                 }
-                #expect(try Tools.sha(device.path) == before)
+                try Self.run(["label", device.path, "on a device"])
+                try Self.run(["uuid", device.path, "1b4e28ba-2fa1-41d2-883f-0016d3cca427"])
+                #expect(try Self.run(["probe", device.path]).stdout
+                        == "\(device.path): LABEL=\"on a device\" UUID=\"1b4e28ba-2fa1-41d2-883f-0016d3cca427\" VERSION=\"1\" TYPE=\"ardaku\"\n")
+                try Self.expectFsckClean(device.path)
             }
-            try Self.run(["label", device.path, "on a device"])
-            try Self.run(["uuid", device.path, "1b4e28ba-2fa1-41d2-883f-0016d3cca427"])
-            #expect(try Self.run(["probe", device.path]).stdout
-                    == "\(device.path): LABEL=\"on a device\" UUID=\"1b4e28ba-2fa1-41d2-883f-0016d3cca427\" VERSION=\"1\" TYPE=\"ardaku\"\n")
-            try Self.expectFsckClean(device.path)
         }
     }
 
