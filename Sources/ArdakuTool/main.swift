@@ -6,22 +6,21 @@ import FsckCLI
 // program: the name it was run by chooses the tool (mkfs.ardaku, fsck.zest, fsck.ardaku,
 // dumpfs are links to ardaku), and `ardaku mkfs|fsck|dump ...` reach the same tools.
 
-/// The tool a name runs, or nil for `ardaku` itself.
-func tool(named name: Substring) -> (([String]) -> Void)? {
-    switch name {
-    case "mkfs.ardaku", "mkfs": return { MkfsCommand.launch($0) }
-    case "fsck.zest", "fsck.ardaku", "fsck": return { FsckLauncher.launch($0) }
-    case "dumpfs", "dump": return { Dumpfs.launch($0) }
-    default: return nil
-    }
-}
+/// The tool each installed name runs, and the same tools as `ardaku` subcommands.
+let toolsByProgramName: [Substring: ([String]) -> Void] = [
+    "mkfs.ardaku": { MkfsCommand.launch($0) },
+    "fsck.zest": { FsckLauncher.launch($0) },
+    "fsck.ardaku": { FsckLauncher.launch($0) },
+    "dumpfs": { Dumpfs.launch($0) },
+]
+let toolsBySubcommand: [String: Substring] = ["mkfs": "mkfs.ardaku", "fsck": "fsck.zest", "dump": "dumpfs"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let invokedAs = CommandLine.arguments.first?.split(separator: "/").last ?? "ardaku"
-if invokedAs != "ardaku", let run = tool(named: invokedAs) {
+if let run = toolsByProgramName[invokedAs] {
     run(arguments)
-} else if let first = arguments.first, ["mkfs", "fsck", "dump"].contains(first), let run = tool(named: Substring(first)) {
+} else if let first = arguments.first, let name = toolsBySubcommand[first], let run = toolsByProgramName[name] {
     run(Array(arguments.dropFirst()))
 } else {
-    ArdakuCommand.launch()
+    ArdakuCommand.launch(arguments)
 }

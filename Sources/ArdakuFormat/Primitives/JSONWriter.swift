@@ -171,7 +171,7 @@ public struct JSONWriter {
 
 /// A JSON document built whole, written by `JSONWriter`: for reports small enough to build
 /// before printing. Objects keep their keys in the order given.
-public indirect enum JSONValue: Equatable {
+public indirect enum JSONValue {
     case null
     case bool(Bool)
     case int(Int64)
@@ -180,25 +180,6 @@ public indirect enum JSONValue: Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
-
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.int(x), .int(y)): return x == y
-        case let (.uint(x), .uint(y)): return x == y
-        case let (.double(x), .double(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
-        case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)): return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-        default: return false
-        }
-    }
-
-    /// `text`, or null.
-    public static func string(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
-    /// `number`, or null.
-    public static func uint<T: BinaryInteger>(_ number: T?) -> JSONValue { number.map { .uint(UInt64($0)) } ?? .null }
 
     public func write(to writer: inout JSONWriter) throws {
         switch self {
