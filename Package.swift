@@ -17,7 +17,6 @@ let package = Package(
         .executable(name: "fsck.zest", targets: ["FsckZest"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
@@ -49,12 +48,14 @@ let package = Package(
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        // Reading plain command lines without swift-argument-parser (its start-up cost).
+        // Reading plain command lines without the parser (its start-up cost).
         .target(name: "PlainCommandLine"),
+        // The tools' command-line parser: declarations, help, usage errors, completions (no Foundation).
+        .target(name: "ToolCommandLine"),
         // Command implementations shared by the executables (argument parsing, rendering).
         .target(name: "ArdakuCLI", dependencies: [
             "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCAS", "ArdakuZest", "PlainCommandLine", "CArdakuSys",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ToolCommandLine",
         ]),
         .executableTarget(name: "MkfsArdaku", dependencies: ["ArdakuCLI"]),
         // The multi-call executable that is installed: ardaku, and mkfs.ardaku, fsck.zest,
@@ -66,7 +67,7 @@ let package = Package(
         // dumpfs's options and its CAS view (shared by the dumpfs executable and the multi-call ardaku).
         .target(name: "DumpfsCLI", dependencies: [
             "ArdakuCLI", "ArdakuDump", "ArdakuFormat", "ArdakuIO", "ArdakuCAS",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ToolCommandLine",
         ]),
         .executableTarget(name: "Dumpfs", dependencies: ["DumpfsCLI"]),
 
@@ -80,7 +81,7 @@ let package = Package(
         // executable and the multi-call ardaku).
         .target(name: "FsckCLI", dependencies: [
             "ArdakuCheck", "ArdakuCheckers", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "PlainCommandLine",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ToolCommandLine",
         ]),
         .executableTarget(name: "FsckZest", dependencies: ["FsckCLI"]),
         // The ZEST and CAS checkers behind ArdakuCheck's NestedVolumeChecker protocol (no I/O),
@@ -117,6 +118,7 @@ let package = Package(
             "ArdakuCodec", "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "DumpfsCLI", "CheckFixtures",
         ], exclude: ["Golden"]),
         .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ToolCommandLineTests", dependencies: ["ToolCommandLine"]),
         .testTarget(name: "EndToEndTests", dependencies: [
             "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCLI",
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",

@@ -1,11 +1,11 @@
 import ArdakuFormat
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 import PlainCommandLine
 
 /// What a command does, with the values its options and arguments gave: the part of a
-/// command that runs the same whether swift-argument-parser or `PlainCommandLine` read the
+/// command that runs the same whether the parser (ToolCommandLine) or `PlainCommandLine` read the
 /// command line.
 protocol CommandRequest: Equatable {
     /// The request a plain command line makes (its shape says which flags and options it may hold).

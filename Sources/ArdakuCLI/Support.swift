@@ -1,7 +1,7 @@
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 /// A failure a tool reports as one line on stderr, with an exit code.

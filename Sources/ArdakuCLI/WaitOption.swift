@@ -1,5 +1,5 @@
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 
 /// `--wait[=SECONDS]`, on every command that opens a volume: when another process holds the
 /// volume, wait for it (as flock(1) does) instead of failing with the busy error.

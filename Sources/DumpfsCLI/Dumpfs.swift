@@ -2,7 +2,7 @@ import ArdakuCLI
 import ArdakuDump
 import ArdakuFormat
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 /// `dumpfs`: forensic views of an Ardaku image. Opens it read-only, never changes it.

@@ -1,6 +1,6 @@
 import ArdakuCheck
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 import PlainCommandLine
 
 /// `fsck.zest`: the options, as e2fsck spells them.

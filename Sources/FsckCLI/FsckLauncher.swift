@@ -1,7 +1,7 @@
 import ArdakuCheck
 import ArdakuFormat
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 /// Set by SIGINT/SIGTERM; the engine polls it between passes and batches.

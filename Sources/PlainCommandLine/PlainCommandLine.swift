@@ -1,5 +1,5 @@
 /// A command line that is nothing but a command's path, flags it knows, options it knows
-/// with their values, and operands: read without swift-argument-parser.
+/// with their values, and operands: read without the parser (ToolCommandLine).
 ///
 /// Why: `ardaku zest get VOLUME NAME` is run in loops and with thousands of names, and
 /// `fsck.zest -p` at every boot. The parser costs ~25 µs per operand (it tracks a set of

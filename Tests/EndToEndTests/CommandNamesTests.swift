@@ -1,8 +1,8 @@
 @testable import ArdakuCLI
-import ArgumentParser
+import ToolCommandLine
 import Testing
 
-/// Every command states its name. swift-argument-parser derives a missing one with
+/// Every command states its name. The parser (ToolCommandLine) derives a missing one with
 /// `String(describing:)`, whose reflection costs every run of `ardaku` about a millisecond
 /// of start-up for seven commands (measured with perf, docs/BENCHMARKS.md, ZEST).
 @Suite struct CommandNamesTests {

@@ -1,10 +1,10 @@
 @testable import ArdakuCLI
-import ArgumentParser
+import ToolCommandLine
 import Foundation
 import PlainCommandLine
 import Testing
 
-/// Plain command lines run without swift-argument-parser; the request they make must be
+/// Plain command lines run without the parser; the request they make must be
 /// exactly the one the parser would have built, and anything else must go to the parser.
 @Suite struct PlainCommandLinesTests {
     static let names = (0..<1_000).map { "/d\($0 % 7)/file-\($0).txt" }

@@ -1,7 +1,7 @@
 @testable import FsckCLI
 import Testing
 
-/// fsck.zest reads plain command lines without swift-argument-parser; the request must be
+/// fsck.zest reads plain command lines without the parser; the request must be
 /// exactly the parser's, and every other line must go to the parser.
 @Suite struct FsckPlainCommandLineTests {
     static func parsed(_ arguments: [String]) throws -> FsckRequest {

@@ -1,7 +1,7 @@
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 import PlainCommandLine
 
 extension ArdakuCommand {

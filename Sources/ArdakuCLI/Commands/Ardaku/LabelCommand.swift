@@ -1,6 +1,6 @@
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 
 extension ArdakuCommand {
     /// `ardaku label`: e2label for an Ardaku volume.

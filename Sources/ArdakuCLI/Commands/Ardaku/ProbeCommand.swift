@@ -1,5 +1,5 @@
 import ArdakuIO
-import ArgumentParser
+import ToolCommandLine
 
 extension BlkidOutput.Style: ExpressibleByArgument {}
 

@@ -1,7 +1,7 @@
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 
 extension ArdakuCommand {
     /// `ardaku uuid`: tune2fs -U for an Ardaku volume.

@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 extension CASCommand {

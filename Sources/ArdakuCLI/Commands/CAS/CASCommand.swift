@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 /// `ardaku cas ...`: CAS volumes (content-addressed objects with tags, docs/FORMAT.md Part III),

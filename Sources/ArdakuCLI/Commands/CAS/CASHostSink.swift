@@ -2,7 +2,7 @@ import ArdakuCAS
 import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 
 /// Restores into a host directory without ever writing outside it, as `SafeOutput` does for

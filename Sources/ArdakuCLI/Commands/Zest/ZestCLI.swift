@@ -2,7 +2,7 @@ import ArdakuFormat
 import ArdakuIO
 import ArdakuVolume
 import ArdakuZest
-import ArgumentParser
+import ToolCommandLine
 import Glibc
 import PlainCommandLine
 
