@@ -18,7 +18,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C libraries we build on.
@@ -28,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // CRC-32 (zlib polynomial) with a PCLMULQDQ fast path; pure computation, no I/O.
         .target(name: "CArdakuCRC", linkerSettings: [.linkedLibrary("z")]),
+        // SHA-256 of CAS ids from libcrypto's low-level calls (SHA-NI assembly; a small static link).
+        .target(name: "CArdakuSHA256", linkerSettings: [.linkedLibrary("crypto")]),
         // Linux calls Swift's Glibc module hides (_GNU_SOURCE) or cannot import (ioctl macros).
         .target(name: "CArdakuSys"),
 
@@ -40,9 +41,7 @@ let package = Package(
         // ZEST volumes: a FAT-style table of linked 4 KiB fragments over segments of compressed content.
         .target(name: "ArdakuZest", dependencies: ["ArdakuFormat", "ArdakuCodec"]),
         // CAS volume: content-addressed objects, chunking, tags, verify/repair, over any ByteStore.
-        .target(name: "ArdakuCAS", dependencies: [
-            "ArdakuFormat", "ArdakuCodec", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(name: "ArdakuCAS", dependencies: ["ArdakuFormat", "ArdakuCodec", "CArdakuSHA256"]),
         // Images and devices: mmap, pwrite, BLKGETSIZE64, discard, libblkid probing.
         .target(name: "ArdakuIO", dependencies: [
             "ArdakuFormat", "ArdakuVolume", "CBlkid", "CArdakuSys",

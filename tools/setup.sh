@@ -8,6 +8,7 @@ declare -A needed=(
   [libblkid-dev]=/usr/include/blkid/blkid.h   # libblkid headers (build)
   [zlib1g-dev]=/usr/include/zlib.h            # zlib headers (build)
   [libdeflate-dev]=/usr/include/libdeflate.h  # libdeflate headers and static library (build)
+  [libssl-dev]=/usr/include/openssl/sha.h     # libcrypto headers and static library (build: SHA-256 of CAS ids)
   [e2fsprogs]=/sbin/mkfs.ext4                 # tests: an ext4 image mkfs.ardaku must refuse
   [bsdextrautils]=/usr/bin/hexdump            # tests: dumpfs output must equal hexdump -C
   [util-linux]=/sbin/losetup                  # tests: the loop-device run

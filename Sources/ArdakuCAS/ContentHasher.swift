@@ -1,5 +1,3 @@
-import Crypto
-
 /// Cuts a content that arrives in pieces exactly as `Chunker.cutPoints` cuts it whole.
 ///
 /// A cut depends only on the bytes since the previous cut, so every chunk that ends inside
@@ -58,34 +56,5 @@ public struct ContentHasher {
                 start = end
             }
         }
-    }
-}
-
-/// Plain SHA-256 of a byte stream, with the implementation CAS ids use (swift-crypto:
-/// BoringSSL, with the CPU's SHA instructions where it has them).
-public struct SHA256Stream {
-    private var hasher = SHA256()
-
-    public init() {}
-
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        hasher.update(bufferPointer: bytes)
-    }
-
-    /// The 32 digest bytes.
-    public func finalize() -> [UInt8] {
-        Array(hasher.finalize())
-    }
-
-    /// The digest as 64 lowercase hex digits.
-    public func finalizeHex() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in finalize() {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -1,5 +1,3 @@
-import Crypto
-
 /// The id of a CAS object: the SHA-256 of its type byte with the compressed bit cleared,
 /// followed by its uncompressed payload (docs/FORMAT.md §C2.2).
 ///
@@ -12,6 +10,10 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static let hexCount = 64
 
     private var storage: SIMD32<UInt8>
+
+    private init(storage: SIMD32<UInt8>) {
+        self.storage = storage
+    }
 
     /// The id whose raw bytes are `bytes`; nil unless there are exactly 32.
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
@@ -91,13 +93,13 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The id of an object with `typeByte` (the compressed bit is cleared here) and the
     /// uncompressed `payload`.
     public static func hashing(typeByte: UInt8, payload: UnsafeRawBufferPointer) -> ObjectID {
-        var hasher = SHA256()
+        var hasher = SHA256Stream()
         var first = typeByte & ~ObjectType.compressedFlag
-        withUnsafeBytes(of: &first) { hasher.update(bufferPointer: $0) }
-        hasher.update(bufferPointer: payload)
-        let digest = hasher.finalize()
-        // A SHA-256 digest is always 32 bytes.
-        return digest.withUnsafeBytes { ObjectID(bytes: $0)! }
+        withUnsafeBytes(of: &first) { hasher.update($0) }
+        hasher.update(payload)
+        var digest = SIMD32<UInt8>()
+        withUnsafeMutableBytes(of: &digest) { hasher.finalize(into: $0) }
+        return ObjectID(storage: digest)
     }
 
     public static func hashing(typeByte: UInt8, payload: [UInt8]) -> ObjectID {
