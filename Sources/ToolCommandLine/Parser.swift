@@ -13,13 +13,18 @@ struct ArgumentDefinition {
     var isRequired: Bool
     var isRepeating: Bool
     /// The default the help names ("(default: 6)"); nil when there is none worth naming.
-    var defaultDescription: String?
-    /// The values an enumeration allows, for the help and the completions.
-    var allowedValues: [String]
+    /// Worked out only for help and completions: the casts it takes are protocol
+    /// conformance lookups, a scan of the program's conformance records each.
+    var describeDefault: () -> String?
+    /// The values an enumeration allows, for the help and the completions (likewise lazy).
+    var listAllowedValues: () -> [String]
     /// Parses and stores one value (ignored for a flag); false when the text is no valid value.
     var assign: (String) -> Bool
     /// Whether the command line gave it.
     var isSet: () -> Bool
+
+    var defaultDescription: String? { describeDefault() }
+    var allowedValues: [String] { listAllowedValues() }
 
     /// How the help and messages name it: "-T, --files-from <list>", "<image>".
     var label: String {
@@ -157,11 +162,14 @@ extension ParsableCommand {
         func failure(_ kind: CommandLineError.Kind) -> CommandLineError {
             CommandLineError(kind, command: path, wasEmpty: arguments.isEmpty)
         }
-        var byLong: [Substring: ArgumentDefinition] = [:]
-        var byShort: [Character: ArgumentDefinition] = [:]
-        for definition in definitions {
-            for name in definition.longNames { byLong[Substring(name)] = definition }
-            for letter in definition.shortNames { byShort[letter] = definition }
+        // A command has a few dozen options at most: a linear search beats building a
+        // dictionary, whose generic type the runtime would first have to make (a
+        // conformance lookup for its key's Hashable, a scan of every conformance record).
+        func definition(long name: Substring) -> ArgumentDefinition? {
+            definitions.first { $0.kind != .positional && $0.longNames.contains { $0 == name } }
+        }
+        func definition(short letter: Character) -> ArgumentDefinition? {
+            definitions.first { $0.kind != .positional && $0.shortNames.contains(letter) }
         }
         func store(_ value: String, in definition: ArgumentDefinition) throws {
             guard definition.assign(value) else { throw failure(.invalidValue(value, for: definition.shortestLabel)) }
@@ -192,7 +200,7 @@ extension ParsableCommand {
                 let body = argument.dropFirst(2)
                 let equals = body.firstIndex(of: "=")
                 let name = equals.map { body[..<$0] } ?? body
-                guard let definition = byLong[name] else { throw failure(.unknownOption("--\(name)")) }
+                guard let definition = definition(long: name) else { throw failure(.unknownOption("--\(name)")) }
                 if definition.kind == .flag {
                     guard equals == nil else { throw failure(.flagWithValue("--\(name)")) }
                     _ = definition.assign("")
@@ -205,7 +213,7 @@ extension ParsableCommand {
                 var position = letters.startIndex
                 while position < letters.endIndex {
                     let letter = letters[position]
-                    guard let definition = byShort[letter] else {
+                    guard let definition = definition(short: letter) else {
                         throw failure(.unknownOption(letters.count == 1 ? argument : "-\(letter)"))
                     }
                     position = letters.index(after: position)

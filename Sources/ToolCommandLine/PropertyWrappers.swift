@@ -1,233 +1,203 @@
-/// `@Option`, `@Flag`, `@Argument` and `@OptionGroup`: each holds its declaration and, in
-/// a shared box, the value parsing gives it. The box is a reference, so the value a parse
-/// fills in through the declarations `Mirror` finds is the value the command reads.
+/// `@Option`, `@Flag`, `@Argument` and `@OptionGroup`: each is an object holding its
+/// declaration and the value parsing gives it, so the value a parse fills in through the
+/// declarations `Mirror` finds is the value the command reads (copies of a command share it).
+///
+/// They are classes with one base class, `Declaration`, because finding them among a
+/// command's properties is then a cast to a class: a walk up the superclass chain. A cast
+/// to a protocol is a conformance lookup, a scan of the program's ~5,000 conformance records
+/// for each new generic type, which made a third of the parser's start-up cost.
 
-/// Where a declaration keeps its value: empty until parsing (or a default) fills it.
-final class ValueBox<Value> {
+/// A declaration `Mirror` finds among a command's properties. (Public only because the
+/// public wrappers derive from it; nothing of it is.)
+public class Declaration {
+    init() {}
+
+    /// The options and arguments it declares, for the property named `property` (kebab-case).
+    func definitions(property: String) -> [ArgumentDefinition] { [] }
+    /// Runs `validate()` of a group's values (nothing for a single option or argument).
+    func validateGroup() throws {}
+
+    static func unparsed(_ what: String) -> Never {
+        preconditionFailure("\(what) was read before the command line was parsed")
+    }
+}
+
+/// An option or operand's value, as parsing (or its default) gives it.
+public class ValueDeclaration<Value>: Declaration {
     var value: Value?
     /// Whether the command line gave a value (an array's first one replaces its default).
     var given = false
-    init(_ value: Value?) { self.value = value }
-
-    func read(_ what: @autoclosure () -> String) -> Value {
-        guard let value else { preconditionFailure("\(what()) was read before the command line was parsed") }
-        return value
-    }
-}
-
-/// A declaration `Mirror` finds among a command's properties.
-protocol Declaration {
-    /// The options and arguments it declares, for the property named `property` (kebab-case).
-    func definitions(property: String) -> [ArgumentDefinition]
-    /// Runs `validate()` of a group's values (nothing for a single option or argument).
-    func validateGroup() throws
-}
-
-extension Declaration {
-    func validateGroup() throws {}
-}
-
-/// How an option's value becomes the property's value.
-private enum ValueShape<Value> {
-    case single((String) -> Value?)
-    case repeating((String) -> Value?, append: (Value, Value) -> Value)
-}
-
-/// An option that takes a value: `-o DEST`, `--level 9`, `--wait=5`.
-@propertyWrapper
-public struct Option<Value>: Declaration {
-    let box: ValueBox<Value>
-    let names: NameSpecification
     let help: ArgumentHelp
     let isRequired: Bool
-    let isRepeating: Bool
     let parse: (String) -> Value?
+    /// Adds a value to the ones given before: set for a repeatable declaration.
     let combine: ((inout Value, Value) -> Void)?
-    var defaultDescription: String?
-    var allowedValues: [String] = []
+    var describeDefault: () -> String? = { nil }
+    var listAllowedValues: () -> [String] = { [] }
 
-    public var wrappedValue: Value {
-        get { box.read("an option") }
-        nonmutating set { box.value = newValue }
-    }
-
-    private init(box: ValueBox<Value>, names: NameSpecification, help: ArgumentHelp, isRequired: Bool,
-                 parse: @escaping (String) -> Value?, combine: ((inout Value, Value) -> Void)? = nil) {
-        self.box = box
-        self.names = names
+    init(value: Value?, help: ArgumentHelp, isRequired: Bool, parse: @escaping (String) -> Value?,
+         combine: ((inout Value, Value) -> Void)?) {
+        self.value = value
         self.help = help
         self.isRequired = isRequired
-        self.isRepeating = combine != nil
         self.parse = parse
         self.combine = combine
     }
 
-    func definitions(property: String) -> [ArgumentDefinition] {
+    /// Parses and stores one value; false when `text` is none.
+    func assign(_ text: String) -> Bool {
+        guard let parsed = parse(text) else { return false }
+        // In place: thousands of names must not copy the array for each one.
+        if let combine, given, value != nil { combine(&value!, parsed) } else { value = parsed }
+        given = true
+        return true
+    }
+
+    func definition(kind: ArgumentDefinition.Kind, long: [String], short: [Character], property: String) -> ArgumentDefinition {
+        ArgumentDefinition(
+            kind: kind, longNames: long, shortNames: short, help: help.abstract,
+            valueName: help.valueName ?? property, isRequired: isRequired, isRepeating: combine != nil,
+            describeDefault: describeDefault, listAllowedValues: listAllowedValues,
+            assign: { text in self.assign(text) }, isSet: { self.given })
+    }
+}
+
+/// An option that takes a value: `-o DEST`, `--level 9`, `--wait=5`.
+@propertyWrapper
+public final class Option<Value>: ValueDeclaration<Value> {
+    let names: NameSpecification
+
+    public var wrappedValue: Value {
+        get {
+            guard let value else { Self.unparsed("an option") }
+            return value
+        }
+        set { value = newValue }
+    }
+
+    init(value: Value?, names: NameSpecification, help: ArgumentHelp, isRequired: Bool,
+         parse: @escaping (String) -> Value?, combine: ((inout Value, Value) -> Void)? = nil) {
+        self.names = names
+        super.init(value: value, help: help, isRequired: isRequired, parse: parse, combine: combine)
+    }
+
+    override func definitions(property: String) -> [ArgumentDefinition] {
         let (long, short) = names.names(property: property)
-        return [ArgumentDefinition(
-            kind: .option, longNames: long, shortNames: short, help: help.abstract,
-            valueName: help.valueName ?? property, isRequired: isRequired, isRepeating: isRepeating,
-            defaultDescription: defaultDescription, allowedValues: allowedValues,
-            assign: { [box, parse, combine] text in
-                guard let value = parse(text) else { return false }
-                // In place: thousands of names must not copy the array for each one.
-                if let combine, box.given, box.value != nil { combine(&box.value!, value) } else { box.value = value }
-                box.given = true
-                return true
-            },
-            isSet: { [box] in box.given })]
+        return [definition(kind: .option, long: long, short: short, property: property)]
     }
 }
 
 extension Option where Value: ExpressibleByArgument {
-    public init(wrappedValue: Value, name: NameSpecification = .long, help: ArgumentHelp = "") {
-        self.init(box: ValueBox(wrappedValue), names: name, help: help, isRequired: false, parse: Value.init(argument:))
-        defaultDescription = ValueText.describe(wrappedValue)
-        allowedValues = ValueText.caseNames(Value.self)
+    public convenience init(wrappedValue: Value, name: NameSpecification = .long, help: ArgumentHelp = "") {
+        self.init(value: wrappedValue, names: name, help: help, isRequired: false, parse: Value.init(argument:))
+        describeDefault = { ValueText.describe(wrappedValue) }
+        listAllowedValues = { ValueText.caseNames(Value.self) }
     }
 
-    public init(name: NameSpecification = .long, help: ArgumentHelp = "") {
-        self.init(box: ValueBox(nil), names: name, help: help, isRequired: true, parse: Value.init(argument:))
-        allowedValues = ValueText.caseNames(Value.self)
+    public convenience init(name: NameSpecification = .long, help: ArgumentHelp = "") {
+        self.init(value: nil, names: name, help: help, isRequired: true, parse: Value.init(argument:))
+        listAllowedValues = { ValueText.caseNames(Value.self) }
     }
 }
 
 extension Option {
-    public init<Wrapped: ExpressibleByArgument>(name: NameSpecification = .long, help: ArgumentHelp = "") where Value == Wrapped? {
-        self.init(box: ValueBox(.some(nil)), names: name, help: help, isRequired: false, parse: ValueText.parseOptional(Wrapped.self))
-        allowedValues = ValueText.caseNames(Wrapped.self)
+    public convenience init<Wrapped: ExpressibleByArgument>(name: NameSpecification = .long, help: ArgumentHelp = "") where Value == Wrapped? {
+        self.init(value: .some(nil), names: name, help: help, isRequired: false, parse: ValueText.parseOptional(Wrapped.self))
+        listAllowedValues = { ValueText.caseNames(Wrapped.self) }
     }
 
     /// A repeatable option: each use adds a value (a value given replaces the default).
-    public init<Element: ExpressibleByArgument>(wrappedValue: [Element] = [], name: NameSpecification = .long,
-                                                 help: ArgumentHelp = "") where Value == [Element] {
-        self.init(box: ValueBox(wrappedValue), names: name, help: help, isRequired: false,
+    public convenience init<Element: ExpressibleByArgument>(wrappedValue: [Element] = [], name: NameSpecification = .long,
+                                                             help: ArgumentHelp = "") where Value == [Element] {
+        self.init(value: wrappedValue, names: name, help: help, isRequired: false,
                   parse: { Element(argument: $0).map { [$0] } }, combine: { $0 += $1 })
     }
 }
 
 /// An option without a value: `-r`, `--json`.
 @propertyWrapper
-public struct Flag: Declaration {
-    let box: ValueBox<Bool>
+public final class Flag: ValueDeclaration<Bool> {
     let names: NameSpecification
-    let help: ArgumentHelp
 
     public var wrappedValue: Bool {
-        get { box.read("a flag") }
-        nonmutating set { box.value = newValue }
+        get {
+            guard let value else { Self.unparsed("a flag") }
+            return value
+        }
+        set { value = newValue }
     }
 
     public init(wrappedValue: Bool = false, name: NameSpecification = .long, help: ArgumentHelp = "") {
-        box = ValueBox(wrappedValue)
         names = name
-        self.help = help
+        super.init(value: wrappedValue, help: help, isRequired: false, parse: { _ in true }, combine: nil)
     }
 
-    func definitions(property: String) -> [ArgumentDefinition] {
+    override func definitions(property: String) -> [ArgumentDefinition] {
         let (long, short) = names.names(property: property)
-        return [ArgumentDefinition(
-            kind: .flag, longNames: long, shortNames: short, help: help.abstract, valueName: "",
-            isRequired: false, isRepeating: false, defaultDescription: nil, allowedValues: [],
-            assign: { [box] _ in
-                box.value = true
-                box.given = true
-                return true
-            },
-            isSet: { [box] in box.given })]
+        return [definition(kind: .flag, long: long, short: short, property: property)]
     }
 }
 
 /// An operand, by position: `<image>`, `[<new-label>]`, `<name> ...`.
 @propertyWrapper
-public struct Argument<Value>: Declaration {
-    let box: ValueBox<Value>
-    let help: ArgumentHelp
-    let isRequired: Bool
-    let parse: (String) -> Value?
-    let combine: ((inout Value, Value) -> Void)?
-    var defaultDescription: String?
-
+public final class Argument<Value>: ValueDeclaration<Value> {
     public var wrappedValue: Value {
-        get { box.read("an argument") }
-        nonmutating set { box.value = newValue }
+        get {
+            guard let value else { Self.unparsed("an argument") }
+            return value
+        }
+        set { value = newValue }
     }
 
-    private init(box: ValueBox<Value>, help: ArgumentHelp, isRequired: Bool, parse: @escaping (String) -> Value?,
-                 combine: ((inout Value, Value) -> Void)? = nil) {
-        self.box = box
-        self.help = help
-        self.isRequired = isRequired
-        self.parse = parse
-        self.combine = combine
-    }
-
-    func definitions(property: String) -> [ArgumentDefinition] {
-        [ArgumentDefinition(
-            kind: .positional, longNames: [], shortNames: [], help: help.abstract,
-            valueName: help.valueName ?? property, isRequired: isRequired, isRepeating: combine != nil,
-            defaultDescription: defaultDescription, allowedValues: [],
-            assign: { [box, parse, combine] text in
-                guard let value = parse(text) else { return false }
-                // In place: thousands of names must not copy the array for each one.
-                if let combine, box.given, box.value != nil { combine(&box.value!, value) } else { box.value = value }
-                box.given = true
-                return true
-            },
-            isSet: { [box] in box.given })]
+    override func definitions(property: String) -> [ArgumentDefinition] {
+        [definition(kind: .positional, long: [], short: [], property: property)]
     }
 }
 
 extension Argument where Value: ExpressibleByArgument {
-    public init(wrappedValue: Value, help: ArgumentHelp = "") {
-        self.init(box: ValueBox(wrappedValue), help: help, isRequired: false, parse: Value.init(argument:))
-        defaultDescription = ValueText.describe(wrappedValue)
+    public convenience init(wrappedValue: Value, help: ArgumentHelp = "") {
+        self.init(value: wrappedValue, help: help, isRequired: false, parse: Value.init(argument:), combine: nil)
+        describeDefault = { ValueText.describe(wrappedValue) }
     }
 
-    public init(help: ArgumentHelp = "") {
-        self.init(box: ValueBox(nil), help: help, isRequired: true, parse: Value.init(argument:))
+    public convenience init(help: ArgumentHelp = "") {
+        self.init(value: nil, help: help, isRequired: true, parse: Value.init(argument:), combine: nil)
     }
 }
 
 extension Argument {
-    public init<Wrapped: ExpressibleByArgument>(help: ArgumentHelp = "") where Value == Wrapped? {
-        self.init(box: ValueBox(.some(nil)), help: help, isRequired: false, parse: ValueText.parseOptional(Wrapped.self))
+    public convenience init<Wrapped: ExpressibleByArgument>(help: ArgumentHelp = "") where Value == Wrapped? {
+        self.init(value: .some(nil), help: help, isRequired: false, parse: ValueText.parseOptional(Wrapped.self), combine: nil)
     }
 
     /// Every remaining operand; without a default at least one is required.
-    public init<Element: ExpressibleByArgument>(wrappedValue: [Element], help: ArgumentHelp = "") where Value == [Element] {
-        self.init(box: ValueBox(wrappedValue), help: help, isRequired: false,
+    public convenience init<Element: ExpressibleByArgument>(wrappedValue: [Element], help: ArgumentHelp = "") where Value == [Element] {
+        self.init(value: wrappedValue, help: help, isRequired: false,
                   parse: { Element(argument: $0).map { [$0] } }, combine: { $0 += $1 })
     }
 
-    public init<Element: ExpressibleByArgument>(help: ArgumentHelp = "") where Value == [Element] {
-        self.init(box: ValueBox(nil), help: help, isRequired: true,
+    public convenience init<Element: ExpressibleByArgument>(help: ArgumentHelp = "") where Value == [Element] {
+        self.init(value: nil, help: help, isRequired: true,
                   parse: { Element(argument: $0).map { [$0] } }, combine: { $0 += $1 })
     }
 }
 
 /// The declarations of another `ParsableArguments` type, taken into this command.
 @propertyWrapper
-public struct OptionGroup<Value: ParsableArguments>: Declaration {
-    let box: ValueBox<Value>
+public final class OptionGroup<Value: ParsableArguments>: Declaration {
+    public var wrappedValue: Value
 
-    public var wrappedValue: Value {
-        get { box.read("an option group") }
-        nonmutating set { box.value = newValue }
+    public override init() {
+        wrappedValue = Value()
     }
 
-    public init() {
-        box = ValueBox(Value())
+    override func definitions(property: String) -> [ArgumentDefinition] {
+        Declarations.definitions(of: wrappedValue)
     }
 
-    func definitions(property: String) -> [ArgumentDefinition] {
-        Declarations.definitions(of: box.read("an option group"))
-    }
-
-    func validateGroup() throws {
-        var value = box.read("an option group")
-        try Declarations.validateGroups(of: value)
-        try value.validate()
+    override func validateGroup() throws {
+        try Declarations.validateGroups(of: wrappedValue)
+        try wrappedValue.validate()
     }
 }
 
@@ -235,7 +205,7 @@ public struct OptionGroup<Value: ParsableArguments>: Declaration {
 enum Declarations {
     static func definitions(of arguments: any ParsableArguments) -> [ArgumentDefinition] {
         Mirror(reflecting: arguments).children.flatMap { child -> [ArgumentDefinition] in
-            guard let declaration = child.value as? any Declaration, let label = child.label else { return [] }
+            guard let declaration = child.value as? Declaration, let label = child.label else { return [] }
             return declaration.definitions(property: kebabCase(label.hasPrefix("_") ? String(label.dropFirst()) : label))
         }
     }
@@ -243,7 +213,7 @@ enum Declarations {
     /// Runs `validate()` of every `@OptionGroup` among `arguments`' properties.
     static func validateGroups(of arguments: any ParsableArguments) throws {
         for child in Mirror(reflecting: arguments).children {
-            try (child.value as? any Declaration)?.validateGroup()
+            try (child.value as? Declaration)?.validateGroup()
         }
     }
 
