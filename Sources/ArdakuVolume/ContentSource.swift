@@ -40,6 +40,10 @@ public struct PutOptions {
     /// Seconds since the epoch; nil takes the volume's clock.
     public var modificationTime: UInt64?
     public var tags: [UInt32] = []
+    /// Kind (regular), mode, owner, times and extended attributes to record (docs/FORMAT.md
+    /// §7.2); their modification time then is the file's. nil: none are recorded, or those
+    /// of the file replaced are kept.
+    public var attributes: FileAttributes?
     /// Replace an existing file of the same name (its file id is kept).
     public var replaceExisting = false
     /// Called with the bytes stored so far, after each page.

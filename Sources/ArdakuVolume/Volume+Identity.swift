@@ -44,7 +44,7 @@ extension Volume {
                 try storeFile(name: nameBytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                               byteLength: file.record.byteLength, type: file.record.type,
                               modificationTime: file.record.modificationTime, tags: file.record.tags,
-                              flags: file.record.flags)
+                              attributes: file.record.attributes, flags: file.record.flags)
                 // Keeps memory bounded on a volume of many files; the trie leads to the new record.
                 openFiles[nameBytes] = nil
             }

@@ -20,6 +20,12 @@ public struct FileStatus: Equatable, Sendable {
     public let generation: UInt64
     /// Damage fsck recorded (empty for a sound file).
     public var flags: RecordFlags = []
+    /// The attributes the record stores; nil when it stores none (`attributes` then gives
+    /// the defaults such a file has).
+    public var storedAttributes: RecordAttributes?
+
+    /// The file's attributes: those stored, or a record's defaults (docs/FORMAT.md §7.2).
+    public var attributes: RecordAttributes { storedAttributes ?? .defaults(modificationTime: modificationTime) }
 }
 
 /// A file decoded once: its record and the full list of its data pages.
@@ -36,7 +42,8 @@ struct OpenFile {
                    modificationTime: record.modificationTime, tags: record.tags,
                    dataPageCount: record.dataPageCount,
                    allocatedDataPageCount: UInt32(entries.lazy.filter { !$0.isHole }.count),
-                   extensionPages: record.extensionPages, generation: record.generation, flags: record.flags)
+                   extensionPages: record.extensionPages, generation: record.generation, flags: record.flags,
+                   storedAttributes: record.attributes)
     }
 }
 

@@ -69,7 +69,12 @@ extension Volume {
             if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
             if previous == nil { try checkNameIsFree(name) }
             guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
-            let maxPages = FileRecord.maxDataPages(nameLength: name.bytes.count, tagCount: options.tags.count)
+            let modificationTime = options.attributes.map { UInt64(max(0, $0.modificationTime.seconds)) }
+                ?? options.modificationTime ?? clock()
+            let attributes = try Self.recordAttributes(given: options.attributes, previous: previous?.record.attributes,
+                                                       modificationTime: modificationTime, name: name)
+            let maxPages = FileRecord.maxDataPages(nameLength: name.bytes.count, tagCount: options.tags.count,
+                                                   attributeLength: attributes?.encodedSize ?? 0)
             var entries: [PageEntry] = []
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Geometry.pageSize, alignment: 64)
             defer { buffer.deallocate() }
@@ -82,7 +87,7 @@ extension Volume {
             let fileID = previous?.record.fileID ?? takeFileID()
             let file = try storeFile(name: name.bytes, previous: previous, fileID: fileID, entries: entries,
                                      byteLength: length, type: options.type,
-                                     modificationTime: options.modificationTime ?? clock(), tags: options.tags)
+                                     modificationTime: modificationTime, tags: options.tags, attributes: attributes)
             return file.status
         }
     }
@@ -101,7 +106,8 @@ extension Volume {
         try mutate { () throws(VolumeError) in
             let file = try openFile(name)
             let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
-            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count)
+            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count,
+                                                   attributeLength: file.record.attributeLength)
             guard !overflow, PageEntry.pageCount(forLength: end) <= maxPages else {
                 throw .fileTooLarge(byteLength: overflow ? .max : end, limit: maxPages << 16)
             }
@@ -125,7 +131,8 @@ extension Volume {
     public func truncate(_ name: FileName, to length: UInt64) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
             let file = try openFile(name)
-            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count)
+            let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count,
+                                                   attributeLength: file.record.attributeLength)
             guard PageEntry.pageCount(forLength: length) <= maxPages else {
                 throw .fileTooLarge(byteLength: length, limit: maxPages << 16)
             }
@@ -204,7 +211,7 @@ extension Volume {
         try storeFile(name: name, previous: base, fileID: base.record.fileID, entries: current.entries,
                       byteLength: current.record.byteLength, type: base.record.type,
                       modificationTime: current.record.modificationTime, tags: base.record.tags,
-                      flags: base.record.flags)
+                      attributes: base.record.attributes?.changed(at: current.record.modificationTime), flags: base.record.flags)
     }
 
     /// Writes every deferred record (in name order, so images stay reproducible).
@@ -329,7 +336,7 @@ extension Volume {
         try storeFile(name: to.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                       byteLength: file.record.byteLength, type: file.record.type,
                       modificationTime: file.record.modificationTime, tags: file.record.tags,
-                      replacedFileID: replacedFileID, flags: file.record.flags)
+                      attributes: file.record.attributes, replacedFileID: replacedFileID, flags: file.record.flags)
     }
 
     /// Throws unless `name` can be created: no leading part of it is a file, and it is not
@@ -355,10 +362,10 @@ extension Volume {
     /// superseded (tombstoned after the commit).
     @discardableResult
     func storeFile(name: [UInt8], previous: OpenFile?, fileID: UInt64, entries: [PageEntry], byteLength: UInt64,
-                   type: FileType, modificationTime: UInt64, tags: [UInt32],
+                   type: FileType, modificationTime: UInt64, tags: [UInt32], attributes: RecordAttributes?,
                    replacedFileID: UInt64 = 0, flags: RecordFlags = []) throws(VolumeError) -> OpenFile {
         let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: tags.count,
-                                                                 byteLength: byteLength)
+                                                                 attributeLength: attributes?.encodedSize ?? 0, byteLength: byteLength)
         var extensionPages: [PageIndex] = []
         var extensionEntries: [[PageEntry]] = []
         var reused = Set<UInt32>()
@@ -392,6 +399,9 @@ extension Volume {
                                 dataPageCount: UInt32(entries.count), tags: tags, extensionPages: extensionPages,
                                 inlineEntries: Array(entries[0..<inlineCount]))
         record.replacedFileID = replacedFileID
+        record.attributes = attributes
+        // The first record with attributes announces them in the same commit (FORMAT §4.1).
+        if attributes != nil { system.incompatFeatures.insert(.fileAttributes) }
         // Damage fsck recorded stays with the file through a rename or a partial write (pages
         // it did not rewrite may still be damaged); writing the whole content anew clears it.
         record.flags = flags
@@ -419,11 +429,25 @@ extension Volume {
     }
 
     /// `FileRecord.entryLayout`, or `fileTooLarge` when the pages cannot fit one record.
-    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int, byteLength: UInt64) throws(VolumeError) -> (inline: Int, extensionPages: Int) {
-        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount) else {
-            throw .fileTooLarge(byteLength: byteLength, limit: FileRecord.maxDataPages(nameLength: nameLength, tagCount: tagCount) << 16)
+    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int, attributeLength: Int = 0,
+                            byteLength: UInt64) throws(VolumeError) -> (inline: Int, extensionPages: Int) {
+        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount,
+                                                  attributeLength: attributeLength) else {
+            throw .fileTooLarge(byteLength: byteLength, limit: FileRecord.maxDataPages(
+                nameLength: nameLength, tagCount: tagCount, attributeLength: attributeLength) << 16)
         }
         return layout
+    }
+
+    /// The attribute area of a file `put` stores: the attributes given (a regular file's,
+    /// within the limits), else the replaced file's with the new modification time (as cp
+    /// over a file keeps its mode and owner), else none.
+    static func recordAttributes(given: FileAttributes?, previous: RecordAttributes?, modificationTime: UInt64,
+                                 name: FileName) throws(VolumeError) -> RecordAttributes? {
+        guard let given else { return previous?.changed(at: modificationTime) }
+        guard given.kind == .regular else { throw .invalidAttributes(name.string, "put stores regular files, not a \(given.kind)") }
+        if let problem = given.problem { throw .invalidAttributes(name.string, problem) }
+        return RecordAttributes(given)
     }
 
     func writeRecord(_ record: FileRecord, at subpage: SubpageIndex) throws(VolumeError) {

@@ -20,6 +20,8 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
     case noSpace(neededPages: UInt64, freePages: UInt64)
     case fileTooLarge(byteLength: UInt64, limit: UInt64)
     case tooManyTags(Int)
+    /// Attributes that cannot be stored (a kind the operation does not take, a limit).
+    case invalidAttributes(String, String)
     case readOnly
     /// A data page's content does not match the CRC-32 its record holds.
     case dataChecksumMismatch(name: String, pageOrdinal: UInt64, page: PageIndex, stored: UInt32, computed: UInt32)
@@ -48,6 +50,7 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
         case let .noSpace(needed, free): return "no space left: needs \(needed) pages, \(free) free"
         case let .fileTooLarge(length, limit): return "file of \(length) bytes exceeds the \(limit)-byte limit"
         case let .tooManyTags(count): return "\(count) tags exceed the limit of \(Limits.maxTagsPerFile)"
+        case let .invalidAttributes(name, detail): return "\(Self.printable(name)): attributes cannot be stored: \(detail)"
         case .readOnly: return "volume is open read-only"
         case let .dataChecksumMismatch(name, ordinal, page, stored, computed):
             return "\(name): data page \(ordinal) (page \(page.rawValue), byte \(page.firstByte)): CRC-32 mismatch: recorded \(Hex.format(stored, width: 8)), computed \(Hex.format(computed, width: 8))"

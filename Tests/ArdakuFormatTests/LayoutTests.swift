@@ -28,6 +28,7 @@ import ArdakuFormat
             let offsetText = cells[0], sizeText = cells[1]
             let offset: Int?
             if offsetText.hasPrefix("0x") { offset = Int(offsetText.dropFirst(2), radix: 16) }
+            else if offsetText.hasPrefix("+0x") { offset = Int(offsetText.dropFirst(3), radix: 16) }
             else if offsetText.hasPrefix("+") { offset = Int(offsetText.dropFirst()) }
             else { offset = nil }
             var size = Int(sizeText)
@@ -49,6 +50,7 @@ import ArdakuFormat
         ("### 6.2 Trie page", TriePage.layout),
         ("### 6.3 Node", TrieNode.layout),
         ("## 7. File-metadata records", FileRecord.layout),
+        ("### 7.2 Attributes", RecordAttributes.layout),
         ("### 8.2 Extension page", ExtensionPage.layout),
     ] as [(String, [FieldLayout])])
     func documentMatchesCode(heading: String, layout: [FieldLayout]) throws {
@@ -57,7 +59,8 @@ import ArdakuFormat
         #expect(documented == Self.codeRows(layout), "\(heading)")
     }
 
-    @Test(arguments: [SystemInformationBlock.layout, TriePage.layout, TrieNode.layout, FileRecord.layout, ExtensionPage.layout])
+    @Test(arguments: [SystemInformationBlock.layout, TriePage.layout, TrieNode.layout, FileRecord.layout, RecordAttributes.layout,
+                      ExtensionPage.layout])
     func fieldsAreContiguous(layout: [FieldLayout]) {
         for (a, b) in zip(layout, layout.dropFirst()) {
             #expect(a.end == b.offset, "\(a.name) ends at \(a.end) but \(b.name) starts at \(b.offset)")

@@ -71,6 +71,9 @@ public final class Checker {
     /// `RecordFlags.unprovenAttributes` (A3001).
     /// A set, not a bitmap: such records are rare, and a bitmap costs a bit per subpage.
     var unproven = Set<Int>()
+    /// Records whose attribute area breaks a rule (A3019): rewritten without it, marked
+    /// `RecordFlags.unprovenAttributes`. Rare, so a set.
+    var invalidAttributes = Set<Int>()
     /// Kept records marked `RecordFlags.damagedData`, with the ordinals of the entries that
     /// fail their CRC-32 (pass 5).
     var recordedDamage: [Int: [Int]] = [:]

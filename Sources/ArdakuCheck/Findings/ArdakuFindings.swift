@@ -210,6 +210,14 @@ public enum ArdakuFindings {
         "A3017", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} carries damage flags ({detail}), but page 0 does not announce recorded damage.",
         fix: "page 0 announces it (incompat_features bit 0)")
+    public static let attributesWithoutFeature = FindingKind(
+        "A3018", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} has an attribute area, but page 0 does not announce file attributes.",
+        fix: "page 0 announces them (incompat_features bit 1)")
+    public static let attributesInvalid = FindingKind(
+        "A3019", .error, .needsConfirmation,
+        "The attribute area of {name} (subpage {subpage}) is invalid: {detail}.",
+        fix: "dropped; the file is marked as having unproven attributes")
     public static let fileIDUnfollowable = FindingKind(
         "A3014", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} has file id {actual}, the largest there is: no next_file_id can be greater.",
@@ -302,7 +310,7 @@ public enum ArdakuFindings {
         recordChecksum, recordUnreadable, recordReservedBits, pageCountMismatch, extensionOutOfRange,
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
         dataOnMetadata, extensionReserved, recordFromFuture, fileIDUnfollowable,
-        extensionByteRepaired, attributesUnproven, damageFlagsWithoutFeature,
+        extensionByteRepaired, attributesUnproven, damageFlagsWithoutFeature, attributesWithoutFeature, attributesInvalid,
         pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, replacedRecord, sharedFileID,
         dataChecksum, holeChecksum, recordedDamage, recordedDamageGone,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,

@@ -66,6 +66,7 @@ extension Checker {
         rewrite.reset(count: subpageCount)
         keep.reset(count: subpageCount)
         unproven = []
+        invalidAttributes = []
         fileIDHashSeen.reset(count: fileIDHashSeen.count)
         fileIDHashCollided.reset(count: fileIDHashSeen.count)
         maxFileID = 0
@@ -86,6 +87,46 @@ extension Checker {
             }
             return true
         }
+    }
+
+    /// The attribute area of a record that has one (docs/FORMAT.md §7.2): announced by page
+    /// 0, decodable, within the limits, and agreeing with the header. One that breaks a rule
+    /// is dropped by the repair and the file marked as having unproven attributes: its mode,
+    /// owner and kind cannot be trusted, and a reader must not show them as the file's.
+    func checkAttributes(_ record: RecordView, subpage: Int, _ context: FindingContext) {
+        if !system.incompatFeatures.contains(.fileAttributes) {
+            emit(ArdakuFindings.attributesWithoutFeature, context)
+            rewrite.insert(subpage)
+        }
+        let problem: String?
+        switch record.attributes() {
+        case .failure(let error): problem = "\(error)"
+        case .success(let attributes?): problem = Checker.attributeProblem(attributes, record: record)
+        case .success(nil): problem = nil
+        }
+        guard let problem else { return }
+        var invalid = context
+        invalid.detail = problem
+        emit(ArdakuFindings.attributesInvalid, invalid)
+        invalidAttributes.insert(subpage)
+        rewrite.insert(subpage)
+    }
+
+    /// What is wrong with a decoded attribute area, beside `FileAttributes.problem`: reserved
+    /// bytes, a link count other than 1 (hard links are not part of version 1's attributes),
+    /// a header modification_time other than mtime's seconds, and content on a kind that
+    /// has none.
+    static func attributeProblem(_ attributes: RecordAttributes, record: RecordView) -> String? {
+        if let problem = attributes.file.problem { return problem }
+        if attributes.reservedBits != 0 { return "reserved bytes (or a device number on a \(attributes.file.kind)) are not zero" }
+        if attributes.linkCount != 1 { return "link_count is \(attributes.linkCount), not 1" }
+        if record.modificationTime != attributes.headerModificationTime {
+            return "modification_time \(record.modificationTime) is not mtime_seconds \(attributes.file.modificationTime.seconds)"
+        }
+        if attributes.file.kind != .regular, record.byteLength != 0 || record.dataPageCount != 0 || record.extensionCount != 0 {
+            return "a \(attributes.file.kind) with content (byte_length \(record.byteLength), \(record.dataPageCount) data pages)"
+        }
+        return nil
     }
 
     /// Checks one record and claims its data pages.
@@ -110,6 +151,7 @@ extension Checker {
             emit(ArdakuFindings.recordReservedBits, context())
             rewrite.insert(subpage)
         }
+        if record.attributeLength > 0 { checkAttributes(record, subpage: subpage, context()) }
         if !knownFlags.isEmpty {
             if !system.incompatFeatures.contains(.recordedDamage) {
                 var announce = context()

@@ -260,7 +260,10 @@ final class Repairer {
             throw .verification("record at subpage \(subpage) cannot be read again")
         }
         let old: FileRecord
-        do { old = try FileRecord.decode(bytes, subpage: SubpageIndex(UInt32(subpage)), verifyChecksum: false) }
+        do {
+            old = try FileRecord.decode(bytes, subpage: SubpageIndex(UInt32(subpage)), verifyChecksum: false,
+                                        undecodableAttributes: checker.invalidAttributes.contains(subpage) ? .drop : .reject)
+        }
         catch { throw .record(subpage: subpage, error) }
         let plan = checker.entryPlan(view, subpage: subpage, name: "", report: false)
         var entries: [PageEntry] = []
@@ -321,7 +324,11 @@ final class Repairer {
             nextFileID &+= 1
             note(subpage, "(file id \(fileID))")
         }
-        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: old.tags.count)
+        // An attribute area the check found invalid is dropped (the file is then marked as
+        // having unproven attributes); a valid one is kept, and page 0 announces it.
+        let attributes = checker.invalidAttributes.contains(subpage) ? nil : old.attributes
+        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: old.tags.count,
+                                                                 attributeLength: attributes?.encodedSize ?? 0)
         var extensionPages: [PageIndex] = []
         for sequence in 0..<extensionCount {
             let start = inlineCount + sequence * Limits.entriesPerExtensionPage
@@ -342,8 +349,10 @@ final class Repairer {
                                 byteLength: length, modificationTime: old.modificationTime,
                                 dataPageCount: UInt32(entries.count), tags: old.tags, extensionPages: extensionPages,
                                 inlineEntries: Array(entries[0..<inlineCount]))
+        record.attributes = attributes
         record.flags = damageFlags(subpage, old: old.flags, damaged: damaged)
         if !record.flags.isEmpty { system.incompatFeatures.insert(.recordedDamage) }
+        if attributes != nil { system.incompatFeatures.insert(.fileAttributes) }
         let target = try allocator.recordSubpage()
         try write(record.encode(), toSubpage: target)
         moved[subpage] = target
@@ -359,7 +368,9 @@ final class Repairer {
     private func damageFlags(_ subpage: Int, old: RecordFlags, damaged: Bool) -> RecordFlags {
         var flags = old
         if damaged { flags.insert(.damagedData) } else { flags.remove(.damagedData) }
-        if checker.unproven.contains(subpage) || checker.rebuilt.contains(subpage) { flags.insert(.unprovenAttributes) }
+        if checker.unproven.contains(subpage) || checker.rebuilt.contains(subpage) || checker.invalidAttributes.contains(subpage) {
+            flags.insert(.unprovenAttributes)
+        }
         return flags
     }
 
@@ -375,8 +386,10 @@ final class Repairer {
     }
 
     /// `FileRecord.entryLayout` (the volume library's rule), or `recordTooLarge`.
-    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int) throws(RepairError) -> (inline: Int, extensionPages: Int) {
-        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount) else {
+    static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int,
+                            attributeLength: Int = 0) throws(RepairError) -> (inline: Int, extensionPages: Int) {
+        guard let layout = FileRecord.entryLayout(pageCount: pageCount, nameLength: nameLength, tagCount: tagCount,
+                                                  attributeLength: attributeLength) else {
             throw .recordTooLarge(pages: pageCount)
         }
         return layout

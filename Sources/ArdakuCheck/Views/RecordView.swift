@@ -25,6 +25,8 @@ struct RecordView {
     let tagCount: Int
     /// The file a rename over it replaced in this record's commit (0: none).
     let replacedFileID: UInt64
+    /// A: bytes of the attribute area at the record's end (docs/FORMAT.md §7.2); 0 for none.
+    let attributeLength: Int
     let reservedNonZero: Bool
 
     static let uuidOffset = FileRecord.Offset.volumeUUID
@@ -36,6 +38,7 @@ struct RecordView {
     var tagsOffset: Int { FileRecord.headerSize + (nameLength + 3) & ~3 }
     var extensionListOffset: Int { tagsOffset + 4 * tagCount }
     var inlineOffset: Int { extensionListOffset + 4 * extensionCount }
+    var attributesOffset: Int { inlineOffset + 8 * inlineCount }
 
     /// Reads the record in `bytes` (one 16 KiB subpage); the error says what is wrong.
     static func read(_ bytes: UnsafeRawBufferPointer) -> Result<RecordView, RecordProblem> {
@@ -54,7 +57,9 @@ struct RecordView {
               let nameLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.nameLength),
               let tagCount = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount),
               let replacedFileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.replacedFileID),
-              let reserved = ByteReader.uint64(in: bytes, at: FileRecord.Offset.reserved) else {
+              let attributeLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.attributeLength),
+              let reservedLow = ByteReader.uint16(in: bytes, at: FileRecord.Offset.reserved),
+              let reservedHigh = ByteReader.uint32(in: bytes, at: FileRecord.Offset.reserved + 2) else {
             return .failure(.truncated)
         }
         guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else { return .failure(.badMagic(magic)) }
@@ -70,8 +75,12 @@ struct RecordView {
             return .failure(.fieldOutOfRange("extension_page_count", UInt64(extensions)))
         }
         guard inline <= UInt32(Geometry.subpageSize) else { return .failure(.fieldOutOfRange("inline_entry_count", UInt64(inline))) }
+        guard attributeLength == 0 || (RecordAttributes.encodedSizes.contains(Int(attributeLength)) && attributeLength % 4 == 0) else {
+            return .failure(.fieldOutOfRange("attribute_length", UInt64(attributeLength)))
+        }
         // Every count is bounded now, so the sum cannot overflow.
         let end = FileRecord.headerSize + (Int(nameLength) + 3) & ~3 + 4 * Int(tagCount) + 4 * Int(extensions) + 8 * Int(inline)
+            + Int(attributeLength)
         guard end == usedLength else { return .failure(.lengthMismatch(usedLength: usedLength, countsEnd: end)) }
         guard inline <= pages, extensions > 0 || inline == pages else {
             return .failure(.entriesCannotList(inline: Int(inline), extensions: Int(extensions), pages: pages))
@@ -80,12 +89,20 @@ struct RecordView {
                                    generation: generation, fileID: fileID, byteLength: byteLength,
                                    modificationTime: mtime, dataPageCount: pages, extensionCount: Int(extensions),
                                    inlineCount: Int(inline), nameLength: Int(nameLength), tagCount: Int(tagCount),
-                                   replacedFileID: replacedFileID, reservedNonZero: reserved != 0))
+                                   replacedFileID: replacedFileID, attributeLength: Int(attributeLength),
+                                   reservedNonZero: reservedLow != 0 || reservedHigh != 0))
     }
 
     /// The CRC-32 of bytes 0x0008..<used_length.
     var computedChecksum: UInt32 { FileRecord.checksum(bytes, usedLength: usedLength) }
     var checksumMatches: Bool { computedChecksum == storedChecksum }
+
+    /// The attribute area, decoded (nil when the record has none), or why it cannot be.
+    func attributes() -> Result<RecordAttributes?, FormatError> {
+        guard attributeLength > 0 else { return .success(nil) }
+        let area = UnsafeRawBufferPointer(rebasing: bytes[attributesOffset..<(attributesOffset + attributeLength)])
+        do { return .success(try RecordAttributes.decode(area)) } catch { return .failure(error) }
+    }
 
     /// The name, in place.
     var name: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[nameOffset..<(nameOffset + nameLength)]) }

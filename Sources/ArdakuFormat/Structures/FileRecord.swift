@@ -18,14 +18,16 @@
 /// | 0x004E | 2    | tag_count             | T, 0...256 |
 /// | 0x0050 | 32   | type                  | file type (zero: plain data) |
 /// | 0x0070 | 8    | replaced_file_id      | the file a rename over it replaced in this record's commit; 0: none |
-/// | 0x0078 | 8    | reserved              | zero |
+/// | 0x0078 | 2    | attribute_length      | A: bytes of the attribute area at the end (0: none); zero unless page 0 has incompat bit 1 |
+/// | 0x007A | 6    | reserved              | zero |
 /// | 0x0080 | N    | name                  | the full file name, a copy of the trie's key |
 /// | ...    | pad  | padding               | zeros up to a multiple of 4 |
 /// | ...    | 4T   | tags                  | u32 tag values (application-defined) |
 /// | ...    | 4E   | extension_pages       | u32 page index of each extension page, in order |
 /// | ...    | 8I   | inline_entries        | (u32 page, u32 CRC-32) for data pages 0..<I |
+/// | ...    | A    | attributes            | `RecordAttributes`: kind, mode, owner, times, link count, target, xattrs |
 ///
-/// used_length is exactly the end of the inline entries. Data pages I..<P are listed, in
+/// used_length is exactly the end of the attribute area (of the inline entries when A = 0). Data pages I..<P are listed, in
 /// order, by the extension pages. Bytes from used_length to the end of the subpage carry
 /// no meaning.
 public struct FileRecord: Equatable, Sendable {
@@ -54,7 +56,8 @@ public struct FileRecord: Equatable, Sendable {
         public static let tagCount = 0x4E
         public static let type = 0x50
         public static let replacedFileID = 0x70
-        public static let reserved = 0x78
+        public static let attributeLength = 0x78
+        public static let reserved = 0x7A
         public static let name = 0x80
     }
 
@@ -75,7 +78,8 @@ public struct FileRecord: Equatable, Sendable {
         FieldLayout("tag_count", Offset.tagCount, 2, "tags"),
         FieldLayout("type", Offset.type, 32, "file type"),
         FieldLayout("replaced_file_id", Offset.replacedFileID, 8, "file a rename replaced, 0: none"),
-        FieldLayout("reserved", Offset.reserved, 8, "zero"),
+        FieldLayout("attribute_length", Offset.attributeLength, 2, "bytes of the attribute area, 0: none"),
+        FieldLayout("reserved", Offset.reserved, 6, "zero"),
         FieldLayout("name", Offset.name, 0, "full name, padded to 4 bytes; then tags, extension pages, entries"),
     ]
 
@@ -102,6 +106,9 @@ public struct FileRecord: Equatable, Sendable {
     /// Flag bits this version does not know and reserved bytes, as found on disk; writers
     /// write zeros.
     public var unknownBits: UInt32 = 0
+    /// The attribute area (docs/FORMAT.md §7.2); nil for a record without one, which is a
+    /// regular file with the defaults of `RecordAttributes.defaults`.
+    public var attributes: RecordAttributes?
 
     public init(volumeUUID: VolumeUUID, generation: UInt64, fileID: UInt64, name: [UInt8], type: FileType = .data,
                 byteLength: UInt64 = 0, modificationTime: UInt64 = 0, dataPageCount: UInt32 = 0,
@@ -127,32 +134,44 @@ public struct FileRecord: Equatable, Sendable {
     public var tagsOffset: Int { Self.headerSize + Self.align4(name.count) }
     public var extensionPagesOffset: Int { tagsOffset + 4 * tags.count }
     public var inlineEntriesOffset: Int { extensionPagesOffset + 4 * extensionPages.count }
-    public var usedLength: Int { inlineEntriesOffset + PageEntry.encodedSize * inlineEntries.count }
+    public var attributesOffset: Int { inlineEntriesOffset + PageEntry.encodedSize * inlineEntries.count }
+    public var attributeLength: Int { attributes?.encodedSize ?? 0 }
+    public var usedLength: Int { attributesOffset + attributeLength }
 
-    /// Inline entries that fit beside a name of `nameLength` bytes, `tagCount` tags and
-    /// `extensionPageCount` extension pages.
-    public static func inlineCapacity(nameLength: Int, tagCount: Int, extensionPageCount: Int) -> Int {
-        (Geometry.subpageSize - headerSize - align4(nameLength) - 4 * tagCount - 4 * extensionPageCount) / PageEntry.encodedSize
+    /// Inline entries that fit beside a name of `nameLength` bytes, `tagCount` tags,
+    /// `extensionPageCount` extension pages and an attribute area of `attributeLength` bytes.
+    /// Negative when even those do not fit.
+    public static func inlineCapacity(nameLength: Int, tagCount: Int, extensionPageCount: Int, attributeLength: Int = 0) -> Int {
+        let room = Geometry.subpageSize - headerSize - align4(nameLength) - 4 * tagCount - 4 * extensionPageCount - attributeLength
+        // Rounded down, below zero too: -4 bytes of room is no entry, not zero entries.
+        return room >= 0 ? room / PageEntry.encodedSize : -1
     }
 
-    /// Most data pages a file of this name length and tag count can have: every extension
-    /// page full, plus the entries that fit inline beside 2048 extension page indices
-    /// (docs/FORMAT.md §10; 16,770,031 for a two-byte name without tags).
-    public static func maxDataPages(nameLength: Int, tagCount: Int) -> UInt64 {
-        Limits.maxFilePages
-            + UInt64(max(0, inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: Limits.maxExtensionPagesPerRecord)))
+    /// Most data pages a file of this name length, tag count and attribute area can have:
+    /// as many extension pages as fit (2048 at most), each full, plus the entries that fit
+    /// inline beside them (docs/FORMAT.md §10; 16,770,031 for a two-byte name without tags
+    /// or attributes).
+    public static func maxDataPages(nameLength: Int, tagCount: Int, attributeLength: Int = 0) -> UInt64 {
+        let room = Geometry.subpageSize - headerSize - align4(nameLength) - 4 * tagCount - attributeLength
+        let extensionPages = max(0, min(Limits.maxExtensionPagesPerRecord, room / 4))
+        let inline = max(0, inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionPages,
+                                           attributeLength: attributeLength))
+        return UInt64(extensionPages) * UInt64(Limits.entriesPerExtensionPage) + UInt64(inline)
     }
 
     /// How a file's `pageCount` data-page entries are laid out (docs/FORMAT.md §7-§8): inline
     /// first, then as few extension pages as the rest needs; nil when they cannot fit a record
     /// of this name length and tag count. The one rule the volume library writes by and the
     /// repairer rebuilds by.
-    public static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int) -> (inline: Int, extensionPages: Int)? {
-        if pageCount <= inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0) {
+    public static func entryLayout(pageCount: Int, nameLength: Int, tagCount: Int,
+                                   attributeLength: Int = 0) -> (inline: Int, extensionPages: Int)? {
+        if pageCount <= inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: 0, attributeLength: attributeLength) {
             return (pageCount, 0)
         }
         for extensionCount in 1...Limits.maxExtensionPagesPerRecord {
-            let inline = inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount)
+            let inline = inlineCapacity(nameLength: nameLength, tagCount: tagCount, extensionPageCount: extensionCount,
+                                        attributeLength: attributeLength)
+            guard inline >= 0 else { return nil }
             if inline + extensionCount * Limits.entriesPerExtensionPage >= pageCount {
                 let rest = pageCount - inline
                 return (inline, (rest + Limits.entriesPerExtensionPage - 1) / Limits.entriesPerExtensionPage)
@@ -163,9 +182,17 @@ public struct FileRecord: Equatable, Sendable {
 
     // MARK: Decoding
 
+    /// What `decode` does with an attribute area that cannot be decoded.
+    public enum UndecodableAttributes: Sendable {
+        /// The record is rejected (readers).
+        case reject
+        /// The record is decoded without it (fsck's repair, which drops such an area).
+        case drop
+    }
+
     /// Decodes the record in the 16 KiB of `bytes` (one subpage).
     public static func decode(_ bytes: UnsafeRawBufferPointer, subpage: SubpageIndex? = nil,
-                              verifyChecksum: Bool = true) throws(FormatError) -> FileRecord {
+                              verifyChecksum: Bool = true, undecodableAttributes: UndecodableAttributes = .reject) throws(FormatError) -> FileRecord {
         var reader = ByteReader(bytes, structure: structureName, origin: subpage?.firstByte)
         guard bytes.count >= Geometry.subpageSize else {
             throw reader.error(.truncated(needed: Geometry.subpageSize, available: bytes.count), at: 0)
@@ -197,7 +224,8 @@ public struct FileRecord: Equatable, Sendable {
         let tagCount = Int(try reader.readUInt16())
         let type = FileType(bytes: try reader.readArray(FileType.byteCount))
         let replacedFileID = try reader.readUInt64()
-        let reserved = try reader.readBytes(8)
+        let attributeLength = Int(try reader.readUInt16())
+        let reserved = try reader.readBytes(6)
 
         guard (1...Limits.maxNameBytes).contains(nameLength) else {
             throw reader.error(.fieldOutOfRange(field: "name_length", value: UInt64(nameLength),
@@ -211,8 +239,14 @@ public struct FileRecord: Equatable, Sendable {
             throw reader.error(.fieldOutOfRange(field: "extension_page_count", value: UInt64(extensionCount),
                                                 allowed: 0...UInt64(Limits.maxExtensionPagesPerRecord)), at: Offset.extensionPageCount)
         }
+        guard attributeLength == 0 || RecordAttributes.encodedSizes.contains(attributeLength), attributeLength % 4 == 0 else {
+            throw reader.error(.fieldOutOfRange(field: "attribute_length", value: UInt64(attributeLength),
+                                                allowed: UInt64(RecordAttributes.encodedSizes.lowerBound)...UInt64(RecordAttributes.encodedSizes.upperBound)),
+                               at: Offset.attributeLength)
+        }
         // Every count is now bounded, so this sum cannot overflow.
         let expectedEnd = headerSize + align4(nameLength) + 4 * tagCount + 4 * extensionCount + PageEntry.encodedSize * inlineCount
+            + attributeLength
         guard inlineCount <= Geometry.subpageSize, expectedEnd == usedLength else {
             throw reader.error(.inconsistent("used_length is \(usedLength) but the counts put the end at \(expectedEnd)"), at: Offset.usedLength)
         }
@@ -233,11 +267,18 @@ public struct FileRecord: Equatable, Sendable {
         for _ in 0..<inlineCount {
             entries.append(PageEntry(page: PageIndex(try reader.readUInt32()), checksum: try reader.readUInt32()))
         }
+        var attributes: RecordAttributes?
+        if attributeLength > 0 {
+            do throws(FormatError) { attributes = try RecordAttributes.decode(&reader, length: attributeLength) } catch {
+                guard undecodableAttributes == .drop else { throw error }
+            }
+        }
         var record = FileRecord(volumeUUID: uuid, generation: generation, fileID: fileID, name: name, type: type,
                                 byteLength: byteLength, modificationTime: modificationTime, dataPageCount: dataPageCount,
                                 tags: tags, extensionPages: extensionPages, inlineEntries: entries,
                                 isTombstone: magic == Self.tombstoneMagic)
         record.replacedFileID = replacedFileID
+        record.attributes = attributes
         record.flags = RecordFlags(rawValue: flags & RecordFlags.known.rawValue)
         record.unknownBits = (flags & ~RecordFlags.known.rawValue) | (reserved.contains { $0 != 0 } ? 1 << 31 : 0)
         return record
@@ -275,6 +316,7 @@ public struct FileRecord: Equatable, Sendable {
         writer.writeUInt16(UInt16(tags.count))
         writer.writeBytes(type.bytes)
         writer.writeUInt64(replacedFileID)
+        writer.writeUInt16(UInt16(attributeLength))
         writer.pad(to: Self.headerSize)
         writer.writeBytes(name)
         writer.pad(to: tagsOffset)
@@ -284,6 +326,7 @@ public struct FileRecord: Equatable, Sendable {
             writer.writeUInt32(entry.page.rawValue)
             writer.writeUInt32(entry.checksum)
         }
+        attributes?.encode(into: &writer)
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { Self.checksum($0, usedLength: usedLength) }
         bytes.withUnsafeMutableBytes { ByteWriter.storeUInt32(checksum, into: $0, at: Offset.checksum) }

@@ -286,6 +286,12 @@ public struct IncompatFeatures: OptionSet, Sendable, Hashable {
     /// data as valid.
     public static let recordedDamage = IncompatFeatures(rawValue: 1 << 0)
 
+    /// Records may carry an attribute area (docs/FORMAT.md §7.2): kind, mode, owner, times
+    /// with nanoseconds, symbolic-link target, extended attributes. Set by the first commit
+    /// that writes one; a reader that ignored the area would show a symbolic link, a device
+    /// or a directory as an empty regular file, and every file with the wrong owner and mode.
+    public static let fileAttributes = IncompatFeatures(rawValue: 1 << 1)
+
     /// Every bit this version of the toolchain reads.
-    public static let known: IncompatFeatures = [.recordedDamage]
+    public static let known: IncompatFeatures = [.recordedDamage, .fileAttributes]
 }
