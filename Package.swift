@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ArdakuVolumeTests", dependencies: ["ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ArdakuZestTests", dependencies: ["ArdakuCodec", "ArdakuZest", "TestSupport"]),
         .testTarget(name: "ArdakuCASTests", dependencies: ["ArdakuCodec", "ArdakuCAS", "TestSupport"]),
-        .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport"]),
+        .testTarget(name: "ArdakuIOTests", dependencies: ["ArdakuIO", "ArdakuVolume", "TestSupport", "CArdakuSys"]),
         .testTarget(name: "ArdakuDumpTests", dependencies: [
             "ArdakuCodec", "ArdakuDump", "ArdakuFormat", "ArdakuVolume", "TestSupport", "Dumpfs", "DumpfsCLI", "CheckFixtures",
         ], exclude: ["Golden"]),

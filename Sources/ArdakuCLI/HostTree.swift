@@ -3,8 +3,9 @@ import ArdakuIO
 import ArdakuVolume
 import Glibc
 
-/// Walks a host directory tree in byte order of names, yielding what can be stored and
-/// saying why the rest cannot.
+/// The host tree as the formats can store it today: regular files, and every other entry
+/// skipped with the reason (`HostTreeWalker` reads it all; the formats cannot yet hold
+/// directories of their own, links, nodes or attributes).
 public enum HostTree {
     public enum Entry {
         /// A regular file: its host path, the Ardaku name it maps to, size and mtime.
@@ -13,62 +14,93 @@ public enum HostTree {
         case skipped(path: String, reason: String)
     }
 
-    /// Every entry under `root`, depth first, names in ascending byte order, mapped to
-    /// Ardaku names under `prefix` ("/" or "/some/dir").
+    /// Every entry under `root`, mapped to Ardaku names under `prefix` ("/" or "/some/dir"),
+    /// in the order the tools have always met them (`legacyOrder`).
     public static func walk(_ root: String, prefix: [UInt8]) -> [Entry] {
+        var options = HostTreeWalker.Options()
+        options.readsExtendedAttributes = false
+        let walk = HostTreeWalker.walk(root, options: options)
+        let base = prefix == [UInt8(ascii: "/")] ? [] : prefix
         var entries: [Entry] = []
-        var stack: [(path: [UInt8], name: [UInt8])] = [(Array(root.utf8), prefix == [UInt8(ascii: "/")] ? [] : prefix)]
-        while let (directory, name) = stack.popLast() {
-            let children = HostPaths.listDirectory(directory)
-            guard let children else {
-                entries.append(.skipped(path: show(directory), reason: "cannot read directory: \(String(cString: strerror(errno)))"))
-                continue
-            }
-            if children.isEmpty, !name.isEmpty {
-                entries.append(.skipped(path: show(directory), reason: "empty directory (Ardaku directories exist only through the files in them)"))
-            }
-            var subdirectories: [(path: [UInt8], name: [UInt8])] = []
-            for child in children {
-                let path = directory + [UInt8(ascii: "/")] + child
-                let childName = name + [UInt8(ascii: "/")] + child
-                var info = stat()
-                guard HostPaths.withCString(path, { lstat($0, &info) }) == 0 else {
-                    entries.append(.skipped(path: show(path), reason: String(cString: strerror(errno))))
-                    continue
-                }
-                switch info.st_mode & S_IFMT {
-                case S_IFDIR:
-                    subdirectories.append((path, childName))
-                case S_IFREG:
+        // The root, empty, below a prefix: a directory Ardaku cannot keep.
+        if walk.items.isEmpty, !base.isEmpty {
+            entries.append(.skipped(path: show(Array(root.utf8)), reason: emptyDirectory))
+        }
+        for item in legacyOrder(walk.items) {
+            switch item {
+            case let .skipped(path, _, reason, _):
+                entries.append(.skipped(path: show(path), reason: reason))
+            case .warning:
+                break
+            case let .entry(entry):
+                switch entry.attributes.kind {
+                case .directory:
+                    if entry.childCount == 0 { entries.append(.skipped(path: entry.shownPath, reason: emptyDirectory)) }
+                case .regular:
+                    let name = entry.components.reduce(base) { $0 + [UInt8(ascii: "/")] + $1 }
                     do {
-                        let fileName = try FileName(bytes: childName)
-                        entries.append(.file(path: String(decoding: path, as: UTF8.self), name: fileName,
-                                             size: UInt64(max(0, info.st_size)), modificationTime: UInt64(max(0, info.st_mtim.tv_sec))))
+                        let fileName = try FileName(bytes: name)
+                        entries.append(.file(path: String(decoding: entry.path, as: UTF8.self), name: fileName, size: entry.size,
+                                             modificationTime: UInt64(max(0, entry.attributes.modificationTime.seconds))))
                     } catch {
-                        entries.append(.skipped(path: show(path), reason: "name cannot be stored: \(error)"))
+                        entries.append(.skipped(path: entry.shownPath, reason: "name cannot be stored: \(error)"))
                     }
-                default: entries.append(.skipped(path: show(path), reason: unsupportedKind(info.st_mode)))
+                default:
+                    entries.append(.skipped(path: entry.shownPath, reason: unsupportedKind(entry.attributes.kind)))
                 }
             }
-            // Reverse so that popping visits subdirectories in ascending order. Files come
-            // before subdirectories of the same directory only in the walk, not in names.
-            stack.append(contentsOf: subdirectories.reversed())
         }
         return entries
     }
 
+    static let emptyDirectory = "empty directory (Ardaku directories exist only through the files in them)"
+
+    /// The walker's items (depth first: each directory followed by all below it) in the
+    /// order of the walks `put -r`, `mkfs -d`, `zest put -r` and `cas put -r` had before it,
+    /// which decides where files land in an image: directory by directory (each directory
+    /// before those below it, in name order), all of a directory's own entries in name
+    /// order before any of its subdirectories'; a directory that cannot be read, or is empty,
+    /// at its own turn.
+    static func legacyOrder(_ items: [HostTreeWalker.Item]) -> [HostTreeWalker.Item] {
+        var directoryIndex: [[[UInt8]]: Int] = [[]: 0]
+        var keyed: [(key: Int, position: Int)] = []
+        keyed.reserveCapacity(items.count)
+        for (position, item) in items.enumerated() {
+            let components: [[UInt8]]
+            var isDirectory = false
+            switch item {
+            case let .entry(entry):
+                components = entry.components
+                isDirectory = entry.attributes.kind == .directory
+            case let .skipped(_, skippedComponents, _, directory):
+                components = skippedComponents
+                isDirectory = directory
+            case let .warning(_, warned, _):
+                components = warned
+            }
+            if isDirectory {
+                let index = components.isEmpty ? 0 : directoryIndex.count
+                if !components.isEmpty { directoryIndex[components] = index }
+                keyed.append((index, position))
+            } else {
+                keyed.append((directoryIndex[Array(components.dropLast())] ?? 0, position))
+            }
+        }
+        keyed.sort { ($0.key, $0.position) < ($1.key, $1.position) }
+        return keyed.map { items[$0.position] }
+    }
+
     /// A host path for messages (`QuotedName`).
-    static func show(_ path: [UInt8]) -> String { QuotedName.quotedName(path) }
+    static func show(_ path: [UInt8]) -> String { HostTreeWalker.show(path) }
 
     /// Why an entry that is neither a directory nor a regular file is left out (the one
     /// wording of `put -r`, `mkfs -d`, `zest put -r` and `cas put -r`).
-    static func unsupportedKind(_ mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFLNK: "symbolic link (not supported)"
-        case S_IFCHR, S_IFBLK: "device node (not supported)"
-        case S_IFIFO: "FIFO (not supported)"
-        case S_IFSOCK: "socket (not supported)"
-        default: "unknown file type"
+    static func unsupportedKind(_ kind: FileAttributes.Kind) -> String {
+        switch kind {
+        case .symbolicLink: "symbolic link (not supported)"
+        case .characterDevice, .blockDevice: "device node (not supported)"
+        case .fifo: "FIFO (not supported)"
+        case .regular, .directory: "unknown file type"
         }
     }
 }

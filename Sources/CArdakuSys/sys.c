@@ -390,3 +390,73 @@ void ardaku_temporary_register(int dirfd, const char *name) {
 }
 
 void ardaku_temporary_clear(void) { temporary_armed = 0; }
+
+// MARK: - Host trees with attributes
+
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+int64_t ardaku_list_xattrs(const char *path, char *list, size_t size) {
+    ssize_t r = llistxattr(path, list, size);
+    return r < 0 ? -errno : (int64_t)r;
+}
+
+int64_t ardaku_get_xattr(const char *path, const char *name, void *value, size_t size) {
+    ssize_t r = lgetxattr(path, name, value, size);
+    return r < 0 ? -errno : (int64_t)r;
+}
+
+int ardaku_set_xattr_at(int dirfd, const char *name, const char *attribute, const void *value, size_t size) {
+    char path[512];
+    int length = snprintf(path, sizeof path, "/proc/self/fd/%d/%s", dirfd, name);
+    if (length < 0 || (size_t)length >= sizeof path) return -ENAMETOOLONG;
+    return lsetxattr(path, attribute, value, size, 0) == 0 ? 0 : -errno;
+}
+
+int ardaku_set_xattr_fd(int fd, const char *attribute, const void *value, size_t size) {
+    return fsetxattr(fd, attribute, value, size, 0) == 0 ? 0 : -errno;
+}
+
+uint64_t ardaku_device_make(unsigned int major, unsigned int minor) { return (uint64_t)makedev(major, minor); }
+
+int ardaku_make_node_at(int dirfd, const char *name, unsigned int mode, uint64_t device) {
+    return mknodat(dirfd, name, (mode_t)mode, (dev_t)device) == 0 ? 0 : -errno;
+}
+
+int ardaku_make_fifo_at(int dirfd, const char *name, unsigned int mode) {
+    return mkfifoat(dirfd, name, (mode_t)mode) == 0 ? 0 : -errno;
+}
+
+int ardaku_make_symlink_at(const char *target, int dirfd, const char *name) {
+    return symlinkat(target, dirfd, name) == 0 ? 0 : -errno;
+}
+
+int ardaku_make_link_at(int olddirfd, const char *oldname, int newdirfd, const char *newname) {
+    return linkat(olddirfd, oldname, newdirfd, newname, 0) == 0 ? 0 : -errno;
+}
+
+int ardaku_chown_at(int dirfd, const char *name, uint32_t owner, uint32_t group) {
+    return fchownat(dirfd, name, (uid_t)owner, (gid_t)group, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+}
+
+int ardaku_chmod_at(int dirfd, const char *name, unsigned int mode) {
+    return fchmodat(dirfd, name, (mode_t)mode, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+}
+
+int ardaku_set_times_at(int dirfd, const char *name, int64_t access_seconds, uint32_t access_nanoseconds,
+                        int64_t modification_seconds, uint32_t modification_nanoseconds) {
+    struct timespec times[2] = {
+        { .tv_sec = (time_t)access_seconds, .tv_nsec = (long)access_nanoseconds },
+        { .tv_sec = (time_t)modification_seconds, .tv_nsec = (long)modification_nanoseconds },
+    };
+    return utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+}
+
+int ardaku_set_times_fd(int fd, int64_t access_seconds, uint32_t access_nanoseconds,
+                        int64_t modification_seconds, uint32_t modification_nanoseconds) {
+    struct timespec times[2] = {
+        { .tv_sec = (time_t)access_seconds, .tv_nsec = (long)access_nanoseconds },
+        { .tv_sec = (time_t)modification_seconds, .tv_nsec = (long)modification_nanoseconds },
+    };
+    return futimens(fd, times) == 0 ? 0 : -errno;
+}

@@ -98,4 +98,40 @@ void ardaku_temporary_register(int dirfd, const char *name);
 /// Forgets the registered name (once it was renamed into place or removed).
 void ardaku_temporary_clear(void);
 
+// Host trees with what a file is (issue 17): the walker reads extended attributes without
+// following a final symbolic link; the restorer makes links, nodes and attributes relative
+// to a directory it opened without following links, and never follows a final link either.
+
+/// llistxattr(path, list, size): the bytes of the list (NUL-separated names), or -errno.
+int64_t ardaku_list_xattrs(const char *path, char *list, size_t size);
+/// lgetxattr(path, name, value, size): the value's length, or -errno.
+int64_t ardaku_get_xattr(const char *path, const char *name, void *value, size_t size);
+/// lsetxattr on `name` in `dirfd` (through /proc/self/fd/DIRFD/NAME: the directory's own
+/// link is the directory; `name`, a link or not, is never followed): 0, or -errno.
+int ardaku_set_xattr_at(int dirfd, const char *name, const char *attribute, const void *value, size_t size);
+/// fsetxattr(fd, attribute, value, size, 0): 0, or -errno.
+int ardaku_set_xattr_fd(int fd, const char *attribute, const void *value, size_t size);
+/// makedev(3).
+uint64_t ardaku_device_make(unsigned int major, unsigned int minor);
+/// mknodat(dirfd, name, mode, device): 0, or -errno.
+int ardaku_make_node_at(int dirfd, const char *name, unsigned int mode, uint64_t device);
+/// mkfifoat(dirfd, name, mode): 0, or -errno.
+int ardaku_make_fifo_at(int dirfd, const char *name, unsigned int mode);
+/// symlinkat(target, dirfd, name): 0, or -errno.
+int ardaku_make_symlink_at(const char *target, int dirfd, const char *name);
+/// linkat(olddirfd, oldname, newdirfd, newname, 0): a final link at `oldname` is linked
+/// itself, never followed. 0, or -errno.
+int ardaku_make_link_at(int olddirfd, const char *oldname, int newdirfd, const char *newname);
+/// fchownat(dirfd, name, owner, group, AT_SYMLINK_NOFOLLOW): 0, or -errno.
+int ardaku_chown_at(int dirfd, const char *name, uint32_t owner, uint32_t group);
+/// fchmodat(dirfd, name, mode, AT_SYMLINK_NOFOLLOW): 0, or -errno (-EOPNOTSUPP on a
+/// symbolic link: Linux keeps no mode for one).
+int ardaku_chmod_at(int dirfd, const char *name, unsigned int mode);
+/// utimensat(dirfd, name, {atime, mtime}, AT_SYMLINK_NOFOLLOW): 0, or -errno.
+int ardaku_set_times_at(int dirfd, const char *name, int64_t access_seconds, uint32_t access_nanoseconds,
+                        int64_t modification_seconds, uint32_t modification_nanoseconds);
+/// futimens(fd, {atime, mtime}): 0, or -errno.
+int ardaku_set_times_fd(int fd, int64_t access_seconds, uint32_t access_nanoseconds,
+                        int64_t modification_seconds, uint32_t modification_nanoseconds);
+
 #endif

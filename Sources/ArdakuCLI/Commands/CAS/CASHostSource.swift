@@ -29,50 +29,45 @@ final class CASHostSource: DirectorySource {
             skipped.append((shown, reason))
             report(shown, reason)
         }
-        // Depth first; a directory's listing is complete once its subdirectories are known
-        // to be readable, so unreadable ones can be left out of it.
-        var pending: [(host: [UInt8], path: [String])] = [(Array(root.utf8), [])]
-        var readable: Set<[String]> = []
-        var children: [[String]: [(DirectoryEntry, isReadableDirectory: [String]?)]] = [:]
-        while let (host, path) = pending.popLast() {
-            guard let names = HostPaths.listDirectory(host) else {
-                if path.isEmpty { throw ToolError("\(root): cannot read directory: \(String(cString: strerror(errno)))") }
-                skip(host, "cannot read directory: \(String(cString: strerror(errno)))")
-                continue
-            }
-            readable.insert(path)
-            var entries: [(DirectoryEntry, isReadableDirectory: [String]?)] = []
-            var subdirectories: [(host: [UInt8], path: [String])] = []
-            for name in names {
-                let childHost = host + [UInt8(ascii: "/")] + name
-                if let problem = ItemName.problem(name) {
-                    skip(childHost, "name cannot be stored: \(problem)")
-                    continue
-                }
-                let component = String(decoding: name, as: UTF8.self)
-                var child = stat()
-                guard HostPaths.withCString(childHost, { lstat($0, &child) }) == 0 else {
-                    skip(childHost, String(cString: strerror(errno)))
-                    continue
-                }
-                switch child.st_mode & S_IFMT {
-                case S_IFDIR:
-                    entries.append((DirectoryEntry(name: component, isDirectory: true), path + [component]))
-                    subdirectories.append((childHost, path + [component]))
-                case S_IFREG:
-                    let size = UInt64(max(0, child.st_size))
-                    entries.append((DirectoryEntry(name: component, isDirectory: false, size: size), nil))
+        // Names an item cannot hold are left out before they are looked at (a directory with
+        // all it holds); a directory that cannot be read is left out of its parent's listing.
+        var options = HostTreeWalker.Options()
+        options.readsExtendedAttributes = false
+        options.nameProblem = { ItemName.problem($0) }
+        let walk = HostTreeWalker.walk(root, options: options)
+        listing[[]] = []
+        // Listings in name order, as each directory lists its entries.
+        for item in walk.items {
+            switch item {
+            case let .skipped(_, components, reason, _):
+                if components.isEmpty { throw ToolError("\(root): \(reason)") }
+            case .warning:
+                break
+            case let .entry(entry):
+                let path = entry.components.map { String(decoding: $0, as: UTF8.self) }
+                let parent = Array(path.dropLast())
+                switch entry.attributes.kind {
+                case .directory:
+                    listing[parent, default: []].append(DirectoryEntry(name: path[path.count - 1], isDirectory: true))
+                    listing[path] = listing[path] ?? []
+                case .regular:
+                    listing[parent, default: []].append(DirectoryEntry(name: path[path.count - 1], isDirectory: false, size: entry.size))
                     fileCount += 1
-                    totalBytes += size
-                default: skip(childHost, HostTree.unsupportedKind(child.st_mode))
+                    totalBytes += entry.size
+                default:
+                    break
                 }
             }
-            children[path] = entries
-            pending.append(contentsOf: subdirectories.reversed())
         }
-        for (path, entries) in children {
-            listing[path] = entries.compactMap { entry, directory in
-                directory.map { readable.contains($0) } ?? true ? entry : nil
+        // What is left out, reported in the order the walk has always met it.
+        for item in HostTree.legacyOrder(walk.items) {
+            switch item {
+            case let .skipped(path, _, reason, _):
+                skip(path, reason)
+            case let .entry(entry) where entry.attributes.kind != .directory && entry.attributes.kind != .regular:
+                skip(entry.path, HostTree.unsupportedKind(entry.attributes.kind))
+            default:
+                break
             }
         }
     }
