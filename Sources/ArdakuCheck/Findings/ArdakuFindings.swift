@@ -205,7 +205,7 @@ public enum ArdakuFindings {
         fix: "rewritten with the proven bytes")
     public static let attributesUnproven = FindingKind(
         "A3016", .info, .reportOnly,
-        "{name}: an earlier repair rebuilt its record; its modification time, type and tags are unproven.")
+        "{name}: an earlier repair rebuilt its record; its modification time, type, tags and attributes are unproven.")
     public static let damageFlagsWithoutFeature = FindingKind(
         "A3017", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} carries damage flags ({detail}), but page 0 does not announce recorded damage.",

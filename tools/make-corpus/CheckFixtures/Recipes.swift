@@ -185,6 +185,32 @@ public enum Recipes {
             d.editBothSystemBlocks { $0.incompatFeatures.insert(.recordedDamage) }
             d.flip(page: try d.dataPages("/docs/a.txt")[0], offset: 1, mask: 0x08)
         },
+        Recipe("record-attributes-unannounced", "/docs/b.bin given an attribute area (mode 0640, uid 1000, its own times), checksum valid, page 0 without the file-attributes feature bit (the area is sound: page 0 is made to announce it)",
+               targets: ["A3018"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            try d.editRecord(subpage) { record in record.attributes = Recipe.soundAttributes(record) }
+        },
+        Recipe("record-attributes-invalid", "/docs/b.bin given an attribute area whose mtime_nanoseconds is 1,000,000,000, checksum valid, feature bit set (the area is dropped, the file marked unproven: A3016 on the second run)",
+               targets: ["A3019"], remains: ["A3016"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            try d.editRecord(subpage) { record in
+                var attributes = Recipe.soundAttributes(record)
+                attributes.file.modificationTime.nanoseconds = 1_000_000_000
+                record.attributes = attributes
+            }
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.fileAttributes) }
+        },
+        Recipe("record-attributes-undecodable", "/docs/b.bin given an attribute area whose mode names a socket (0o140640, no kind a volume holds), checksum valid, feature bit set (the area is dropped, the file marked unproven: A3016 on the second run)",
+               targets: ["A3019"], remains: ["A3016"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            try d.editRecord(subpage) { record in record.attributes = Recipe.soundAttributes(record) }
+            let record = try FileRecord.decode(try d.store.read(PageIndex(subpage >> 2)).withUnsafeBytes {
+                UnsafeRawBufferPointer(rebasing: $0[(Int(subpage & 3) * Geometry.subpageSize)...].prefix(Geometry.subpageSize))
+            })
+            d.setRecordUInt32(0o140640, subpage: subpage, offset: record.attributesOffset + RecordAttributes.Offset.mode)
+            d.resealRecord(subpage)
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.fileAttributes) }
+        },
         Recipe("record-page-count", "/docs/b.bin's data_page_count set to 3 (its length needs 4), checksum valid",
                targets: ["A3004"], effects: ["/docs/b.bin": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
@@ -378,5 +404,16 @@ public enum Recipes {
                 d.write([UInt8(truncatingIfNeeded: rng.next())], page: page, offset: offset)
             }
         }
+    }
+}
+
+extension Recipe {
+    /// A sound attribute area for `record`: a regular file, 0640, uid 1000, gid 100, its
+    /// modification time, an extended attribute.
+    static func soundAttributes(_ record: FileRecord) -> RecordAttributes {
+        let time = FileAttributes.Timestamp(seconds: Int64(record.modificationTime), nanoseconds: 250)
+        return RecordAttributes(FileAttributes(kind: .regular, permissions: 0o640, owner: 1000, group: 100,
+                                               modificationTime: time,
+                                               extendedAttributes: [.init(name: Array("user.origin".utf8), value: Array("corpus".utf8))]))
     }
 }
