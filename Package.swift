@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "CrashTests", dependencies: ["CrashHarness", "ArdakuCheck", "ArdakuFormat", "ArdakuVolume", "TestSupport"]),
         .testTarget(name: "ToolCommandLineTests", dependencies: ["ToolCommandLine"]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCLI",
+            "TestSupport", "ArdakuFormat", "ArdakuVolume", "ArdakuIO", "ArdakuCLI", "CArdakuSys",
             "MkfsArdaku", "ArdakuTool", "FsckZest", "Dumpfs",
         ]),
         .testTarget(name: "ArdakuCheckTests", dependencies: [

@@ -8,18 +8,22 @@ import Glibc
 /// directories of their own, links, nodes or attributes).
 public enum HostTree {
     public enum Entry {
-        /// A regular file: its host path, the Ardaku name it maps to, size and mtime.
-        case file(path: String, name: FileName, size: UInt64, modificationTime: UInt64)
+        /// A regular file: its host path, the Ardaku name it maps to, size and attributes.
+        case file(path: String, name: FileName, size: UInt64, attributes: FileAttributes)
         /// Something that cannot be stored, and why.
         case skipped(path: String, reason: String)
+        /// Something of a file kept that cannot be (an extended attribute over the limits).
+        case warning(path: String, message: String)
     }
 
     /// Every entry under `root`, mapped to Ardaku names under `prefix` ("/" or "/some/dir"),
-    /// in the order the tools have always met them (`legacyOrder`).
-    public static func walk(_ root: String, prefix: [UInt8]) -> [Entry] {
-        var options = HostTreeWalker.Options()
-        options.readsExtendedAttributes = false
-        let walk = HostTreeWalker.walk(root, options: options)
+    /// in the order the tools have always met them (`legacyOrder`). `options` says how
+    /// attributes are read (owners forced, times clamped, extended attributes read); without
+    /// them none are read.
+    public static func walk(_ root: String, prefix: [UInt8], options: HostTreeWalker.Options? = nil) -> [Entry] {
+        var walkerOptions = options ?? HostTreeWalker.Options()
+        if options == nil { walkerOptions.readsExtendedAttributes = false }
+        let walk = HostTreeWalker.walk(root, options: walkerOptions)
         let base = prefix == [UInt8(ascii: "/")] ? [] : prefix
         var entries: [Entry] = []
         // The root, empty, below a prefix: a directory Ardaku cannot keep.
@@ -30,8 +34,8 @@ public enum HostTree {
             switch item {
             case let .skipped(path, _, reason, _):
                 entries.append(.skipped(path: show(path), reason: reason))
-            case .warning:
-                break
+            case let .warning(path, _, message):
+                if options != nil { entries.append(.warning(path: show(path), message: message)) }
             case let .entry(entry):
                 switch entry.attributes.kind {
                 case .directory:
@@ -41,7 +45,7 @@ public enum HostTree {
                     do {
                         let fileName = try FileName(bytes: name)
                         entries.append(.file(path: String(decoding: entry.path, as: UTF8.self), name: fileName, size: entry.size,
-                                             modificationTime: UInt64(max(0, entry.attributes.modificationTime.seconds))))
+                                             attributes: entry.attributes))
                     } catch {
                         entries.append(.skipped(path: entry.shownPath, reason: "name cannot be stored: \(error)"))
                     }
@@ -142,6 +146,9 @@ public struct TreeImport {
     public var verbose = false
     public var quiet = false
     public var tool: String
+    /// How attributes are read (docs/FORMAT.md §7.2): owners, times, extended attributes.
+    /// nil stores none (the files are then 0644 and root's, as before attributes existed).
+    public var attributes: HostTreeWalker.Options?
 
     public init(tool: String) { self.tool = tool }
 
@@ -150,7 +157,7 @@ public struct TreeImport {
     /// Stores every regular file under `root` as `prefix` + its relative path, in one
     /// transaction, with a progress line on a terminal.
     public func run(root: String, prefix: [UInt8], into volume: Volume) throws -> Summary {
-        let entries = HostTree.walk(root, prefix: prefix)
+        let entries = HostTree.walk(root, prefix: prefix, options: attributes)
         let totalFiles = entries.reduce(0) { if case .file = $1 { return $0 + 1 } else { return $0 } }
         let totalBytes = entries.reduce(UInt64(0)) { if case let .file(_, _, size, _) = $1 { return $0 + size } else { return $0 } }
         var summary = Summary()
@@ -161,7 +168,9 @@ public struct TreeImport {
                 switch entry {
                 case let .skipped(path, reason):
                     skipped.skip(path, because: reason)
-                case let .file(path, name, _, modificationTime):
+                case let .warning(path, message):
+                    if !quiet { Console.warning(tool, "\(path): \(message)") }
+                case let .file(path, name, _, fileAttributes):
                     // A file replaced since the walk (by a FIFO, a link, a device) is skipped;
                     // the walk's own view of it is what was promised.
                     let source: HostFileSource
@@ -175,7 +184,9 @@ public struct TreeImport {
                     }
                     var options = PutOptions()
                     options.replaceExisting = replaceExisting
+                    let modificationTime = UInt64(max(0, fileAttributes.modificationTime.seconds))
                     options.modificationTime = latestTime.map { min($0, modificationTime) } ?? modificationTime
+                    if attributes != nil { options.attributes = fileAttributes }
                     try volume.put(name, from: source, options: options)
                     summary.files += 1
                     summary.bytes += source.byteLength

@@ -23,13 +23,27 @@ public struct SafeOutput {
 
     public func close() { restorer.close() }
 
-    /// Writes the content `fill` produces to `relative` (components of a validated name).
-    public func write(relative components: [String], overwrite: Bool,
+    /// Whether owners and groups are restored (on by default when running as root).
+    public var sameOwner: Bool {
+        get { restorer.options.sameOwner }
+        nonmutating set { restorer.options.sameOwner = newValue }
+    }
+
+    /// Whether extended attributes are restored.
+    public var extendedAttributes: Bool {
+        get { restorer.options.extendedAttributes }
+        nonmutating set { restorer.options.extendedAttributes = newValue }
+    }
+
+    /// Writes the content `fill` produces to `relative` (components of a validated name),
+    /// then gives it `attributes` (mode, owner, times, extended attributes) before it gets
+    /// its name; what cannot be set is a warning naming the file.
+    public func write(relative components: [String], attributes: FileAttributes? = nil, overwrite: Bool,
                       _ fill: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         precondition(!components.isEmpty)
         restorer.options.overwrite = overwrite
         try Self.converting {
-            try restorer.writeFile(components) { write in
+            try restorer.writeFile(components, attributes: attributes) { write in
                 try withoutActuallyEscaping(write) { write in try fill(Self.converting(write)) }
             }
         }

@@ -25,7 +25,8 @@ public enum TreeExtraction {
                 // as bytes: the String would have turned bytes that are not UTF-8 into U+FFFD.
                 let validated = try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)
                 let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
-                try output.write(relative: relative.split(separator: "/").map(String.init), overwrite: overwrite) { write in
+                try output.write(relative: relative.split(separator: "/").map(String.init), attributes: file.attributes.file,
+                                 overwrite: overwrite) { write in
                     // Swift refuses a non-escaping closure captured by one passed to another
                     // closure parameter (`read`); neither keeps it past the call.
                     try withoutActuallyEscaping(write) { write in

@@ -56,7 +56,9 @@ enum RecordFields {
         let tagsOffset = FileRecord.headerSize + (clampedName + 3) & ~3
         let extensionsOffset = tagsOffset + 4 * clampedTags
         let entriesOffset = extensionsOffset + 4 * clampedExtensions
-        let expectedEnd = entriesOffset + PageEntry.encodedSize * inlineCount
+        let attributeLength = Int(f.u16(FileRecord.Offset.attributeLength))
+        let attributesOffset = entriesOffset + PageEntry.encodedSize * inlineCount
+        let expectedEnd = attributesOffset + attributeLength
         var usedCheck: FieldCheck?
         if usedLength < FileRecord.headerSize || usedLength > Geometry.subpageSize {
             usedCheck = .invalid("allowed \(Hex.format(FileRecord.headerSize, width: 4))...\(Hex.format(Geometry.subpageSize, width: 4))")
@@ -107,7 +109,14 @@ enum RecordFields {
         let type = FileType(bytes: Array(f.slice(FileRecord.Offset.type, FileType.byteCount)))
         f.add("type", FileRecord.Offset.type, FileType.byteCount, meaning: meaning("type"), value: .text(type.description), display: type.description)
         f.add("replaced_file_id", FileRecord.Offset.replacedFileID, 8, meaning: meaning("replaced_file_id"))
-        f.addReserved("reserved", FileRecord.Offset.reserved, 8)
+        var attributeLengthCheck: FieldCheck?
+        if attributeLength != 0, !RecordAttributes.encodedSizes.contains(attributeLength) || attributeLength % 4 != 0 {
+            attributeLengthCheck = .invalid("allowed 0, or a multiple of 4 in \(RecordAttributes.encodedSizes.lowerBound)...\(RecordAttributes.encodedSizes.upperBound)")
+        } else if attributeLength != 0, let system = scan?.system, !system.incompatFeatures.contains(.fileAttributes) {
+            attributeLengthCheck = .invalid("page 0 does not announce file attributes (incompat bit 1)")
+        }
+        f.add("attribute_length", FileRecord.Offset.attributeLength, 2, meaning: meaning("attribute_length"), check: attributeLengthCheck)
+        f.addReserved("reserved", FileRecord.Offset.reserved, 6)
 
         let name = Array(f.slice(FileRecord.headerSize, clampedName))
         var nameCheck: FieldCheck?
@@ -154,6 +163,10 @@ enum RecordFields {
                   display: TextFormat.count(UInt64(inlineEntries.count), "entry", "entries"))
         }
 
+        if attributeLength > 0, attributesOffset + attributeLength <= Geometry.subpageSize {
+            Self.attributeRows(&f, at: attributesOffset, length: attributeLength)
+        }
+
         var problems: [String] = []
         switch kind {
         case .free: problems.append("free subpage: the magic is zero")
@@ -170,6 +183,61 @@ enum RecordFields {
     }
 
     /// An extension page: its header, and its entries (as many as the page holds, at most 8188).
+    /// The rows of a record's attribute area (docs/FORMAT.md §7.2), from `offset` in the record.
+    static func attributeRows(_ f: inout FieldBuilder, at offset: Int, length: Int) {
+        let layout = RecordAttributes.layout
+        func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
+        func at(_ field: Int) -> Int { offset + field }
+        typealias O = RecordAttributes.Offset
+        let mode = UInt32(truncatingIfNeeded: f.u32(at(O.mode)))
+        let kind = FileAttributes.Kind(modeBits: mode)
+        let modeText = "0o" + String(mode, radix: 8) + (kind.map { " (\($0), \(String(mode & 0o7777, radix: 8)))" } ?? "")
+        f.add("attributes.mode", at(O.mode), 4, meaning: meaning("mode"), display: modeText,
+              check: kind == nil || mode & ~0o177777 != 0 ? .invalid("the kind bits name no kind of file") : nil)
+        f.add("attributes.uid", at(O.uid), 4, meaning: meaning("uid"))
+        f.add("attributes.gid", at(O.gid), 4, meaning: meaning("gid"))
+        let links = f.u32(at(O.linkCount))
+        f.add("attributes.link_count", at(O.linkCount), 4, meaning: meaning("link_count"), check: links == 1 ? nil : .invalid("must be 1"))
+        // In offset order: the three seconds, then the three nanoseconds.
+        for (name, seconds) in [("mtime", O.modificationSeconds), ("atime", O.accessSeconds), ("ctime", O.changeSeconds)] {
+            let value = Int64(bitPattern: f.u64(at(seconds)))
+            f.add("attributes.\(name)_seconds", at(seconds), 8, meaning: meaning("\(name)_seconds"),
+                  value: .text(String(value)), display: value >= 0 ? "\(TextFormat.utc(UInt64(value))) (\(value))" : "\(value)")
+        }
+        for (name, nanoseconds) in [("mtime", O.modificationNanoseconds), ("atime", O.accessNanoseconds), ("ctime", O.changeNanoseconds)] {
+            let fraction = f.u32(at(nanoseconds))
+            f.add("attributes.\(name)_nanoseconds", at(nanoseconds), 4, meaning: meaning("\(name)_nanoseconds"),
+                  check: fraction < 1_000_000_000 ? nil : .invalid("allowed 0...999999999"))
+        }
+        let device = f.u32(at(O.device))
+        f.add("attributes.device", at(O.device), 4, meaning: meaning("device"), display: "\(device >> 20):\(device & 0xFFFFF)")
+        let targetLength = Int(f.u16(at(O.targetLength)))
+        f.add("attributes.target_length", at(O.targetLength), 2, meaning: meaning("target_length"))
+        let count = Int(f.u16(at(O.extendedAttributeCount)))
+        f.add("attributes.xattr_count", at(O.extendedAttributeCount), 2, meaning: meaning("xattr_count"))
+        f.addReserved("attributes.reserved", at(O.reserved), 4)
+        guard O.target + targetLength <= length else { return }
+        if targetLength > 0 {
+            let target = Array(f.slice(at(O.target), targetLength))
+            f.add("attributes.target", at(O.target), targetLength, meaning: "the symbolic link's target",
+                  value: .text(String(decoding: target, as: UTF8.self)), display: TextFormat.escaped(target))
+        }
+        var entry = O.target + ((targetLength + 3) & ~3)
+        for number in 0..<min(count, FileAttributes.Limits.maxExtendedAttributes) {
+            guard entry + 4 <= length else { return }
+            let nameLength = Int(f.integer(at: at(entry), size: 1) ?? 0)
+            let valueLength = Int(f.u16(at(entry + 2)))
+            let size = (4 + nameLength + valueLength + 3) & ~3
+            guard entry + size <= length else { return }
+            let name = Array(f.slice(at(entry + 4), nameLength))
+            let value = f.slice(at(entry + 4 + nameLength), valueLength)
+            f.add("attributes.xattrs[\(number)]", at(entry), size, meaning: "extended attribute: name and value",
+                  value: .text(String(decoding: name, as: UTF8.self)),
+                  display: "\(TextFormat.escaped(name)) = \(TextFormat.hexBytes(value, limit: 16)) (\(valueLength) bytes)")
+            entry += size
+        }
+    }
+
     static func extensionPage(_ bytes: UnsafeRawBufferPointer, page: UInt32, sequence: Int?, fileID: UInt64?,
                               entryRows: Bool = false) -> ExtensionContents {
         let layout = ExtensionPage.layout

@@ -1,3 +1,4 @@
+import CArdakuSys
 import Glibc
 import SystemPackage
 
@@ -9,6 +10,7 @@ import SystemPackage
 /// directory walk) is never followed; the descriptor is then `fstat`ed and anything that is
 /// not a regular file is refused, so a character device such as `/dev/urandom`, a FIFO or
 /// a socket is never read without end. The size is the one `fstat` gave: reads stop there.
+/// Reading does not move the file's access time where the kernel allows (`O_NOATIME`).
 ///
 /// Every tool that reads a host file as content opens it here (`ardaku cas put`,
 /// `ardaku zest put`, their `-r` walks).
@@ -21,7 +23,13 @@ public final class RegularSourceFile {
     /// Opens `path` for reading; throws when it cannot be opened or is not a regular file.
     public init(path: String) throws(SourceFileError) {
         self.path = path
-        let raw = Glibc.open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+        // O_NOATIME, as tar --atime-preserve=system: reading a tree into a volume leaves its
+        // access times alone, so that the times recorded from it (and a reproducible image)
+        // do not change because an earlier run read it. The kernel allows it to the file's
+        // owner and to root; anyone else opens without it.
+        let flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC
+        var raw = Glibc.open(path, flags | ardaku_o_noatime())
+        if raw < 0 && errno == EPERM { raw = Glibc.open(path, flags) }
         guard raw >= 0 else {
             let code = errno
             // O_NOFOLLOW on a symbolic link fails with ELOOP: say what it is.

@@ -74,6 +74,8 @@ int ardaku_open_exclusive_probe(const char *path) {
     return 0;
 }
 
+int ardaku_o_noatime(void) { return O_NOATIME; }
+
 // MARK: - Volume locks
 
 int ardaku_flock_try(int fd, int exclusive) {

@@ -22,6 +22,7 @@ import Testing
                 switch entry {
                 case let .file(_, name, _, _): name.string
                 case let .skipped(path, reason): "skipped \(path.dropFirst(source.count)): \(reason)"
+                case let .warning(path, message): "warning \(path.dropFirst(source.count)): \(message)"
                 }
             }
             #expect(order == ["/p/a", "/p/c",

@@ -26,6 +26,8 @@ int64_t ardaku_seek_hole(int fd, int64_t offset);
 int ardaku_fdatasync(int fd);
 /// open(O_RDONLY|O_EXCL) on a block device: -EBUSY when the kernel holds it (mounted, in use).
 int ardaku_open_exclusive_probe(const char *path);
+/// O_NOATIME (a _GNU_SOURCE flag): reads through the descriptor leave the access time alone.
+int ardaku_o_noatime(void);
 
 // Locking a volume (VolumeLock): flock(2) on a descriptor, O_EXCL on block devices, and
 // the device numbers /proc/locks names a locked file by.

@@ -55,6 +55,36 @@ extension ArdakuCommand {
         var generation: UInt64
         /// What fsck recorded: "damaged_data", "unproven_attributes"; empty for a sound file.
         var damage: [String]
+        /// "regular", "directory", "symbolic_link", "fifo", "character_device", "block_device".
+        var kind: String
+        /// st_mode: the kind's bits and the permission bits.
+        var mode: UInt32
+        var uid: UInt32
+        var gid: UInt32
+        var linkCount: UInt32
+        var accessTime: TimeJSON
+        var modificationTimeExact: TimeJSON
+        var changeTime: TimeJSON
+        /// Whether the record stores attributes (false: these are a record's defaults).
+        var attributesRecorded: Bool
+        var symbolicLinkTarget: String?
+        var extendedAttributes: [ExtendedAttributeJSON]
+
+        struct TimeJSON: Encodable {
+            var seconds: Int64
+            var nanoseconds: UInt32
+            init(_ time: FileAttributes.Timestamp) {
+                seconds = time.seconds
+                nanoseconds = time.nanoseconds
+            }
+        }
+
+        struct ExtendedAttributeJSON: Encodable {
+            /// The name as text (bytes that are not UTF-8 as U+FFFD; `name_hex` has them all).
+            var name: String
+            var nameHex: String
+            var valueHex: String
+        }
 
         init(_ status: FileStatus) {
             name = status.name
@@ -70,6 +100,21 @@ extension ArdakuCommand {
             generation = status.generation
             damage = (status.flags.contains(.damagedData) ? ["damaged_data"] : [])
                 + (status.flags.contains(.unprovenAttributes) ? ["unproven_attributes"] : [])
+            let attributes = status.attributes
+            kind = AttributeText.jsonKind(attributes.file.kind)
+            mode = attributes.file.mode
+            uid = attributes.file.owner
+            gid = attributes.file.group
+            linkCount = attributes.linkCount
+            accessTime = TimeJSON(attributes.file.accessTime)
+            modificationTimeExact = TimeJSON(attributes.file.modificationTime)
+            changeTime = TimeJSON(attributes.file.changeTime)
+            attributesRecorded = status.storedAttributes != nil
+            symbolicLinkTarget = attributes.file.kind == .symbolicLink ? String(decoding: attributes.file.symbolicLinkTarget, as: UTF8.self) : nil
+            extendedAttributes = attributes.file.extendedAttributes.map {
+                ExtendedAttributeJSON(name: String(decoding: $0.name, as: UTF8.self), nameHex: AttributeText.hex($0.name),
+                                      valueHex: AttributeText.hex($0.value))
+            }
         }
     }
 }

@@ -9,8 +9,10 @@ extension ArdakuCommand {
         static let configuration = CommandConfiguration(
             commandName: "get", abstract: "Copy files (or, with -r, directories) out of the volume; every page's CRC-32 is verified.",
             usage: """
-            ardaku get [-r] [-f] [--salvage] [--wait[=<seconds>]] IMAGE NAME [DEST]
-            ardaku get [-r] [-f] [--salvage] [--wait[=<seconds>]] IMAGE NAME... DEST
+            ardaku get [-r] [-f] [--salvage] [--no-same-owner] [--no-xattrs] [--wait[=<seconds>]]
+                IMAGE NAME [DEST]
+            ardaku get [-r] [-f] [--salvage] [--no-same-owner] [--no-xattrs] [--wait[=<seconds>]]
+                IMAGE NAME... DEST
             """,
             discussion: """
             As cp and cat: with one NAME, DEST is a host file, or a directory to copy into, and \
@@ -32,6 +34,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("f"), help: "Replace existing host files.") var force = false
         @Flag(name: .long, help: "Copy damaged files as they are, naming the byte ranges that fail their CRC-32 on standard error (exit status 1).")
         var salvage = false
+        @OptionGroup var restoring: RestoringOptions
         @OptionGroup var waiting: WaitOption
 
         func run() {
@@ -95,7 +98,8 @@ extension ArdakuCommand {
             let path = HostPath(target)
             let output = try SafeOutput(root: path.parent)
             defer { output.close() }
-            try output.write(relative: [path.name], overwrite: force) { write in
+            restoring.apply(to: output)
+            try output.write(relative: [path.name], attributes: try volume.stat(fileName).attributes.file, overwrite: force) { write in
                 try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                     do { try write(bytes) } catch { throw .source("\(error)") }
                 }
@@ -108,10 +112,12 @@ extension ArdakuCommand {
                                salvaged: inout [String]) throws {
             let output = try SafeOutput(root: destination)
             defer { output.close() }
+            restoring.apply(to: output)
             for name in names {
                 do {
                     let fileName = try existingFile(volume, name)
-                    try output.write(relative: [fileName.lastComponent], overwrite: force) { write in
+                    try output.write(relative: [fileName.lastComponent], attributes: try volume.stat(fileName).attributes.file,
+                                     overwrite: force) { write in
                         try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
                             do { try write(bytes) } catch { throw .source("\(error)") }
                         }
@@ -179,6 +185,7 @@ extension ArdakuCommand {
                                salvaged: inout [String]) throws {
             let output = try SafeOutput(root: destination)
             defer { output.close() }
+            restoring.apply(to: output)
             tally.files = 0
             for name in names {
                 let under = try Self.under(name)

@@ -72,9 +72,9 @@ extension ArdakuCommand {
             var lines: [(String, String)] = files.map { file in
                 let shown = prefixLength.map { String(decoding: file.nameBytes[$0...], as: UTF8.self) } ?? file.name
                 let damage = file.flags.isEmpty ? "" : "  [\(file.flags.description)]"
-                return (shown + (long ? damage : ""), long ? "\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
+                return (shown + (long ? damage : ""), long ? "\(AttributeText.longListingPrefix(file))\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
             }
-            lines += directories.map { ($0 + "/", long ? "\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "") }
+            lines += directories.map { ($0 + "/", long ? "\(AttributeText.implicitDirectoryPrefix)\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "") }
             for (name, prefix) in lines.sorted(by: { $0.0 < $1.0 }) { print(prefix + VolumeError.printable(name)) }
         }
     }

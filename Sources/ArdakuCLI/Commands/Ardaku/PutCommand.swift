@@ -8,12 +8,21 @@ extension ArdakuCommand {
     struct Put: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "put", abstract: "Store a host file (or, with -r, a directory tree) in the volume.",
-            usage: "ardaku put [-r] [-f] [-v] [--wait[=<seconds>]] <image> <source> <name>",
+            usage: """
+            ardaku put [-r] [-f] [-v] [--all-root] [--force-uid <uid>] [--force-gid <gid>] [--no-xattrs]
+                [--wait[=<seconds>]] <image> <source> <name>
+            """,
             discussion: """
             SOURCE '-' (without -r) stores standard input, read to its end: its pages are stored \
             as they arrive, so input of any length takes no more memory than one page. Input \
             longer than the volume's free space (even zeros, which would be stored as holes) \
             stores nothing.
+
+            With -r each regular file is stored with its mode (setuid, setgid and sticky bits \
+            too), owner, group, times to the nanosecond and extended attributes; --all-root, \
+            --force-uid and --force-gid record other owners, --no-xattrs none of the extended \
+            attributes. Directories, symbolic links, FIFOs, devices and sockets are skipped, \
+            each with a warning.
             """)
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Host file ('-': standard input), or directory with -r.") var source: String
@@ -21,6 +30,7 @@ extension ArdakuCommand {
         @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
         @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
+        @OptionGroup var recording: RecordingOptions
         @OptionGroup var waiting: WaitOption
 
         func run() {
@@ -31,6 +41,7 @@ extension ArdakuCommand {
                     var importer = TreeImport(tool: "ardaku")
                     importer.replaceExisting = force
                     importer.verbose = verbose
+                    importer.attributes = recording.walkerOptions(latestTime: TimeFormat.sourceDateEpoch)
                     let summary = try importer.run(root: source, prefix: try ArdakuCommand.directoryPrefix(name), into: volume)
                     if summary.skipped > 0 { Console.warning("ardaku", SkipReport.summary(summary.skipped) + " (named above)") }
                 } else {

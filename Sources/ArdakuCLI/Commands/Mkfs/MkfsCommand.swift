@@ -41,6 +41,7 @@ public struct MkfsCommand: ParsableCommand {
     @Flag(name: [.customShort("K"), .customLong("nodiscard")], help: "Do not discard the device's old contents.") var keepOldData = false
     @Flag(name: .customShort("q"), help: "Quiet: print errors only.") var quiet = false
     @Flag(name: .customShort("v"), help: "Verbose: name every file stored.") var verbose = false
+    @OptionGroup var recording: RecordingOptions
     @OptionGroup var waiting: WaitOption
 
     public init() {}
@@ -219,6 +220,7 @@ struct Mkfs {
         if let directory = options.directory {
             var importer = TreeImport(tool: tool)
             importer.latestTime = TimeFormat.sourceDateEpoch
+            importer.attributes = options.recording.walkerOptions(latestTime: TimeFormat.sourceDateEpoch)
             importer.verbose = options.verbose
             importer.quiet = options.quiet
             let summary: TreeImport.Summary

@@ -59,6 +59,8 @@ enum ZestCLI {
             switch entry {
             case let .skipped(path, reason):
                 skipped.skip(path, because: reason)
+            case let .warning(path, message):
+                if !quiet { Console.warning(tool, "\(path): \(message)") }
             case let .file(path, name, size, _):
                 guard size <= UInt64(ZestLimits.maxFileBytes) else {
                     throw ToolError("\(path): \(size) bytes is more than a ZEST file may hold (\(ZestLimits.maxFileBytes))")
