@@ -131,6 +131,19 @@ public enum CrashScenarios {
         }
     }
 
+    /// A put that records attributes: on the base volume, the first record with an attribute
+    /// area, so the commit also sets page 0's file-attributes bit (FORMAT §4.1, §7.2).
+    static func putWithAttributes(_ path: String, _ content: FileContent, label: String) -> CrashStep {
+        CrashStep(label, model: { $0.files[path] = content }) { volume in
+            var options = PutOptions()
+            options.attributes = FileAttributes(
+                kind: .regular, permissions: 0o4750, owner: 1000, group: 100,
+                modificationTime: .init(seconds: 1_700_000_000, nanoseconds: 123),
+                extendedAttributes: [.init(name: Array("user.crash".utf8), value: Array("harness".utf8))])
+            try volume.put(name(path), from: content.source, options: options)
+        }
+    }
+
     static func write(_ path: String, at offset: UInt64, _ bytes: [UInt8], label: String) -> CrashStep {
         CrashStep(label, model: { $0.files[path]!.write(at: offset, bytes) }) { try $0.write(name(path), at: offset, bytes) }
     }
@@ -161,6 +174,8 @@ public enum CrashScenarios {
         return [
             put("/new/f", FileContent(rng.bytes(140_000)), label: "put a new file"),
             put("/new/sparse", newSparse, label: "put a new file with extension pages"),
+            putWithAttributes("/new/attributes", FileContent(rng.bytes(90_000)),
+                              label: "put a new file with attributes (page 0 announces them in the same commit)"),
             put("/docs/b.bin", FileContent(rng.bytes(70_000)), replacing: true, label: "overwrite"),
             put("/sparse", otherSparse, replacing: true, label: "overwrite a file with extension pages"),
             write("/docs/b.bin", at: 65_000, rng.bytes(9_000), label: "write in place across two pages"),
