@@ -3,6 +3,7 @@ import ArdakuIO
 import CArdakuSys
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// A scratch directory removed when the test ends.
@@ -36,21 +37,6 @@ private func lstatOf(_ path: String) -> stat? {
 }
 
 private func exists(_ path: String) -> Bool { lstatOf(path) != nil }
-
-/// Binds a UNIX socket at `path` (left behind when the descriptor closes).
-private func makeSocket(_ path: String) -> Bool {
-    let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { return false }
-    defer { close(descriptor) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-    } == 0
-}
 
 /// setxattr(2) on `path` (a file or directory, opened to be named by its descriptor).
 private func setXattr(_ path: String, _ name: String, _ value: [UInt8]) -> Bool {
@@ -115,7 +101,7 @@ private func makeTree(_ source: String) throws -> Bool {
     write("\(source)/hard1", "three names\n", mode: 0o600)
     precondition(link("\(source)/hard1", "\(source)/hard2") == 0)
     precondition(link("\(source)/hard1", "\(source)/nested/hard3") == 0)
-    precondition(makeSocket("\(source)/sock"))
+    precondition(TestSockets.bind("\(source)/sock"))
     let xattrs = supportsUserXattrs(source)
     if xattrs {
         precondition(setXattr("\(source)/a-file", "user.comment", Array("a comment".utf8)))

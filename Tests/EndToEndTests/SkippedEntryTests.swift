@@ -1,26 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What the tree imports (mkfs.ardaku -d, ardaku put -r, zest put -r, cas put -r) say about
 /// the host entries they leave out: one warning line per entry, naming it and why, in the
 /// same words from every tool; -q silences them; counts read as English ("1 file").
 @Suite(.serialized) struct SkippedEntryTests {
-    /// Binds a Unix socket at `path` (left behind when the descriptor closes).
-    static func makeSocket(_ path: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        return bound == 0
-    }
-
     /// `dir/src`: one regular file, and what no tree import stores: a symbolic link, a FIFO
     /// and a socket. Returns the lines each import must print for them, without the tool.
     static func tree(_ dir: String) throws -> (source: String, skipped: [String]) {
@@ -28,7 +13,7 @@ import Testing
         try Tools.write("\(source)/a/file.txt", "content\n")
         try FileManager.default.createSymbolicLink(atPath: "\(source)/a/link", withDestinationPath: "file.txt")
         #expect(mkfifo("\(source)/fifo", 0o644) == 0)
-        #expect(makeSocket("\(source)/sock"))
+        #expect(TestSockets.bind("\(source)/sock"))
         return (source, ["\(source)/a/link: skipped: symbolic link (not supported)",
                          "\(source)/fifo: skipped: FIFO (not supported)",
                          "\(source)/sock: skipped: socket (not supported)"])
