@@ -7,7 +7,7 @@
 /// | +0x00  | 4    | mode              | st_mode: the kind (S_IFMT bits) and permission bits 0o7777 |
 /// | +0x04  | 4    | uid               | owner |
 /// | +0x08  | 4    | gid               | group |
-/// | +0x0C  | 4    | link_count        | names of the file: 1, or the records sharing its file_id (§7.3) |
+/// | +0x0C  | 4    | link_count        | names of the file: 1 (several names are a later feature) |
 /// | +0x10  | 8    | mtime_seconds     | i64 seconds since the Unix epoch |
 /// | +0x18  | 8    | atime_seconds     | i64 |
 /// | +0x20  | 8    | ctime_seconds     | i64 |
