@@ -16,12 +16,12 @@ public struct ArdakuCommand: ParsableCommand {
             (links to it), or as `ardaku mkfs|fsck|dump ARGUMENTS`.
 
             Each command locks the volume it opens: shared to read (ls, get, stat, df, label and \
-            uuid without a new value), exclusive to write (put, rm, mv, label, uuid); a volume \
-            another process holds is an error, or with --wait a wait. probe locks nothing. See \
+            uuid without a new value), exclusive to write (put, rm, mv, chmod, chown, touch, label, uuid); a \
+            volume another process holds is an error, or with --wait a wait. probe locks nothing. See \
             LOCKING in ardaku(1).
             """,
-        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Stat.self, DiskFree.self, Label.self, UUID.self,
-                      Probe.self, ZestCommand.self, CASCommand.self])
+        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Chmod.self, Chown.self, Touch.self,
+                      Stat.self, DiskFree.self, Label.self, UUID.self, Probe.self, ZestCommand.self, CASCommand.self])
 
     public init() {}
 }
