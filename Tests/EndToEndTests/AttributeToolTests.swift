@@ -99,6 +99,13 @@ import Testing
             #expect(put.status == 0, "\(put.stderr)")
             #expect(try Tools.run("ardaku", ["stat", image, "/again/tool"]).stdout.contains("Owner:             uid 42, gid 43"))
             if xattrs { #expect(try Tools.run("ardaku", ["stat", image, "/again/note"]).stdout.contains("user.color")) }
+            // One file, as put -r records each file of a tree; options apply alike.
+            #expect(try Tools.run("ardaku", ["put", image, "\(dir)/src/sub/data", "/single"]).status == 0)
+            let single = try Tools.run("ardaku", ["stat", image, "/single"]).stdout
+            #expect(single.contains("Mode:              0640 (-rw-r-----)") && single.contains("Owner:             uid 1234, gid 567"), "\(single)")
+            #expect(single.contains("Modify:            2001-02-03 04:05:06.123456789 UTC"))
+            #expect(try Tools.run("ardaku", ["put", "--force-uid", "7", image, "\(dir)/src/tool", "/tool2"]).status == 0)
+            #expect(try Tools.run("ardaku", ["stat", image, "/tool2"]).stdout.contains("Owner:             uid 7, gid 0"))
             #expect(try Tools.run("fsck.zest", ["-fn", image]).status == 0)
         }
     }

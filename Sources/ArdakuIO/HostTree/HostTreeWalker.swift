@@ -194,6 +194,20 @@ public enum HostTreeWalker {
         return (attributes, nil)
     }
 
+    /// The attributes of the one entry at `path` (lstat: a link is not followed), with the
+    /// options applied; each extended attribute left out goes to `warn`. For `ardaku put` of
+    /// a single file, which records what `put -r` records for each file of a tree.
+    public static func attributes(of path: String, options: Options = Options(),
+                                  warn: (String) -> Void) -> Result<FileAttributes, HostTreeError> {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .failure(HostTreeError("\(path): \(errnoText(errno))")) }
+        var items: [Item] = []
+        let (attributes, failure) = Self.attributes(info, path: Array(path.utf8), options: options, items: &items, components: [])
+        for case let .warning(_, _, message) in items { warn(message) }
+        if let failure { return .failure(HostTreeError("\(path): \(failure)")) }
+        return .success(attributes)
+    }
+
     /// The target of the symbolic link at `path` (readlink: the link itself, never followed).
     static func readLink(_ path: [UInt8]) -> (target: [UInt8]?, failure: String?) {
         let limit = FileAttributes.Limits.maxSymbolicLinkTargetBytes

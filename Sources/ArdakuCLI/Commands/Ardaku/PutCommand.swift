@@ -18,11 +18,11 @@ extension ArdakuCommand {
             longer than the volume's free space (even zeros, which would be stored as holes) \
             stores nothing.
 
-            With -r each regular file is stored with its mode (setuid, setgid and sticky bits \
-            too), owner, group, times to the nanosecond and extended attributes; --all-root, \
-            --force-uid and --force-gid record other owners, --no-xattrs none of the extended \
-            attributes. Directories, symbolic links, FIFOs, devices and sockets are skipped, \
-            each with a warning.
+            A host file (with -r, each regular file under SOURCE) is stored with its mode \
+            (setuid, setgid and sticky bits too), owner, group, times to the nanosecond and \
+            extended attributes; --all-root, --force-uid and --force-gid record other owners, \
+            --no-xattrs none of the extended attributes. With -r, directories, symbolic \
+            links, FIFOs, devices and sockets are skipped, each with a warning.
             """)
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Host file ('-': standard input), or directory with -r.") var source: String
@@ -53,7 +53,17 @@ extension ArdakuCommand {
                             let freeBytes = UInt64(volume.system.totalPageCount - volume.system.usedPageCount) << 16
                             try volume.put(fileName, streaming: StandardInputSource(limit: freeBytes), options: options)
                         } else {
-                            try volume.put(fileName, from: try HostFileSource(path: source), options: options)
+                            let file = try HostFileSource(path: source)
+                            // What put -r records for each file of a tree, for this one file.
+                            let recorded = HostTreeWalker.attributes(
+                                of: source, options: recording.walkerOptions(latestTime: TimeFormat.sourceDateEpoch)
+                            ) { message in Console.warning("ardaku", "\(source): \(message)") }
+                            switch recorded {
+                            case .success(let attributes) where attributes.kind == .regular: options.attributes = attributes
+                            case .success: break
+                            case .failure(let error): throw ToolError(error.message)
+                            }
+                            try volume.put(fileName, from: file, options: options)
                         }
                     }
                     catch VolumeError.alreadyExists(let existing) { throw ToolError("\(existing): file exists (use -f to replace it)") }
