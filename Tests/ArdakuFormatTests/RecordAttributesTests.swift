@@ -150,6 +150,20 @@ import ArdakuFormat
         #expect(lenient.attributes == nil && lenient.name == record.name)
     }
 
+    /// Reserved and padding bytes decode, and are kept as `reservedBits` for the checker.
+    @Test func nonzeroReservedAndPaddingBytesAreKept() throws {
+        let record = Self.record(Self.sample)
+        #expect(try Self.decode(record.encode()).attributes?.reservedBits == 0)
+        // The reserved field, the byte after the first name length, the first entry's padding.
+        let selinux = Array("security.selinux".utf8).count, label = Array("system_u:object_r:bin_t:s0\u{0}".utf8).count
+        let padding = 0x40 + 4 + selinux + label
+        #expect((4 + selinux + label) % 4 != 0)
+        for (offset, bytes) in [(0x3C, [UInt8(1)]), (0x41, [7]), (padding, [9])] {
+            let decoded = try Self.decode(Self.patched(record, at: offset, bytes))
+            #expect(decoded.attributes?.reservedBits == 1, "byte at +\(offset)")
+        }
+    }
+
     /// What decodes but breaks a rule is `FileAttributes.problem`'s to say.
     @Test func problemsTheCheckerJudges() {
         var attributes = Self.sample

@@ -118,7 +118,7 @@ extension Checker {
     /// has none.
     static func attributeProblem(_ attributes: RecordAttributes, record: RecordView) -> String? {
         if let problem = attributes.file.problem { return problem }
-        if attributes.reservedBits != 0 { return "reserved bytes (or a device number on a \(attributes.file.kind)) are not zero" }
+        if attributes.reservedBits != 0 { return "reserved or padding bytes (or a device number on a \(attributes.file.kind)) are not zero" }
         if attributes.linkCount != 1 { return "link_count is \(attributes.linkCount), not 1" }
         if record.modificationTime != attributes.headerModificationTime {
             return "modification_time \(record.modificationTime) is not mtime_seconds \(attributes.file.modificationTime.seconds)"

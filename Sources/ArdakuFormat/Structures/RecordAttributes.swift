@@ -74,7 +74,8 @@ public struct RecordAttributes: Equatable, Sendable {
     public var file: FileAttributes
     /// Names the file has (hard links): 1 for a file with one name.
     public var linkCount: UInt32
-    /// Nonzero reserved bytes as found (0 or 1): the checker judges them; writers write zeros.
+    /// Nonzero reserved or padding bytes, or a device number on a kind without one, as found
+    /// (0 or 1): the checker judges them; writers write zeros.
     public var reservedBits: UInt32 = 0
 
     public init(_ file: FileAttributes, linkCount: UInt32 = 1) {
@@ -148,7 +149,9 @@ public struct RecordAttributes: Equatable, Sendable {
             throw reader.error(.inconsistent("target_length \(targetLength) overruns attribute_length \(length)"), at: start + Offset.targetLength)
         }
         let target = try reader.readArray(targetLength)
-        try reader.skip(align4(targetLength) - targetLength)
+        // Padding and the byte after each name length are zero; anything else is kept as
+        // `reservedBits` for the checker to judge, as the fixed part's reserved field is.
+        var paddingNonZero = try reader.readArray(align4(targetLength) - targetLength).contains { $0 != 0 }
         var extendedAttributes: [FileAttributes.ExtendedAttribute] = []
         extendedAttributes.reserveCapacity(count)
         for number in 0..<count {
@@ -157,7 +160,7 @@ public struct RecordAttributes: Equatable, Sendable {
                 throw reader.error(.inconsistent("extended attribute \(number) starts past attribute_length \(length)"), at: entry)
             }
             let nameLength = Int(try reader.readUInt8())
-            _ = try reader.readUInt8()
+            if try reader.readUInt8() != 0 { paddingNonZero = true }
             let valueLength = Int(try reader.readUInt16())
             guard valueLength <= FileAttributes.Limits.maxExtendedAttributeValueBytes,
                   !overruns(entry + align4(extendedAttributeHeaderSize + nameLength + valueLength)) else {
@@ -165,7 +168,8 @@ public struct RecordAttributes: Equatable, Sendable {
             }
             let name = try reader.readArray(nameLength)
             let value = try reader.readArray(valueLength)
-            try reader.skip(align4(extendedAttributeHeaderSize + nameLength + valueLength) - (extendedAttributeHeaderSize + nameLength + valueLength))
+            let padding = align4(extendedAttributeHeaderSize + nameLength + valueLength) - (extendedAttributeHeaderSize + nameLength + valueLength)
+            if try reader.readArray(padding).contains(where: { $0 != 0 }) { paddingNonZero = true }
             extendedAttributes.append(.init(name: name, value: value))
         }
         guard reader.position == start + length else {
@@ -183,7 +187,7 @@ public struct RecordAttributes: Equatable, Sendable {
             symbolicLinkTarget: target, extendedAttributes: extendedAttributes)
         var attributes = RecordAttributes(file, linkCount: linkCount)
         // A device field on another kind has nowhere to go in the model: kept as damage.
-        attributes.reservedBits = (reserved != 0 || (!isDevice && device != 0)) ? 1 : 0
+        attributes.reservedBits = (reserved != 0 || paddingNonZero || (!isDevice && device != 0)) ? 1 : 0
         return attributes
     }
 
