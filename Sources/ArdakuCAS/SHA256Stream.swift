@@ -1,3 +1,4 @@
+import ArdakuFormat
 import CArdakuSHA256
 
 /// Plain SHA-256 of a byte stream, with the implementation CAS ids use (OpenSSL's
@@ -33,14 +34,5 @@ public struct SHA256Stream {
     }
 
     /// The digest as 64 lowercase hex digits.
-    public func finalizeHex() -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(2 * Self.digestBytes)
-        for byte in finalize() {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
+    public func finalizeHex() -> String { Hex.digits(finalize()) }
 }

@@ -24,13 +24,7 @@ enum TextFormat {
 
     /// Lowercase hex digits of `bytes`, no separator.
     static func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var result = ""
-        result.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            result.unicodeScalars.append(Unicode.Scalar(CanonicalHexDump.Tables.hexDigit(byte >> 4)))
-            result.unicodeScalars.append(Unicode.Scalar(CanonicalHexDump.Tables.hexDigit(byte & 0xF)))
-        }
-        return result
+        Hex.digits(bytes)
     }
 
     /// At most `limit` bytes as spaced hex pairs, with `…` when there are more.

@@ -51,7 +51,7 @@ struct ProvenRepairs {
         var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(storage) }
 
         private static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-            "0x" + bytes.map { Hex.format($0, width: 2).dropFirst(2) }.joined()
+            "0x" + Hex.digits(bytes)
         }
 
         deinit { storage.deallocate() }

@@ -57,9 +57,7 @@ struct RecordView {
               let nameLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.nameLength),
               let tagCount = ByteReader.uint16(in: bytes, at: FileRecord.Offset.tagCount),
               let replacedFileID = ByteReader.uint64(in: bytes, at: FileRecord.Offset.replacedFileID),
-              let attributeLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.attributeLength),
-              let reservedLow = ByteReader.uint16(in: bytes, at: FileRecord.Offset.reserved),
-              let reservedHigh = ByteReader.uint32(in: bytes, at: FileRecord.Offset.reserved + 2) else {
+              let attributeLength = ByteReader.uint16(in: bytes, at: FileRecord.Offset.attributeLength) else {
             return .failure(.truncated)
         }
         guard magic == FileRecord.magic || magic == FileRecord.tombstoneMagic else { return .failure(.badMagic(magic)) }
@@ -90,7 +88,8 @@ struct RecordView {
                                    modificationTime: mtime, dataPageCount: pages, extensionCount: Int(extensions),
                                    inlineCount: Int(inline), nameLength: Int(nameLength), tagCount: Int(tagCount),
                                    replacedFileID: replacedFileID, attributeLength: Int(attributeLength),
-                                   reservedNonZero: reservedLow != 0 || reservedHigh != 0))
+                                   reservedNonZero: !Zeros.isAllZero(UnsafeRawBufferPointer(
+                                       rebasing: bytes[FileRecord.Offset.reserved..<FileRecord.Offset.name]))))
     }
 
     /// The CRC-32 of bytes 0x0008..<used_length.

@@ -99,4 +99,16 @@ public enum Hex {
         let padding = digits.count < width ? String(repeating: "0", count: width - digits.count) : ""
         return "0x" + padding + digits
     }
+
+    /// Two lowercase hex digits per byte, no prefix or separator ("0a1b").
+    public static func digits<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let table = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(table[Int(byte >> 4)])
+            text.append(table[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }

@@ -90,7 +90,7 @@ public struct RecordAttributes: Equatable, Sendable {
         return RecordAttributes(FileAttributes(kind: .regular, permissions: 0o644, modificationTime: time))
     }
 
-    static func align4(_ n: Int) -> Int { (n + 3) & ~3 }
+    static func align4(_ n: Int) -> Int { FileRecord.align4(n) }
 
     /// The attributes after the content changed at `seconds`: mtime and ctime then, as a
     /// write(2) sets them.
@@ -175,14 +175,14 @@ public struct RecordAttributes: Equatable, Sendable {
         guard reader.position == start + length else {
             throw reader.error(.inconsistent("the attribute area's parts end at \(reader.position - start), attribute_length is \(length)"), at: start)
         }
-        func time(_ index: Int) -> FileAttributes.Timestamp {
-            let secondsValues = [seconds.0, seconds.1, seconds.2], nanosecondValues = [nanoseconds.0, nanoseconds.1, nanoseconds.2]
-            return .init(seconds: Int64(bitPattern: secondsValues[index]), nanoseconds: nanosecondValues[index])
+        func time(_ seconds: UInt64, _ nanoseconds: UInt32) -> FileAttributes.Timestamp {
+            .init(seconds: Int64(bitPattern: seconds), nanoseconds: nanoseconds)
         }
         let isDevice = kind == .characterDevice || kind == .blockDevice
         let file = FileAttributes(
             kind: kind, permissions: UInt16(mode & 0o7777), owner: uid, group: gid,
-            modificationTime: time(0), accessTime: time(1), changeTime: time(2),
+            modificationTime: time(seconds.0, nanoseconds.0), accessTime: time(seconds.1, nanoseconds.1),
+            changeTime: time(seconds.2, nanoseconds.2),
             device: isDevice ? .init(major: device >> 20, minor: device & 0xFFFFF) : nil,
             symbolicLinkTarget: target, extendedAttributes: extendedAttributes)
         var attributes = RecordAttributes(file, linkCount: linkCount)

@@ -112,8 +112,8 @@ extension ArdakuCommand {
             attributesRecorded = status.storedAttributes != nil
             symbolicLinkTarget = attributes.file.kind == .symbolicLink ? String(decoding: attributes.file.symbolicLinkTarget, as: UTF8.self) : nil
             extendedAttributes = attributes.file.extendedAttributes.map {
-                ExtendedAttributeJSON(name: String(decoding: $0.name, as: UTF8.self), nameHex: AttributeText.hex($0.name),
-                                      valueHex: AttributeText.hex($0.value))
+                ExtendedAttributeJSON(name: String(decoding: $0.name, as: UTF8.self), nameHex: Hex.digits($0.name),
+                                      valueHex: Hex.digits($0.value))
             }
         }
     }
