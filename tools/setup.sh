@@ -15,6 +15,8 @@ declare -A needed=(
   [groff-base]=/usr/bin/groff                 # tests: the manual pages render without warnings
   [file]=/usr/bin/file                        # tests: the magic fragment names our volumes
   [man-db]=/usr/bin/man                       # tests: man -w finds the installed pages
+  [rsync]=/usr/bin/rsync                      # tests: rsync -aAXn compares a tree with its round trip
+  [erofs-utils]=/usr/bin/mkfs.erofs           # tests: what mkfs.erofs + fsck.erofs --extract restore, beside ours
 )
 missing=()
 for package in "${!needed[@]}"; do

@@ -183,6 +183,11 @@ def make_ardaku_tree(root):
     for i, size in enumerate(sizes):
         name = "%s/file-%02d.%s" % (dirs[i % len(dirs)], i, "txt" if i % 3 else "bin")
         write_file(root, name, _payload(rng, size, text=bool(i % 3)))
+    # Entries of the other kinds (FORMAT §7.2, §7.3, §9): a second name of a file, a symbolic
+    # link to a file (read back through it), an empty directory.
+    os.link(os.path.join(root, "docs/file-00.bin"), os.path.join(root, "docs/sub/hard-link.bin"))
+    os.symlink("../docs/sub/file-01.txt", os.path.join(root, "src/link.txt"))
+    os.makedirs(os.path.join(root, "empty-dir"))
     fix_times(root)
 
 
@@ -260,7 +265,10 @@ def data_runs(path):
 def file_digest(path):
     """(size, digest) of a file's content, sparse-aware: the digest covers every 64 KiB block
     that is not all zeros, with its offset, so holes and written zeros compare equal and a
-    sparse file of 130 MiB is read only where it holds data."""
+    sparse file of 130 MiB is read only where it holds data. A symbolic link is its target
+    (never followed: moved to lost+found it may name nothing)."""
+    if os.path.islink(path):
+        return ("symlink", os.readlink(path))
     h = hashlib.sha256()
     block = 1 << 16
     zero = bytes(block)
@@ -602,7 +610,7 @@ NOT_FOUND = re.compile(r"not found|no such|does not exist|not in the|unknown tag
 
 
 def compare_file(path, digest):
-    if not os.path.isfile(path):
+    if not os.path.isfile(path) and not os.path.islink(path):
         return "missing"
     return "identical" if file_digest(path) == digest else "differs"
 
