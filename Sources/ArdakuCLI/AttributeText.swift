@@ -55,6 +55,12 @@ enum AttributeText {
             + "\(String(attributes.file.owner).padded(left: 5)) \(String(attributes.file.group).padded(left: 5)) "
     }
 
+    /// ls -l's size column: the byte length, or a device's "major, minor".
+    static func sizeColumn(_ status: FileStatus) -> String {
+        guard let device = status.attributes.file.device else { return String(status.byteLength) }
+        return "\(device.major), \(device.minor)"
+    }
+
     /// The same columns for a directory that only the names below it make.
     static let implicitDirectoryPrefix = "drwxr-xr-x  -     0     0 "
 

@@ -3,13 +3,19 @@ import ArdakuIO
 import ArdakuVolume
 import Glibc
 
-/// The host tree as the formats can store it today: regular files, and every other entry
-/// skipped with the reason (`HostTreeWalker` reads it all; the formats cannot yet hold
-/// directories of their own, links, nodes or attributes).
+/// The host tree as a format can store it: regular files, and, where the format keeps
+/// attributes (an Ardaku volume, FORMAT §7.2), directories, symbolic links, FIFOs and
+/// devices as entries of their own; every entry left out is named with the reason
+/// (`HostTreeWalker` reads it all).
 public enum HostTree {
     public enum Entry {
         /// A regular file: its host path, the Ardaku name it maps to, size and attributes.
         case file(path: String, name: FileName, size: UInt64, attributes: FileAttributes)
+        /// A directory, symbolic link, FIFO or device: a record without content.
+        case node(path: String, name: FileName, attributes: FileAttributes)
+        /// A further name of a file met before under `target` (same device and inode): a hard
+        /// link (FORMAT §7.3).
+        case hardLink(path: String, name: FileName, target: FileName)
         /// Something that cannot be stored, and why.
         case skipped(path: String, reason: String)
         /// Something of a file kept that cannot be (an extended attribute over the limits).
@@ -18,16 +24,25 @@ public enum HostTree {
 
     /// Every entry under `root`, mapped to Ardaku names under `prefix` ("/" or "/some/dir"),
     /// in the order the tools have always met them (`legacyOrder`). `options` says how
-    /// attributes are read (owners forced, times clamped, extended attributes read); without
-    /// them none are read.
+    /// attributes are read (owners forced, times clamped, extended attributes read), and that
+    /// every kind is kept: each directory (the root too, below a prefix) and each link, FIFO
+    /// and device becomes a `.node`. Without options none are read, and only regular files
+    /// are kept.
     public static func walk(_ root: String, prefix: [UInt8], options: HostTreeWalker.Options? = nil) -> [Entry] {
         var walkerOptions = options ?? HostTreeWalker.Options()
         if options == nil { walkerOptions.readsExtendedAttributes = false }
+        let keepsKinds = options != nil
         let walk = HostTreeWalker.walk(root, options: walkerOptions)
         let base = prefix == [UInt8(ascii: "/")] ? [] : prefix
         var entries: [Entry] = []
-        // The root, empty, below a prefix: a directory Ardaku cannot keep.
-        if walk.items.isEmpty, !base.isEmpty {
+        // The first name each linked file was stored under, in the order stored.
+        var firstNames: [HostTreeWalker.LinkIdentity: FileName] = [:]
+        if keepsKinds, !base.isEmpty, let rootAttributes = walk.root, let name = try? FileName(bytes: base) {
+            // The root below a prefix is the directory the prefix names (the volume's own root
+            // has no record to keep attributes in).
+            entries.append(.node(path: root, name: name, attributes: rootAttributes))
+        } else if walk.items.isEmpty, !base.isEmpty {
+            // The root, empty, below a prefix: a directory the format cannot keep.
             entries.append(.skipped(path: show(Array(root.utf8)), reason: emptyDirectory))
         }
         for item in legacyOrder(walk.items) {
@@ -37,20 +52,33 @@ public enum HostTree {
             case let .warning(path, _, message):
                 if options != nil { entries.append(.warning(path: show(path), message: message)) }
             case let .entry(entry):
-                switch entry.attributes.kind {
-                case .directory:
-                    if entry.childCount == 0 { entries.append(.skipped(path: entry.shownPath, reason: emptyDirectory)) }
-                case .regular:
-                    let name = entry.components.reduce(base) { $0 + [UInt8(ascii: "/")] + $1 }
-                    do {
-                        let fileName = try FileName(bytes: name)
-                        entries.append(.file(path: String(decoding: entry.path, as: UTF8.self), name: fileName, size: entry.size,
-                                             attributes: entry.attributes))
-                    } catch {
-                        entries.append(.skipped(path: entry.shownPath, reason: "name cannot be stored: \(error)"))
+                let kind = entry.attributes.kind
+                if !keepsKinds, kind != .regular {
+                    if kind != .directory {
+                        entries.append(.skipped(path: entry.shownPath, reason: unsupportedKind(kind)))
+                    } else if entry.childCount == 0 {
+                        entries.append(.skipped(path: entry.shownPath, reason: emptyDirectory))
                     }
-                default:
-                    entries.append(.skipped(path: entry.shownPath, reason: unsupportedKind(entry.attributes.kind)))
+                    continue
+                }
+                let name = entry.components.reduce(base) { $0 + [UInt8(ascii: "/")] + $1 }
+                let fileName: FileName
+                do { fileName = try FileName(bytes: name) } catch {
+                    entries.append(.skipped(path: entry.shownPath, reason: "name cannot be stored: \(error)"))
+                    continue
+                }
+                let path = String(decoding: entry.path, as: UTF8.self)
+                if keepsKinds, let identity = entry.linkIdentity {
+                    if let target = firstNames[identity] {
+                        entries.append(.hardLink(path: path, name: fileName, target: target))
+                        continue
+                    }
+                    firstNames[identity] = fileName
+                }
+                if kind == .regular {
+                    entries.append(.file(path: path, name: fileName, size: entry.size, attributes: entry.attributes))
+                } else {
+                    entries.append(.node(path: path, name: fileName, attributes: entry.attributes))
                 }
             }
         }
@@ -152,10 +180,32 @@ public struct TreeImport {
 
     public init(tool: String) { self.tool = tool }
 
-    public struct Summary { public var files = 0; public var bytes: UInt64 = 0; public var skipped = 0 }
+    public struct Summary {
+        /// Regular files stored, and their bytes.
+        public var files = 0
+        public var bytes: UInt64 = 0
+        /// Directories, symbolic links, FIFOs and devices stored.
+        public var otherEntries = 0
+        /// Further names of files stored (hard links).
+        public var links = 0
+        public var skipped = 0
 
-    /// Stores every regular file under `root` as `prefix` + its relative path, in one
-    /// transaction, with a progress line on a terminal.
+        /// "3 files (12 KiB)", then " and 2 other entries (directories, links, nodes)" and
+        /// " and 5 hard links" when there are some.
+        public var description: String {
+            var text = "\(Plural.count(files, "file")) (\(ByteSize.describe(bytes)))"
+            if otherEntries > 0 {
+                text += (links > 0 ? ", " : " and ") + Plural.count(otherEntries, "other entry", "other entries")
+                    + " (directories, links, nodes)"
+            }
+            if links > 0 { text += " and " + Plural.count(links, "hard link") }
+            return text
+        }
+    }
+
+    /// Stores every entry under `root` as `prefix` + its relative path, in one transaction,
+    /// with a progress line on a terminal. A directory already stored is kept as it is
+    /// unless `replaceExisting` (then it takes the tree's attributes).
     public func run(root: String, prefix: [UInt8], into volume: Volume) throws -> Summary {
         let entries = HostTree.walk(root, prefix: prefix, options: attributes)
         let totalFiles = entries.reduce(0) { if case .file = $1 { return $0 + 1 } else { return $0 } }
@@ -163,6 +213,8 @@ public struct TreeImport {
         var summary = Summary()
         var skipped = SkipReport(tool: tool, quiet: quiet)
         let progress = ProgressBar("Storing", totalBytes: totalBytes, totalFiles: totalFiles, enabled: !quiet && Console.stderrIsTerminal)
+        var links: [FileName: [FileName]] = [:]
+        var linkTargets: [FileName] = []
         try volume.batch { () throws(VolumeError) in
             for entry in entries {
                 switch entry {
@@ -170,6 +222,20 @@ public struct TreeImport {
                     skipped.skip(path, because: reason)
                 case let .warning(path, message):
                     if !quiet { Console.warning(tool, "\(path): \(message)") }
+                case let .node(_, name, nodeAttributes):
+                    if nodeAttributes.kind == .directory, !replaceExisting, try volume.isDirectoryRecord(name) { continue }
+                    try volume.makeNode(name, attributes: nodeAttributes, replaceExisting: replaceExisting)
+                    summary.otherEntries += 1
+                    if verbose { print(name.string) }
+                case let .hardLink(_, name, target):
+                    // Replacing: the old file of this name goes first (a directory never does).
+                    if replaceExisting, try volume.exists(name), !(try volume.isDirectoryRecord(name)) { try volume.remove(name) }
+                    // Made at the end, all names of a file at once: each link rewrites every
+                    // record of its file (FORMAT §7.3).
+                    if links[target] == nil { linkTargets.append(target) }
+                    links[target, default: []].append(name)
+                    summary.links += 1
+                    if verbose { print(name.string) }
                 case let .file(path, name, _, fileAttributes):
                     // A file replaced since the walk (by a FIFO, a link, a device) is skipped;
                     // the walk's own view of it is what was promised.
@@ -194,6 +260,7 @@ public struct TreeImport {
                     progress.update(bytes: summary.bytes, files: summary.files)
                 }
             }
+            for target in linkTargets { try volume.link(target, as: links[target] ?? []) }
             progress.note("Committing \(Plural.count(summary.files, "file"))...")
         }
         progress.finish()

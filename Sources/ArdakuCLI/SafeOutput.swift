@@ -19,9 +19,17 @@ public struct SafeOutput {
         do throws(HostTreeError) { restorer = try HostTreeRestorer(destination: root) } catch {
             throw ToolError(error.message)
         }
+        // What cannot be set (an owner without privilege, an attribute the file system
+        // refuses) is named as it happens.
+        restorer.reportWarning = { Console.warning("ardaku", $0) }
     }
 
-    public func close() { restorer.close() }
+    /// Gives the directories made their modes and times (after all below them is written),
+    /// then closes the destination.
+    public func close() {
+        restorer.finish()
+        restorer.close()
+    }
 
     /// Whether owners and groups are restored (on by default when running as root).
     public var sameOwner: Bool {
@@ -46,6 +54,31 @@ public struct SafeOutput {
             try restorer.writeFile(components, attributes: attributes) { write in
                 try withoutActuallyEscaping(write) { write in try fill(Self.converting(write)) }
             }
+        }
+    }
+
+    /// Makes the directory, symbolic link, FIFO or device `relative` (components of a
+    /// validated name; empty: the destination itself, which takes a directory's attributes)
+    /// as `attributes` say, never following a link.
+    public func make(relative components: [String], attributes: FileAttributes, overwrite: Bool) throws {
+        restorer.options.overwrite = overwrite
+        try Self.converting {
+            let path = components.map { Array($0.utf8) }
+            if path.isEmpty {
+                guard attributes.kind == .directory else { throw ToolError("\(root): a \(attributes.kind) cannot be the destination") }
+                try restorer.makeDirectory([], attributes: attributes)
+            } else {
+                try restorer.make(path, attributes)
+            }
+        }
+    }
+
+    /// Makes `relative` another name of `target` (both relative to the destination, `target`
+    /// restored before), as link(2) does; neither path's links are followed.
+    public func link(relative components: [String], to target: [String], overwrite: Bool) throws {
+        restorer.options.overwrite = overwrite
+        try Self.converting {
+            try restorer.makeHardLink(components.map { Array($0.utf8) }, to: target.map { Array($0.utf8) })
         }
     }
 

@@ -6,7 +6,8 @@ import ArdakuVolume
 /// nowhere else.
 public enum TreeExtraction {
     /// Writes each of `files` (listed under `under`, a directory prefix ending in '/') at
-    /// its name relative to `under`. One file that cannot be validated, read or written
+    /// its name relative to `under`: a regular file with its content, a directory, symbolic
+    /// link, FIFO or device made as its attributes say. One file that cannot be validated, read or written
     /// does not stop the others: it goes to `failed`, unless `isFatal` says the whole
     /// extraction must stop (the error is then rethrown). `read` streams a file's content.
     /// `progress` is drawn as the bytes go out.
@@ -17,6 +18,9 @@ public enum TreeExtraction {
                                read: (FileName, _ sink: (UnsafeRawBufferPointer) throws(VolumeError) -> Void) throws -> Void) throws -> Int {
         var failures = 0
         var written: UInt64 = 0
+        // Where each file with several names was first restored (FORMAT §7.3): its other
+        // names become hard links to it, as tar restores them.
+        var firstRestored: [UInt64: [String]] = [:]
         defer { progress?.finish() }
         for (index, file) in files.enumerated() {
             progress?.update(bytes: written, files: index)
@@ -25,18 +29,30 @@ public enum TreeExtraction {
                 // as bytes: the String would have turned bytes that are not UTF-8 into U+FFFD.
                 let validated = try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)
                 let relative = String(decoding: validated.bytes[under.count...], as: UTF8.self)
-                try output.write(relative: relative.split(separator: "/").map(String.init), attributes: file.attributes.file,
-                                 overwrite: overwrite) { write in
-                    // Swift refuses a non-escaping closure captured by one passed to another
-                    // closure parameter (`read`); neither keeps it past the call.
-                    try withoutActuallyEscaping(write) { write in
-                        try read(validated) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                            do { try write(bytes) } catch { throw .source("\(error)") }
-                            written += UInt64(bytes.count)
-                            progress?.update(bytes: written, files: index)
+                let components = relative.split(separator: "/").map(String.init)
+                let attributes = file.attributes.file
+                let linked = file.attributes.linkCount > 1
+                if linked, let target = firstRestored[file.fileID] {
+                    try output.link(relative: components, to: target, overwrite: overwrite)
+                    continue
+                }
+                if attributes.kind != .regular {
+                    // A directory, link or node has no content: made, never opened.
+                    try output.make(relative: components, attributes: attributes, overwrite: overwrite)
+                } else {
+                    try output.write(relative: components, attributes: attributes, overwrite: overwrite) { write in
+                        // Swift refuses a non-escaping closure captured by one passed to another
+                        // closure parameter (`read`); neither keeps it past the call.
+                        try withoutActuallyEscaping(write) { write in
+                            try read(validated) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                                do { try write(bytes) } catch { throw .source("\(error)") }
+                                written += UInt64(bytes.count)
+                                progress?.update(bytes: written, files: index)
+                            }
                         }
                     }
                 }
+                if linked { firstRestored[file.fileID] = components }
             } catch where isFatal(error) {
                 throw error
             } catch {

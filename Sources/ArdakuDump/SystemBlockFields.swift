@@ -11,6 +11,14 @@ enum SystemBlockFields {
     ///   - page: where it was read.
     ///   - imagePages: whole pages in the image, to judge total_page_count.
     ///   - expectedCopy: the `copy` value this page should hold (0 for page 0, 1 for the backup).
+    /// " (recorded damage, file attributes)": the names of the known bits set (FORMAT §4.1).
+    static func featureNames(_ bits: UInt64) -> String {
+        let names: [(IncompatFeatures, String)] = [(.recordedDamage, "recorded damage"), (.fileAttributes, "file attributes"),
+                                                   (.hardLinks, "hard links")]
+        let set = names.filter { bits & UInt64($0.0.rawValue) != 0 }.map(\.1)
+        return set.isEmpty ? "" : " (" + set.joined(separator: ", ") + ")"
+    }
+
     static func view(_ bytes: UnsafeRawBufferPointer, page: UInt32, imagePages: UInt64, expectedCopy: UInt16?) -> StructureView {
         var f = FieldBuilder(bytes: bytes, origin: UInt64(page) << 16)
         func meaning(_ name: String) -> String { FieldBuilder.meaning(name, in: layout) }
@@ -84,7 +92,7 @@ enum SystemBlockFields {
                   : .invalid("ordinal \(root.ordinal) is not below trie_page_count \(triePageCount)"))
         let incompat = f.u32(O.incompatFeatures)
         f.add("incompat_features", O.incompatFeatures, 4, meaning: meaning("incompat_features"),
-              display: TextFormat.hex(incompat, bytes: 4) + (incompat & UInt64(IncompatFeatures.recordedDamage.rawValue) != 0 ? " (recorded damage)" : ""),
+              display: TextFormat.hex(incompat, bytes: 4) + Self.featureNames(incompat),
               check: incompat & UInt64(~IncompatFeatures.known.rawValue) == 0 ? nil : .invalid("unknown feature bits"))
         f.add("record_page_hint", O.recordPageHint, 4, meaning: meaning("record_page_hint"))
         f.addReserved("reserved", O.reservedAt044C, 4)

@@ -28,6 +28,12 @@ extension Volume {
             }
             attributes.file.changeTime = .init(seconds: Int64(clamping: clock()))
             if let problem = attributes.file.problem { throw .invalidAttributes(name.string, problem) }
+            let group = try linkGroup(of: file)
+            if group.count > 1 {
+                // Attributes belong to the file: every name's record changes (FORMAT §7.3).
+                let previous = try openRecords(group.dropFirst(), adding: [name.bytes: file])
+                return try storeGroup(group, content: file, attributes: attributes, previous: previous)[0].status
+            }
             let stored = try storeFile(name: name.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                                        byteLength: file.record.byteLength, type: file.record.type,
                                        modificationTime: attributes.headerModificationTime, tags: file.record.tags,

@@ -41,10 +41,12 @@ extension Volume {
                 system.uuid = old
                 let file = try openFile(name)
                 system.uuid = uuid
+                // A name of several keeps the layout its group shares (FORMAT §7.3).
+                let layoutLength = try linkGroup(of: file).map(\.count).max()
                 try storeFile(name: nameBytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                               byteLength: file.record.byteLength, type: file.record.type,
                               modificationTime: file.record.modificationTime, tags: file.record.tags,
-                              attributes: file.record.attributes, flags: file.record.flags)
+                              attributes: file.record.attributes, flags: file.record.flags, layoutNameLength: layoutLength)
                 // Keeps memory bounded on a volume of many files; the trie leads to the new record.
                 openFiles[nameBytes] = nil
             }

@@ -36,6 +36,9 @@ struct OpenFile {
     /// The entries each extension page holds, to rewrite only those that change.
     var extensionEntries: [[PageEntry]]
 
+    /// What the file is: regular unless its attribute area says otherwise (FORMAT §7.2).
+    var kind: FileAttributes.Kind { record.attributes?.file.kind ?? .regular }
+
     var status: FileStatus {
         FileStatus(name: String(decoding: record.name, as: UTF8.self), nameBytes: record.name, subpage: subpage,
                    fileID: record.fileID, byteLength: record.byteLength, type: record.type,
@@ -65,10 +68,20 @@ extension Volume {
         try trie.lookup(name.bytes) != nil
     }
 
-    /// True when some file's name starts with `directory` followed by '/'.
+    /// True when `directory` is a directory: the root, a directory record (FORMAT §9), or a
+    /// name other names start with, followed by '/'.
     public func isDirectory(_ directory: [UInt8]) throws(VolumeError) -> Bool {
         if directory == [UInt8(ascii: "/")] { return true }
+        if try trie.lookup(directory) != nil, let name = try? FileName(bytes: directory) {
+            return try openFile(name).kind == .directory
+        }
         return try trie.hasEntries(withPrefix: directory + [UInt8(ascii: "/")])
+    }
+
+    /// True when the record of `name` is a directory record.
+    public func isDirectoryRecord(_ name: FileName) throws(VolumeError) -> Bool {
+        guard try trie.lookup(name.bytes) != nil else { return false }
+        return try openFile(name).kind == .directory
     }
 
     /// Every file whose name starts with the bytes `prefix`, in byte order.
@@ -83,7 +96,7 @@ extension Volume {
 
     /// Every name under `prefix` with its record subpage, in byte order: collected first,
     /// so that records are read after the trie walk, not inside it.
-    private func values(prefix: [UInt8]) throws(VolumeError) -> [([UInt8], SubpageIndex)] {
+    func values(prefix: [UInt8]) throws(VolumeError) -> [([UInt8], SubpageIndex)] {
         var pending: [([UInt8], SubpageIndex)] = []
         try trie.forEach(prefix: prefix) { name, subpage in
             pending.append((name, subpage))

@@ -65,8 +65,11 @@ extension Volume {
         throws(VolumeError) -> FileStatus {
         try mutate { () throws(VolumeError) -> FileStatus in
             try materialize(name.bytes)
-            let previous: OpenFile? = try exists(name) ? try openFile(name) : nil
+            var previous: OpenFile? = try exists(name) ? try openFile(name) : nil
+            if previous?.kind == .directory { throw .isADirectory(name.string) }
             if previous != nil, !options.replaceExisting { throw .alreadyExists(name.string) }
+            // New content under one name of several: the name leaves the group first (FORMAT §7.3).
+            if let linked = previous, try unlinkFromGroup(linked) { previous = nil }
             if previous == nil { try checkNameIsFree(name) }
             guard options.tags.count <= Limits.maxTagsPerFile else { throw .tooManyTags(options.tags.count) }
             let modificationTime = options.attributes.map { UInt64(max(0, $0.modificationTime.seconds)) }
@@ -104,7 +107,7 @@ extension Volume {
     /// past its end (a gap reads as zeros). Only the pages touched are rewritten.
     public func write(_ name: FileName, at offset: UInt64, _ bytes: UnsafeRawBufferPointer) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
-            let file = try openFile(name)
+            let file = try openRegularFile(name)
             let (end, overflow) = offset.addingReportingOverflow(UInt64(bytes.count))
             let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count,
                                                    attributeLength: file.record.attributeLength)
@@ -130,7 +133,7 @@ extension Volume {
     /// Shortens the file to `length`, or extends it with zeros.
     public func truncate(_ name: FileName, to length: UInt64) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
-            let file = try openFile(name)
+            let file = try openRegularFile(name)
             let maxPages = FileRecord.maxDataPages(nameLength: file.record.name.count, tagCount: file.record.tags.count,
                                                    attributeLength: file.record.attributeLength)
             guard PageEntry.pageCount(forLength: length) <= maxPages else {
@@ -151,7 +154,17 @@ extension Volume {
                 let content = try pageContent(of: file, ordinal: last, count: oldCount)
                 entries[last].checksum = CRC32.checksum(UnsafeRawBufferPointer(rebasing: content[0..<newCount]))
             }
-            deferRecord(of: file, entries: entries, byteLength: length)
+            try deferRecord(of: file, entries: entries, byteLength: length)
+        }
+    }
+
+    /// The file `name`, which must be a regular file: other kinds have no content to change.
+    func openRegularFile(_ name: FileName) throws(VolumeError) -> OpenFile {
+        let file = try openFile(name)
+        switch file.kind {
+        case .regular: return file
+        case .directory: throw .isADirectory(name.string)
+        default: throw .notARegularFile(name.string, file.kind)
         }
     }
 
@@ -190,11 +203,12 @@ extension Volume {
             let old = ordinal < file.entries.count ? file.entries[ordinal] : nil
             entries[ordinal] = try storeDataPage(UnsafeRawBufferPointer(rebasing: buffer[0..<newCount]), replacing: old)
         }
-        deferRecord(of: file, entries: entries, byteLength: newLength)
+        try deferRecord(of: file, entries: entries, byteLength: newLength)
     }
 
-    /// Records the file's new content in memory; its record is written at the commit.
-    private func deferRecord(of file: OpenFile, entries: [PageEntry], byteLength: UInt64) {
+    /// Records the file's new content in memory; its record is written at the commit. A file
+    /// with several names has every record written now: each name must find the new pages.
+    private func deferRecord(of file: OpenFile, entries: [PageEntry], byteLength: UInt64) throws(VolumeError) {
         let name = file.record.name
         if pendingRecords[name] == nil { pendingRecords[name] = file }
         var updated = file
@@ -203,11 +217,21 @@ extension Volume {
         updated.record.dataPageCount = UInt32(entries.count)
         updated.record.modificationTime = clock()
         openFiles[name] = updated
+        if let linkCount = file.record.attributes?.linkCount, linkCount > 1 { try materialize(name) }
     }
 
     /// Writes the record of a file changed by `write` or `truncate`, now.
     func materialize(_ name: [UInt8]) throws(VolumeError) {
         guard let base = pendingRecords.removeValue(forKey: name), let current = openFiles[name] else { return }
+        let group = try linkGroup(of: base)
+        if group.count > 1, let attributes = base.record.attributes {
+            let previous = try openRecords(group.dropFirst(), adding: [name: base])
+            var content = current
+            content.record.flags = base.record.flags
+            try storeGroup(group, content: content, attributes: attributes.changed(at: current.record.modificationTime),
+                           previous: previous)
+            return
+        }
         try storeFile(name: name, previous: base, fileID: base.record.fileID, entries: current.entries,
                       byteLength: current.record.byteLength, type: base.record.type,
                       modificationTime: current.record.modificationTime, tags: base.record.tags,
@@ -253,31 +277,40 @@ extension Volume {
 
     // MARK: Removing and renaming
 
-    /// Deletes the file.
+    /// Deletes the file; a directory record only when no name is below it
+    /// (`.directoryNotEmpty`).
     public func remove(_ name: FileName) throws(VolumeError) {
-        try mutate { () throws(VolumeError) in
-            try materialize(name.bytes)
-            let file = try openFile(name)
-            try trie.remove(name.bytes)
-            openFiles[name.bytes] = nil
-            var tombstone = file.record
-            tombstone.isTombstone = true
-            tombstone.generation = committed.generation + 1
-            if transaction.allocatedSubpages.remove(file.subpage) != nil {
-                try writeRecord(tombstone, at: file.subpage)
-                addFreeRecordSubpage(file.subpage)
-                transaction.freedOwnSubpages.append(file.subpage)
-            } else {
-                // The tombstone goes in before the commit: if the commit never happens, the old
-                // trie leads to a tombstone, and fsck finishes the deletion.
-                transaction.tombstonedRecords.append((file.subpage, file.record))
-                try writeRecord(tombstone, at: file.subpage)
-                transaction.deletedRecordSubpages.append(file.subpage)
-            }
-            for entry in file.entries { try releasePage(entry.page) }
-            for page in file.record.extensionPages { try releasePage(page) }
-            system.fileCount -= 1
+        try mutate { () throws(VolumeError) in try removeFile(name) }
+    }
+
+    /// `remove` inside a transaction already open.
+    func removeFile(_ name: FileName) throws(VolumeError) {
+        try materialize(name.bytes)
+        let file = try openFile(name)
+        if file.kind == .directory, try trie.hasEntries(withPrefix: name.bytes + [UInt8(ascii: "/")]) {
+            throw .directoryNotEmpty(name.string)
         }
+        // One name of several: the others keep the pages (FORMAT §7.3).
+        if try unlinkFromGroup(file) { return }
+        try trie.remove(name.bytes)
+        openFiles[name.bytes] = nil
+        var tombstone = file.record
+        tombstone.isTombstone = true
+        tombstone.generation = committed.generation + 1
+        if transaction.allocatedSubpages.remove(file.subpage) != nil {
+            try writeRecord(tombstone, at: file.subpage)
+            addFreeRecordSubpage(file.subpage)
+            transaction.freedOwnSubpages.append(file.subpage)
+        } else {
+            // The tombstone goes in before the commit: if the commit never happens, the old
+            // trie leads to a tombstone, and fsck finishes the deletion.
+            transaction.tombstonedRecords.append((file.subpage, file.record))
+            try writeRecord(tombstone, at: file.subpage)
+            transaction.deletedRecordSubpages.append(file.subpage)
+        }
+        for entry in file.entries { try releasePage(entry.page) }
+        for page in file.record.extensionPages { try releasePage(page) }
+        system.fileCount -= 1
     }
 
     /// Renames a file, or every file under a directory. With `replaceExisting`, a file of
@@ -285,17 +318,21 @@ extension Volume {
     public func move(_ source: [UInt8], to target: [UInt8], replaceExisting: Bool = false) throws(VolumeError) {
         try mutate { () throws(VolumeError) in
             let from = try Self.name(bytes: source), to = try Self.name(bytes: target)
-            if try exists(from) {
+            let record = try exists(from) ? try openFile(from) : nil
+            if let record, record.kind != .directory {
                 try renameFile(from, to: to, replaceExisting: replaceExisting)
                 return
             }
             let sourcePrefix = source + [UInt8(ascii: "/")]
-            let names = self.trieNames(prefix: sourcePrefix)
-            guard !(try names.get().isEmpty) else { throw .notFound(from.string) }
+            let names = try self.trieNames(prefix: sourcePrefix).get()
+            guard record != nil || !names.isEmpty else { throw .notFound(from.string) }
             guard !(target.starts(with: sourcePrefix)) else { throw .invalidName(to.string, .dotDotComponent(byteOffset: 0)) }
             if try exists(to) { throw .alreadyExists(to.string) }
             if try isDirectory(to.bytes) { throw .alreadyExists(to.string) }
-            for name in try names.get() {
+            // The directory's own record first: the names below then find their new parent a
+            // directory, and the record's name is free (nothing is below it yet).
+            if record != nil { try renameFile(from, to: to, replaceExisting: false) }
+            for name in names {
                 let newName = try Self.name(bytes: target + name[source.count...])
                 try renameFile(try Self.name(bytes: name), to: newName, replaceExisting: false)
             }
@@ -319,35 +356,52 @@ extension Volume {
         if try exists(to) {
             guard replaceExisting else { throw .alreadyExists(to.string) }
             let replaced = try openFile(to)
-            // The replaced file stays intact until the commit: its record is superseded,
-            // not tombstoned, so a crash keeps it.
-            try trie.remove(to.bytes)
-            openFiles[to.bytes] = nil
-            supersede(replaced)
+            if replaced.kind == .directory { throw .isADirectory(to.string) }
+            // Two names of one file: rename(2) leaves both as they are.
+            if replaced.record.fileID == file.record.fileID, try linkGroup(of: file).contains(to.bytes) { return }
             replacedFileID = replaced.record.fileID
-            for entry in replaced.entries { try releasePage(entry.page) }
-            for page in replaced.record.extensionPages { try releasePage(page) }
-            system.fileCount -= 1
+            // The replaced file stays intact until the commit: its record is superseded,
+            // not tombstoned, so a crash keeps it. One name of several keeps its pages.
+            if !(try unlinkFromGroup(replaced)) {
+                try trie.remove(to.bytes)
+                openFiles[to.bytes] = nil
+                supersede(replaced)
+                for entry in replaced.entries { try releasePage(entry.page) }
+                for page in replaced.record.extensionPages { try releasePage(page) }
+                system.fileCount -= 1
+            }
         } else {
-            try checkNameIsFree(to, ignoring: from)
+            try checkNameIsFree(to, ignoring: from, creatingDirectory: file.kind == .directory)
         }
+        let group = try linkGroup(of: file)
         try trie.remove(from.bytes)
         openFiles[from.bytes] = nil
+        if group.count > 1, let attributes = file.record.attributes {
+            // One name of several: every record is written again, laid out for the new names.
+            let previous = try openRecords(group.dropFirst(), adding: [to.bytes: file])
+            try storeGroup([to.bytes] + group.dropFirst(), content: file, attributes: attributes, previous: previous,
+                           modificationTime: file.record.modificationTime, replaced: (to.bytes, replacedFileID))
+            return
+        }
         try storeFile(name: to.bytes, previous: file, fileID: file.record.fileID, entries: file.entries,
                       byteLength: file.record.byteLength, type: file.record.type,
                       modificationTime: file.record.modificationTime, tags: file.record.tags,
                       attributes: file.record.attributes, replacedFileID: replacedFileID, flags: file.record.flags)
     }
 
-    /// Throws unless `name` can be created: no leading part of it is a file, and it is not
-    /// a directory.
-    func checkNameIsFree(_ name: FileName, ignoring ignored: FileName? = nil) throws(VolumeError) {
+    /// Throws unless `name` can be created: every leading part of it that has a record is a
+    /// directory record (FORMAT §9), and no other name is below it unless the record created
+    /// is a directory's (an implicit directory gaining its record).
+    func checkNameIsFree(_ name: FileName, ignoring ignored: FileName? = nil, creatingDirectory: Bool = false) throws(VolumeError) {
         for prefix in name.directoryPrefixes where prefix != ignored?.bytes {
-            if try trie.lookup(prefix) != nil {
+            guard try trie.lookup(prefix) != nil else { continue }
+            if try openFile(try Self.name(bytes: prefix)).kind != .directory {
                 throw .notADirectory(name: name.string, file: String(decoding: prefix, as: UTF8.self))
             }
         }
-        if try trie.hasEntries(withPrefix: name.bytes + [UInt8(ascii: "/")]) { throw .isADirectory(name.string) }
+        if !creatingDirectory, try trie.hasEntries(withPrefix: name.bytes + [UInt8(ascii: "/")]) {
+            throw .isADirectory(name.string)
+        }
     }
 
     // MARK: Records
@@ -360,12 +414,16 @@ extension Volume {
     /// Writes a file's extension pages and record and points the trie at it. The previous
     /// record, if any, is rewritten in place when this transaction wrote it, and otherwise
     /// superseded (tombstoned after the commit).
+    ///
+    /// `layoutNameLength` lays the entries out as for a name that long (a link group's
+    /// longest, FORMAT §7.3) instead of this one.
     @discardableResult
     func storeFile(name: [UInt8], previous: OpenFile?, fileID: UInt64, entries: [PageEntry], byteLength: UInt64,
                    type: FileType, modificationTime: UInt64, tags: [UInt32], attributes: RecordAttributes?,
-                   replacedFileID: UInt64 = 0, flags: RecordFlags = []) throws(VolumeError) -> OpenFile {
-        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: tags.count,
-                                                                 attributeLength: attributes?.encodedSize ?? 0, byteLength: byteLength)
+                   replacedFileID: UInt64 = 0, flags: RecordFlags = [], layoutNameLength: Int? = nil) throws(VolumeError) -> OpenFile {
+        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: max(name.count, layoutNameLength ?? 0),
+                                                                 tagCount: tags.count, attributeLength: attributes?.encodedSize ?? 0,
+                                                                 byteLength: byteLength)
         var extensionPages: [PageIndex] = []
         var extensionEntries: [[PageEntry]] = []
         var reused = Set<UInt32>()
@@ -400,11 +458,23 @@ extension Volume {
                                 inlineEntries: Array(entries[0..<inlineCount]))
         record.replacedFileID = replacedFileID
         record.attributes = attributes
-        // The first record with attributes announces them in the same commit (FORMAT §4.1).
-        if attributes != nil { system.incompatFeatures.insert(.fileAttributes) }
         // Damage fsck recorded stays with the file through a rename or a partial write (pages
         // it did not rewrite may still be damaged); writing the whole content anew clears it.
         record.flags = flags
+        return try storeRecord(record, previous: previous, entries: entries, extensionEntries: extensionEntries)
+    }
+
+    /// Writes `record` (its pages written already) and points the trie at it: in place of
+    /// `previous` when this transaction wrote that, else in a new subpage, `previous`
+    /// superseded.
+    func storeRecord(_ record: FileRecord, previous: OpenFile?, entries: [PageEntry],
+                     extensionEntries: [[PageEntry]]) throws(VolumeError) -> OpenFile {
+        // The first record with attributes (or a second name) announces them in the same
+        // commit (FORMAT §4.1).
+        if let attributes = record.attributes {
+            system.incompatFeatures.insert(.fileAttributes)
+            if attributes.linkCount > 1 { system.incompatFeatures.insert(.hardLinks) }
+        }
         let subpage: SubpageIndex
         if let previous, transaction.allocatedSubpages.contains(previous.subpage) {
             subpage = previous.subpage
@@ -413,13 +483,13 @@ extension Volume {
             if let previous { supersede(previous) }
         }
         try writeRecord(record, at: subpage)
-        try trie.insert(name, subpage)
+        try trie.insert(record.name, subpage)
         let file = OpenFile(subpage: subpage, record: record, entries: entries, extensionEntries: extensionEntries)
-        openFiles[name] = file
+        openFiles[record.name] = file
         return file
     }
 
-    private func supersede(_ file: OpenFile) {
+    func supersede(_ file: OpenFile) {
         if transaction.allocatedSubpages.remove(file.subpage) != nil {
             addFreeRecordSubpage(file.subpage)
             transaction.freedOwnSubpages.append(file.subpage)
@@ -440,11 +510,15 @@ extension Volume {
     }
 
     /// The attribute area of a file `put` stores: the attributes given (a regular file's,
-    /// within the limits), else the replaced file's with the new modification time (as cp
-    /// over a file keeps its mode and owner), else none.
+    /// within the limits), else the replaced regular file's with the new modification time
+    /// (as cp over a file keeps its mode and owner), else none (a link, FIFO or device
+    /// replaced by content leaves nothing of itself).
     static func recordAttributes(given: FileAttributes?, previous: RecordAttributes?, modificationTime: UInt64,
                                  name: FileName) throws(VolumeError) -> RecordAttributes? {
-        guard let given else { return previous?.changed(at: modificationTime) }
+        guard let given else {
+            guard let previous, previous.file.kind == .regular else { return nil }
+            return previous.changed(at: modificationTime)
+        }
         guard given.kind == .regular else { throw .invalidAttributes(name.string, "put stores regular files, not a \(given.kind)") }
         if let problem = given.problem { throw .invalidAttributes(name.string, problem) }
         return RecordAttributes(given)

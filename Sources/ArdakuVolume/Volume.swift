@@ -52,6 +52,9 @@ public final class Volume {
     /// the commit (many small writes to one file cost one record write), with the file as
     /// it was before its first change.
     var pendingRecords: [[UInt8]: OpenFile] = [:]
+    /// The names of each file that has several (FORMAT §7.3), by file id; nil until first
+    /// needed (`linkGroup(of:)` reads every record once), cleared on abort.
+    var linkGroupIndex: [UInt64: [[UInt8]]]?
 
     struct Transaction {
         var changed = false
@@ -424,6 +427,7 @@ public final class Volume {
         system = committed
         openFiles.removeAll()
         pendingRecords.removeAll()
+        linkGroupIndex = nil
         freeRecordSubpages.removeAll()
         checkedRecordHint = false
         // The bitmap in memory may hold bits of this transaction: reload it from disk.

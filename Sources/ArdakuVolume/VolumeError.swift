@@ -14,6 +14,12 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
     case notADirectory(name: String, file: String)
     /// The name is a directory: other names start with it and a '/'.
     case isADirectory(String)
+    /// A directory that still has names below it cannot be removed (rmdir(2)'s ENOTEMPTY).
+    case directoryNotEmpty(String)
+    /// The file has as many names as a file may have (FORMAT §10).
+    case tooManyLinks(String, limit: UInt32)
+    /// The operation needs a regular file's content; the file is another kind.
+    case notARegularFile(String, FileAttributes.Kind)
     case invalidName(String, NameError)
     case invalidLabel(String)
     /// Not enough free pages for the operation; nothing was changed.
@@ -43,8 +49,12 @@ public enum VolumeError: Error, Equatable, CustomStringConvertible {
         case let .source(detail): return detail
         case let .notFound(name): return "\(name): no such file"
         case let .alreadyExists(name): return "\(name): file exists"
-        case let .notADirectory(name, file): return "\(name): \(file) is a file, not a directory"
+        case let .notADirectory(name, file):
+            return name == file ? "\(name): not a directory" : "\(name): \(file) is a file, not a directory"
         case let .isADirectory(name): return "\(name): is a directory"
+        case let .directoryNotEmpty(name): return "\(name): directory not empty"
+        case let .tooManyLinks(name, limit): return "\(Self.printable(name)): too many links (a file has at most \(limit) names)"
+        case let .notARegularFile(name, kind): return "\(Self.printable(name)): is a \(kind), not a regular file"
         case let .invalidName(name, error): return "\(Self.printable(name)): invalid name: \(error)"
         case let .invalidLabel(detail): return "invalid label: \(detail)"
         case let .noSpace(needed, free): return "no space left: needs \(needed) pages, \(free) free"

@@ -4,8 +4,13 @@ import TestSupport
 
 /// What the tree imports (mkfs.ardaku -d, ardaku put -r, zest put -r, cas put -r) say about
 /// the host entries they leave out: one warning line per entry, naming it and why, in the
-/// same words from every tool; -q silences them; counts read as English ("1 file").
+/// same words from every tool; -q silences them; counts read as English ("1 file"). An
+/// Ardaku volume keeps links and FIFOs (FORMAT §7.2) and leaves out only the socket; ZEST
+/// and CAS volumes keep neither yet.
 @Suite(.serialized) struct SkippedEntryTests {
+    /// The one line an Ardaku import prints for the tree of `tree(_:)`: its socket.
+    static func ardakuSkipped(_ source: String) -> [String] { ["\(source)/sock: skipped: socket (not supported)"] }
+
     /// `dir/src`: one regular file, and what no tree import stores: a symbolic link, a FIFO
     /// and a socket. Returns the lines each import must print for them, without the tool.
     static func tree(_ dir: String) throws -> (source: String, skipped: [String]) {
@@ -38,13 +43,15 @@ import TestSupport
 
     @Test func mkfsNamesEachSkippedEntryAndQuietSilencesThem() throws {
         try Tools.withTemporaryDirectory { dir in
-            let (source, expected) = try Self.tree(dir)
+            let (source, _) = try Self.tree(dir)
+            let expected = Self.ardakuSkipped(source)
             let result = try Tools.run("mkfs.ardaku", ["-d", source, "\(dir)/v.img", "4M"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(Self.skipped(result.stderr, tool: "mkfs.ardaku") == expected.sorted(), "\(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == expected.count, "one line per entry, nothing else:\n\(result.stderr)")
-            #expect(result.stdout.contains("Stored 1 file (") && result.stdout.contains("; skipped 3 entries (named above)"), "\(result.stdout)")
-            #expect(result.stdout.contains("; 1 file.\n"), "\(result.stdout)")
+            #expect(result.stdout.contains("Stored 1 file (8 bytes) and 3 other entries (directories, links, nodes)")
+                    && result.stdout.contains("; skipped 1 entry (named above)"), "\(result.stdout)")
+            #expect(result.stdout.contains("; 4 files.\n"), "\(result.stdout)")
             #expect(Self.pluralMistakes(result.stdout).isEmpty, "\(result.stdout)")
             let quiet = try Tools.run("mkfs.ardaku", ["-q", "-d", source, "\(dir)/q.img", "4M"])
             #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet.stdout)\(quiet.stderr)")
@@ -72,8 +79,8 @@ import TestSupport
 
             let put = try Tools.run("ardaku", ["put", "-r", image, source, "/t"])
             #expect(put.status == 0, "\(put.stderr)")
-            #expect(Self.skipped(put.stderr, tool: "ardaku") == expected.sorted(), "\(put.stderr)")
-            #expect(put.stderr.hasSuffix("ardaku: warning: skipped 3 entries (named above)\n"), "\(put.stderr)")
+            #expect(Self.skipped(put.stderr, tool: "ardaku") == Self.ardakuSkipped(source), "\(put.stderr)")
+            #expect(put.stderr.hasSuffix("ardaku: warning: skipped 1 entry (named above)\n"), "\(put.stderr)")
 
             #expect(try Tools.run("ardaku", ["zest", "create", "\(dir)/z.zest"]).status == 0)
             let zest = try Tools.run("ardaku", ["zest", "put", "-r", "\(dir)/z.zest", source, "/"])

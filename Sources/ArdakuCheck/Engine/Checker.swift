@@ -97,6 +97,14 @@ public final class Checker {
     var trieNonCanonical = false
     /// Pass 2 found any error: lost records are restored under their names, not in /lost+found.
     var trieDamaged = false
+    /// Link groups (FORMAT §7.3) by file id: the first record met with a link count above 1
+    /// leads, records that agree with it join (they claim no pages of their own).
+    var linkGroups: [UInt64: LinkGroup] = [:]
+    /// Records with a link count above 1 that disagree with the group of their file id
+    /// (A3021): each becomes a file of its own.
+    var linkOutsiders: [Int] = []
+    /// The link count each record is rewritten with (A3020, A3021).
+    var linkCountFixes: [Int: UInt32] = [:]
     var maxFileID: UInt64 = 0
     let fileIDHashSeen = Bitmap(count: 0)
     let fileIDHashCollided = Bitmap(count: 0)
@@ -119,6 +127,14 @@ public final class Checker {
     var passStart = ContinuousClock.now
 
     enum RenameReason: Sendable { case invalidName, fileIsDirectory }
+
+    /// The records of one file's names: what they must all hold (`RecordView.linkDigest`),
+    /// the subpages that hold it, and the longest name among them (the entries' layout).
+    struct LinkGroup {
+        var digest: UInt32
+        var members: [Int]
+        var longestName: Int
+    }
 
     /// Repairs of the system information block pass 1 asks for.
     struct SystemFix {

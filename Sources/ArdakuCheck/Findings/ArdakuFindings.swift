@@ -214,6 +214,18 @@ public enum ArdakuFindings {
         "A3018", .error, .needsConfirmation,
         "The record of {name} at subpage {subpage} has an attribute area, but page 0 does not announce file attributes.",
         fix: "page 0 announces them (incompat_features bit 1)")
+    public static let linkCountWrong = FindingKind(
+        "A3020", .error, .needsConfirmation,
+        "{name}: link_count is {actual}, but the records found with file id {detail} number {expected}.",
+        fix: "corrected")
+    public static let linkGroupDisagrees = FindingKind(
+        "A3021", .error, .needsConfirmation,
+        "{name} (subpage {subpage}) has file id {detail} and link_count {actual}, but not the content or attributes of the file's other names.",
+        fix: "made a file of its own (link_count 1)")
+    public static let linksWithoutFeature = FindingKind(
+        "A3022", .error, .needsConfirmation,
+        "The record of {name} at subpage {subpage} has link_count {actual}, but page 0 does not announce hard links.",
+        fix: "page 0 announces them (incompat_features bit 2)")
     public static let attributesInvalid = FindingKind(
         "A3019", .error, .needsConfirmation,
         "The attribute area of {name} (subpage {subpage}) is invalid: {detail}.",
@@ -311,6 +323,7 @@ public enum ArdakuFindings {
         extensionUnreadable, extensionChecksum, extensionForeign, entryCountMismatch, dataOutOfRange,
         dataOnMetadata, extensionReserved, recordFromFuture, fileIDUnfollowable,
         extensionByteRepaired, attributesUnproven, damageFlagsWithoutFeature, attributesWithoutFeature, attributesInvalid,
+        linkCountWrong, linkGroupDisagrees, linksWithoutFeature,
         pageClaimedTwice, orphanRecord, lostFromDamagedTrie, uncommittedRecord, supersededRecord, replacedRecord, sharedFileID,
         dataChecksum, holeChecksum, recordedDamage, recordedDamageGone,
         usedMarkedFree, freeMarkedUsed, bitsPastEnd, usedPageCount, fileCount, nextFileID,

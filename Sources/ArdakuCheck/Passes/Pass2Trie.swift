@@ -417,7 +417,7 @@ struct TrieWalk {
         if let problem = NameRules.firstProblem(in: name) {
             if let index = checker.emit(ArdakuFindings.invalidName, context(problem)) { checker.noteFindings[subpage] = index }
             checker.renames[subpage] = .invalidName
-        } else if filesUnderSlash {
+        } else if filesUnderSlash, !Checker.isDirectoryRecord(record) {
             if let index = checker.emit(ArdakuFindings.fileIsDirectory, context()) { checker.noteFindings[subpage] = index }
             checker.renames[subpage] = .fileIsDirectory
         }

@@ -67,6 +67,8 @@ extension Checker {
         keep.reset(count: subpageCount)
         unproven = []
         invalidAttributes = []
+        linkGroups = [:]
+        linkOutsiders = []
         fileIDHashSeen.reset(count: fileIDHashSeen.count)
         fileIDHashCollided.reset(count: fileIDHashSeen.count)
         maxFileID = 0
@@ -113,13 +115,16 @@ extension Checker {
     }
 
     /// What is wrong with a decoded attribute area, beside `FileAttributes.problem`: reserved
-    /// bytes, a link count other than 1 (hard links are not part of version 1's attributes),
-    /// a header modification_time other than mtime's seconds, and content on a kind that
-    /// has none.
+    /// bytes, a link count of 0, over the limit or on a directory other than 1 (whether it
+    /// matches the file's names is judged with its link group, A3020), a header
+    /// modification_time other than mtime's seconds, and content on a kind that has none.
     static func attributeProblem(_ attributes: RecordAttributes, record: RecordView) -> String? {
         if let problem = attributes.file.problem { return problem }
         if attributes.reservedBits != 0 { return "reserved or padding bytes (or a device number on a \(attributes.file.kind)) are not zero" }
-        if attributes.linkCount != 1 { return "link_count is \(attributes.linkCount), not 1" }
+        if attributes.linkCount == 0 || attributes.linkCount > FileAttributes.Limits.maxLinkCount {
+            return "link_count is \(attributes.linkCount), outside 1...\(FileAttributes.Limits.maxLinkCount)"
+        }
+        if attributes.file.kind == .directory, attributes.linkCount != 1 { return "a directory with link_count \(attributes.linkCount)" }
         if record.modificationTime != attributes.headerModificationTime {
             return "modification_time \(record.modificationTime) is not mtime_seconds \(attributes.file.modificationTime.seconds)"
         }
@@ -127,6 +132,14 @@ extension Checker {
             return "a \(attributes.file.kind) with content (byte_length \(record.byteLength), \(record.dataPageCount) data pages)"
         }
         return nil
+    }
+
+    /// True when a sound attribute area makes the record a directory's: the names below it
+    /// are then its entries (FORMAT §9), not a file that is also a directory (A2016). An area
+    /// pass 3 will drop (A3019) leaves a regular file.
+    static func isDirectoryRecord(_ record: RecordView) -> Bool {
+        guard record.attributeLength > 0, case .success(let attributes?) = record.attributes() else { return false }
+        return attributes.file.kind == .directory && attributeProblem(attributes, record: record) == nil
     }
 
     /// Checks one record and claims its data pages.
@@ -152,6 +165,9 @@ extension Checker {
             rewrite.insert(subpage)
         }
         if record.attributeLength > 0 { checkAttributes(record, subpage: subpage, context()) }
+        // A name of a file with several (FORMAT §7.3) that agrees with the first one met
+        // claims nothing of its own: the pages and the file id are the group's.
+        let joinsGroup = joinLinkGroup(record, subpage: subpage, context())
         if !knownFlags.isEmpty {
             if !system.incompatFeatures.contains(.recordedDamage) {
                 var announce = context()
@@ -175,7 +191,7 @@ extension Checker {
             emit(ArdakuFindings.fileIDUnfollowable, context(actual: String(record.fileID)))
             newIDNeeded.insert(subpage)
             rewrite.insert(subpage)
-        } else {
+        } else if !joinsGroup {
             noteFileID(record.fileID)
         }
         let plan = entryPlan(record, subpage: subpage, name: Checker.display(record.name), report: true)
@@ -188,6 +204,7 @@ extension Checker {
         forEachEntry(record, plan) { _, entry, lost in
             switch classify(entry, lost: lost) {
             case .data(let page):
+                guard !joinsGroup else { break }
                 if !dataPages.testAndInsert(page) { sharedPages.insert(page) }
                 pagesClaimed += 1
             case .outOfRange(let page):
@@ -214,8 +231,61 @@ extension Checker {
         }
         dataPageTotal += pagesClaimed
         // Lengths come from disk: a sum of hostile ones must saturate, not trap.
-        let (sum, overflow) = dataByteTotal.addingReportingOverflow(plan.finalLength)
+        let (sum, overflow) = dataByteTotal.addingReportingOverflow(joinsGroup ? 0 : plan.finalLength)
         dataByteTotal = overflow ? .max : sum
+    }
+
+    /// Files the record into the link group of its file id when its link count is above 1
+    /// and its area sound: the first such record leads; one that holds the same bytes
+    /// (`RecordView.linkDigest`) joins and true is returned; one that does not is an outsider
+    /// (judged in pass 4, A3021). Page 0 must announce hard links (A3022).
+    private func joinLinkGroup(_ record: RecordView, subpage: Int, _ context: FindingContext) -> Bool {
+        guard let linkCount = record.linkCount, linkCount > 1, !invalidAttributes.contains(subpage) else { return false }
+        if !system.incompatFeatures.contains(.hardLinks) {
+            var unannounced = context
+            unannounced.actual = String(linkCount)
+            emit(ArdakuFindings.linksWithoutFeature, unannounced)
+            rewrite.insert(subpage)
+        }
+        let digest = record.linkDigest
+        guard var group = linkGroups[record.fileID] else {
+            linkGroups[record.fileID] = LinkGroup(digest: digest, members: [subpage], longestName: record.nameLength)
+            return false
+        }
+        guard group.digest == digest else {
+            linkOutsiders.append(subpage)
+            return false
+        }
+        group.members.append(subpage)
+        group.longestName = max(group.longestName, record.nameLength)
+        linkGroups[record.fileID] = group
+        return true
+    }
+
+    /// Pass 4's judgement of link groups, once every record (orphans too) is checked: each
+    /// record's link count must be the number of its group's records (A3020); an outsider
+    /// becomes a file of its own with link count 1 (A3021), and its shared file id and
+    /// pages are split by A4006 and A4001.
+    func checkLinkCounts() {
+        for group in linkGroups.values.sorted(by: { $0.members[0] < $1.members[0] }) {
+            for subpage in group.members {
+                guard let bytes = subpageBytes(subpage), case .success(let record) = RecordView.read(bytes),
+                      let linkCount = record.linkCount, linkCount != UInt32(group.members.count) else { continue }
+                emit(ArdakuFindings.linkCountWrong,
+                     FindingContext(name: Checker.display(record.name), page: UInt32(subpage >> 2), subpage: UInt32(subpage),
+                                    expected: String(group.members.count), actual: String(linkCount), detail: String(record.fileID)))
+                linkCountFixes[subpage] = UInt32(group.members.count)
+                rewrite.insert(subpage)
+            }
+        }
+        for subpage in linkOutsiders {
+            guard let bytes = subpageBytes(subpage), case .success(let record) = RecordView.read(bytes) else { continue }
+            emit(ArdakuFindings.linkGroupDisagrees,
+                 FindingContext(name: Checker.display(record.name), page: UInt32(subpage >> 2), subpage: UInt32(subpage),
+                                actual: String(record.linkCount ?? 0), detail: String(record.fileID)))
+            linkCountFixes[subpage] = 1
+            rewrite.insert(subpage)
+        }
     }
 }
 

@@ -105,6 +105,7 @@ extension Checker {
             orphans.insert(subpage)
             return true
         }
+        checkLinkCounts()
         reportSharedPages()
         reportSharedFileIDs()
         currentStatistics.items = examined

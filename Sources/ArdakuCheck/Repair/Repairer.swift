@@ -30,6 +30,9 @@ final class Repairer {
     /// Notes for findings, by finding index.
     var notes: [Int: String] = [:]
     private let sharedFirstUse: Bitmap
+    /// The page list and extension pages the first rewritten record of a link group got, by
+    /// file id: the group's other records list the same (FORMAT §7.3).
+    private var groupExtensionPages: [UInt64: (entries: [PageEntry], pages: [PageIndex])] = [:]
     /// Pages nothing may take or adopt: what the checked volume references or names.
     private let forbiddenPages: Bitmap
     private lazy var lostPages = LostPages(checker: checker, forbidden: forbiddenPages)
@@ -149,7 +152,7 @@ final class Repairer {
             let name = record.nameBytes
             if present.contains(subpage) {
                 if needsRewrite(subpage) { try insert(name, try rewriteRecord(subpage, name: name), into: tree) }
-            } else if try isFree(name, in: tree) {
+            } else if try isFree(name, in: tree, for: subpage) {
                 try insert(name, needsRewrite(subpage) ? try rewriteRecord(subpage, name: name) : subpage, into: tree)
             } else {
                 try relocate(subpage, record: record, tree: tree)
@@ -158,7 +161,7 @@ final class Repairer {
         for subpage in later where checker.orphans.contains(subpage) {
             guard let record = checker.recordView(subpage) else { continue }
             let name = record.nameBytes
-            if checker.trieDamaged, NameRules.firstProblem(in: name) == nil, try isFree(name, in: tree) {
+            if checker.trieDamaged, NameRules.firstProblem(in: name) == nil, try isFree(name, in: tree, for: subpage) {
                 try insert(name, needsRewrite(subpage) ? try rewriteRecord(subpage, name: name) : subpage, into: tree)
                 note(subpage, "as \(Checker.display(name))")
             } else {
@@ -187,7 +190,7 @@ final class Repairer {
         choices.append(directory + [UInt8(ascii: "/")] + id)
         for suffix in 2...1000 { choices.append(directory + [UInt8(ascii: "/")] + id + Array(".\(suffix)".utf8)) }
         for name in choices where name.count <= Limits.maxNameBytes && NameRules.firstProblem(in: name) == nil {
-            if try isFree(name, in: tree) {
+            if try isFree(name, in: tree, for: subpage) {
                 try insert(name, try rewriteRecord(subpage, name: name), into: tree)
                 note(subpage, "as \(Checker.display(name))")
                 return
@@ -219,14 +222,23 @@ final class Repairer {
         do { return try tree.lookup(name) } catch { throw .volume(error) }
     }
 
-    /// True when `name` can be added: no file has it, no leading part of it is a file, and
-    /// no name lies below it.
-    private func isFree(_ name: [UInt8], in tree: FileInfixTree) throws(RepairError) -> Bool {
+    /// True when `name` can be added for the record at `subpage`: no file has it, every
+    /// leading part of it that has a record is a directory record (FORMAT §9), and no name
+    /// lies below it unless that record is a directory's.
+    private func isFree(_ name: [UInt8], in tree: FileInfixTree, for subpage: Int) throws(RepairError) -> Bool {
         guard try lookup(name, in: tree) == nil else { return false }
         for (index, byte) in name.enumerated() where byte == UInt8(ascii: "/") && index > 0 {
-            if try lookup(Array(name[..<index]), in: tree) != nil { return false }
+            if let prefix = try lookup(Array(name[..<index]), in: tree), !isDirectoryRecord(Int(prefix.rawValue)) { return false }
         }
+        if isDirectoryRecord(subpage) { return true }
         do { return try !tree.hasEntries(withPrefix: name + [UInt8(ascii: "/")]) } catch { throw .volume(error) }
+    }
+
+    /// True when the record at `subpage` stays a directory's after the repair (a sound area
+    /// of the directory kind, not dropped).
+    private func isDirectoryRecord(_ subpage: Int) -> Bool {
+        guard !checker.invalidAttributes.contains(subpage), let record = checker.recordView(subpage) else { return false }
+        return Checker.isDirectoryRecord(record)
     }
 
     private func insert(_ name: [UInt8], _ subpage: Int, into tree: FileInfixTree) throws(RepairError) {
@@ -326,11 +338,19 @@ final class Repairer {
         }
         // An attribute area the check found invalid is dropped (the file is then marked as
         // having unproven attributes); a valid one is kept, and page 0 announces it.
-        let attributes = checker.invalidAttributes.contains(subpage) ? nil : old.attributes
-        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count, nameLength: name.count, tagCount: old.tags.count,
-                                                                 attributeLength: attributes?.encodedSize ?? 0)
+        var attributes = checker.invalidAttributes.contains(subpage) ? nil : old.attributes
+        if let linkCount = checker.linkCountFixes[subpage] { attributes?.linkCount = linkCount }
+        // A name of several keeps the layout its group shares (FORMAT §7.3): laid out for the
+        // group's longest name, its extension pages the ones the group's other rewritten
+        // records list.
+        let group = fileID == old.fileID ? checker.linkGroups[fileID].flatMap { $0.members.contains(subpage) ? $0 : nil } : nil
+        let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count,
+                                                                 nameLength: max(name.count, group?.longestName ?? 0),
+                                                                 tagCount: old.tags.count, attributeLength: attributes?.encodedSize ?? 0)
         var extensionPages: [PageIndex] = []
-        for sequence in 0..<extensionCount {
+        let sharedExtensionPages = group == nil ? nil : groupExtensionPages[fileID].flatMap { $0.entries == entries ? $0.pages : nil }
+        if let sharedExtensionPages { extensionPages = sharedExtensionPages }
+        for sequence in 0..<(sharedExtensionPages == nil ? extensionCount : 0) {
             let start = inlineCount + sequence * Limits.entriesPerExtensionPage
             let chunk = Array(entries[start..<min(entries.count, start + Limits.entriesPerExtensionPage)])
             if fileID == old.fileID, inlineCount == view.inlineCount, sequence < plan.extensions.count,
@@ -345,6 +365,7 @@ final class Repairer {
             try write(ExtensionPage(sequence: UInt32(sequence), fileID: fileID, entries: chunk).encode(), to: page)
             extensionPages.append(PageIndex(UInt32(page)))
         }
+        if group != nil { groupExtensionPages[fileID] = (entries, extensionPages) }
         var record = FileRecord(volumeUUID: system.uuid, generation: generation, fileID: fileID, name: name, type: old.type,
                                 byteLength: length, modificationTime: old.modificationTime,
                                 dataPageCount: UInt32(entries.count), tags: old.tags, extensionPages: extensionPages,
@@ -353,6 +374,7 @@ final class Repairer {
         record.flags = damageFlags(subpage, old: old.flags, damaged: damaged)
         if !record.flags.isEmpty { system.incompatFeatures.insert(.recordedDamage) }
         if attributes != nil { system.incompatFeatures.insert(.fileAttributes) }
+        if let linkCount = attributes?.linkCount, linkCount > 1 { system.incompatFeatures.insert(.hardLinks) }
         let target = try allocator.recordSubpage()
         try write(record.encode(), toSubpage: target)
         moved[subpage] = target

@@ -103,6 +103,26 @@ struct RecordView {
         do { return .success(try RecordAttributes.decode(area)) } catch { return .failure(error) }
     }
 
+    /// link_count of the attribute area, read in place (nil without one).
+    var linkCount: UInt32? {
+        guard attributeLength > 0 else { return nil }
+        return ByteReader.uint32(in: bytes, at: attributesOffset + RecordAttributes.Offset.linkCount)
+    }
+
+    /// A CRC-32 over every byte the records of one link group must share (FORMAT §7.3): the
+    /// flags, file_id through inline_entry_count, tag_count and type, attribute_length and
+    /// the reserved bytes, and everything from the tags to used_length. Equal digests of two
+    /// records with one file id say they hold the same file.
+    var linkDigest: UInt32 {
+        let O = FileRecord.Offset.self
+        var crc: UInt32 = 0
+        for range in [O.flags..<(O.flags + 4), O.fileID..<O.nameLength, O.tagCount..<O.replacedFileID,
+                      O.attributeLength..<O.name, tagsOffset..<usedLength] {
+            crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[range]), continuing: crc)
+        }
+        return crc
+    }
+
     /// The name, in place.
     var name: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[nameOffset..<(nameOffset + nameLength)]) }
     var nameBytes: [UInt8] { Array(name) }

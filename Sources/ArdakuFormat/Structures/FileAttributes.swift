@@ -138,6 +138,8 @@ public struct FileAttributes: Equatable, Sendable {
         public static let maxExtendedAttributes = 64
         /// Most bytes of names and values of one file's extended attributes together.
         public static let maxExtendedAttributeBytes = 8192
+        /// Most names one file may have (hard links; ext4's EXT4_LINK_MAX).
+        public static let maxLinkCount: UInt32 = 65_000
         /// Largest major and minor device numbers (Linux: 12 and 20 bits).
         public static let maxDeviceMajor: UInt32 = (1 << 12) - 1
         public static let maxDeviceMinor: UInt32 = (1 << 20) - 1

@@ -292,6 +292,11 @@ public struct IncompatFeatures: OptionSet, Sendable, Hashable {
     /// or a directory as an empty regular file, and every file with the wrong owner and mode.
     public static let fileAttributes = IncompatFeatures(rawValue: 1 << 1)
 
+    /// A file may have several names (docs/FORMAT.md §7.3): records sharing a file id, its
+    /// pages listed by each. Set by the first commit that writes a record with a link count
+    /// above 1; a reader that ignored it would take the shared pages and file id for damage.
+    public static let hardLinks = IncompatFeatures(rawValue: 1 << 2)
+
     /// Every bit this version of the toolchain reads.
-    public static let known: IncompatFeatures = [.recordedDamage, .fileAttributes]
+    public static let known: IncompatFeatures = [.recordedDamage, .fileAttributes, .hardLinks]
 }

@@ -176,6 +176,15 @@ public enum CrashScenarios {
             put("/new/sparse", newSparse, label: "put a new file with extension pages"),
             putWithAttributes("/new/attributes", FileContent(rng.bytes(90_000)),
                               label: "put a new file with attributes (page 0 announces them in the same commit)"),
+            CrashStep("mkdir (a directory record: an empty directory reads as an empty file's name)",
+                      model: { $0.files["/new/empty-dir"] = FileContent([]) }) { volume in
+                try volume.makeNode(name("/new/empty-dir"), attributes: FileAttributes(
+                    kind: .directory, permissions: 0o750, modificationTime: .init(seconds: 1_700_000_000)))
+            },
+            CrashStep("ln (a second name: both records in one commit; page 0 announces hard links)",
+                      model: { $0.files["/linked"] = $0.files["/docs/b.bin"] }) { volume in
+                try volume.link(name("/docs/b.bin"), as: name("/linked"))
+            },
             put("/docs/b.bin", FileContent(rng.bytes(70_000)), replacing: true, label: "overwrite"),
             put("/sparse", otherSparse, replacing: true, label: "overwrite a file with extension pages"),
             write("/docs/b.bin", at: 65_000, rng.bytes(9_000), label: "write in place across two pages"),

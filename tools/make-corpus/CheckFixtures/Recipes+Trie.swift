@@ -13,6 +13,16 @@ extension Recipes {
             guard let (page, offset, node) = try d.node(valued: subpage) else { return }
             d.flip(page: page, offset: offset + 12 + 5 * node.children.count + 3, mask: 0x20)
         },
+        Recipe("trie-page-zeroed-directory-records", "/docs and /docs/sub made directory records by the library (FORMAT §9), then the only trie page overwritten with zeros: the rebuilt trie puts every file back under its own name, below its directories",
+               targets: ["A2004", "A4003"]) { d in
+            let volume = try d.volume()
+            let time = FileAttributes.Timestamp(seconds: 1_700_000_000)
+            for name in ["/docs", "/docs/sub"] {
+                try volume.makeNode(try FileName(name), attributes: FileAttributes(kind: .directory, permissions: 0o750, modificationTime: time))
+            }
+            try volume.close()
+            d.zero(page: d.system.triePages[0].rawValue)
+        },
         Recipe("trie-list-out-of-range", "page 0 lists the trie page at the backup's page, both copies", targets: ["A2001"]) { d in
             let backup = d.backupPage
             d.editBothSystemBlocks { $0.triePages[0] = PageIndex(backup) }

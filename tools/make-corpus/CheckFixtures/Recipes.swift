@@ -211,6 +211,41 @@ public enum Recipes {
             d.resealRecord(subpage)
             d.editBothSystemBlocks { $0.incompatFeatures.insert(.fileAttributes) }
         },
+        Recipe("record-directory-with-content", "/docs/b.bin given a sound attribute area of the directory kind, its content kept, checksum valid, feature bit set (a directory has no content: the area is dropped, the file marked unproven: A3016 on the second run)",
+               targets: ["A3019"], remains: ["A3016"]) { d in
+            let subpage = try d.recordSubpage("/docs/b.bin")
+            try d.editRecord(subpage) { record in
+                var attributes = Recipe.soundAttributes(record)
+                attributes.file.kind = .directory
+                record.attributes = attributes
+            }
+            d.editBothSystemBlocks { $0.incompatFeatures.insert(.fileAttributes) }
+        },
+        Recipe("record-fifo-with-entries", "/docs made a directory record by the library (FORMAT §9), then its kind changed to FIFO, checksum valid: a file with names below it (renamed)",
+               targets: ["A2016"]) { d in
+            let volume = try d.volume()
+            let time = FileAttributes.Timestamp(seconds: 1_700_000_000)
+            try volume.makeNode(try FileName("/docs"), attributes: FileAttributes(kind: .directory, permissions: 0o755, modificationTime: time))
+            try volume.close()
+            try d.editRecord(try d.recordSubpage("/docs")) { record in record.attributes?.file.kind = .fifo }
+        },
+        Recipe("record-link-count-wrong", "/docs/b.bin given a second name /b-link by the library (FORMAT §7.3), then both records' link_count set to 3, checksums valid: the records agree, but the file has 2 names",
+               targets: ["A3020"]) { d in
+            try Recipe.linkDocsB(d)
+            for name in ["/docs/b.bin", "/b-link"] {
+                try d.editRecord(try d.recordSubpage(name)) { record in record.attributes?.linkCount = 3 }
+            }
+        },
+        Recipe("record-link-group-disagrees", "/docs/b.bin given a second name /b-link by the library, then /b-link's mode changed to 0600 (checksum valid): the two records share a file id and pages but not their attributes",
+               targets: ["A3020", "A3021", "A4001", "A4006"]) { d in
+            try Recipe.linkDocsB(d)
+            try d.editRecord(try d.recordSubpage("/b-link")) { record in record.attributes?.file.permissions = 0o600 }
+        },
+        Recipe("record-links-unannounced", "/docs/b.bin given a second name /b-link by the library, then page 0 and its backup without the hard-links feature bit (the group is sound: page 0 is made to announce it)",
+               targets: ["A3022"]) { d in
+            try Recipe.linkDocsB(d)
+            d.editBothSystemBlocks { $0.incompatFeatures.remove(.hardLinks) }
+        },
         Recipe("record-page-count", "/docs/b.bin's data_page_count set to 3 (its length needs 4), checksum valid",
                targets: ["A3004"], effects: ["/docs/b.bin": .damaged], remains: ["A5003"]) { d in
             let subpage = try d.recordSubpage("/docs/b.bin")
@@ -410,6 +445,19 @@ public enum Recipes {
 extension Recipe {
     /// A sound attribute area for `record`: a regular file, 0640, uid 1000, gid 100, its
     /// modification time, an extended attribute.
+    /// /docs/b.bin with its attributes (sound ones) and a second name, /b-link, made by the
+    /// volume library as `ardaku ln` makes it.
+    static func linkDocsB(_ d: Damage) throws {
+        let volume = try d.volume()
+        let record = try volume.stat(try FileName("/docs/b.bin"))
+        try volume.setAttributes(try FileName("/docs/b.bin")) { attributes in
+            attributes = soundAttributes(FileRecord(volumeUUID: .zero, generation: 0, fileID: 0, name: Array("/x".utf8), type: .data,
+                                                    byteLength: 0, modificationTime: record.modificationTime)).file
+        }
+        try volume.link(try FileName("/docs/b.bin"), as: try FileName("/b-link"))
+        try volume.close()
+    }
+
     static func soundAttributes(_ record: FileRecord) -> RecordAttributes {
         let time = FileAttributes.Timestamp(seconds: Int64(record.modificationTime), nanoseconds: 250)
         return RecordAttributes(FileAttributes(kind: .regular, permissions: 0o640, owner: 1000, group: 100,

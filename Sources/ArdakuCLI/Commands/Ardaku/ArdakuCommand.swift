@@ -20,7 +20,7 @@ public struct ArdakuCommand: ParsableCommand {
             volume another process holds is an error, or with --wait a wait. probe locks nothing. See \
             LOCKING in ardaku(1).
             """,
-        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Chmod.self, Chown.self, Touch.self,
+        subcommands: [List.self, Get.self, Put.self, Remove.self, Move.self, Mkdir.self, Rmdir.self, Link.self, Chmod.self, Chown.self, Touch.self,
                       Stat.self, DiskFree.self, Label.self, UUID.self, Probe.self, ZestCommand.self, CASCommand.self])
 
     public init() {}
@@ -68,7 +68,14 @@ extension ArdakuCommand {
         /// Whether the record stores attributes (false: these are a record's defaults).
         var attributesRecorded: Bool
         var symbolicLinkTarget: String?
+        /// A character or block device's number.
+        var device: DeviceJSON?
         var extendedAttributes: [ExtendedAttributeJSON]
+
+        struct DeviceJSON: Encodable {
+            var major: UInt32
+            var minor: UInt32
+        }
 
         struct TimeJSON: Encodable {
             var seconds: Int64
@@ -111,6 +118,7 @@ extension ArdakuCommand {
             changeTime = TimeJSON(attributes.file.changeTime)
             attributesRecorded = status.storedAttributes != nil
             symbolicLinkTarget = attributes.file.kind == .symbolicLink ? String(decoding: attributes.file.symbolicLinkTarget, as: UTF8.self) : nil
+            device = attributes.file.device.map { DeviceJSON(major: $0.major, minor: $0.minor) }
             extendedAttributes = attributes.file.extendedAttributes.map {
                 ExtendedAttributeJSON(name: String(decoding: $0.name, as: UTF8.self), nameHex: Hex.digits($0.name),
                                       valueHex: Hex.digits($0.value))

@@ -72,10 +72,25 @@ extension ArdakuCommand {
         /// The file `name` names; throws when it is a directory or missing.
         private func existingFile(_ volume: Volume, _ name: String) throws -> FileName {
             let fileName = try ImageAccess.fileName(name)
-            guard try volume.exists(fileName) else {
+            guard try volume.exists(fileName), !(try volume.isDirectoryRecord(fileName)) else {
                 throw ToolError(try volume.isDirectory(fileName.bytes) ? "\(name): is a directory (use -r)" : "\(name): no such file")
             }
             return fileName
+        }
+
+        /// Writes `name` as `components` below `output`: a regular file with its content, a
+        /// symbolic link, FIFO or device made as its attributes say (cp -a's way).
+        private func copy(_ volume: Volume, _ name: FileName, to components: [String], in output: SafeOutput,
+                          salvaged: inout [String]) throws {
+            let attributes = try volume.stat(name).attributes.file
+            guard attributes.kind == .regular else {
+                return try output.make(relative: components, attributes: attributes, overwrite: force)
+            }
+            try output.write(relative: components, attributes: attributes, overwrite: force) { write in
+                try read(volume, name, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
+                    do { try write(bytes) } catch { throw .source("\(error)") }
+                }
+            }
         }
 
         /// Reads `name` verified, or with `--salvage` as it is, noting its damaged ranges.
@@ -99,11 +114,7 @@ extension ArdakuCommand {
             let output = try SafeOutput(root: path.parent)
             defer { output.close() }
             restoring.apply(to: output)
-            try output.write(relative: [path.name], attributes: try volume.stat(fileName).attributes.file, overwrite: force) { write in
-                try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                    do { try write(bytes) } catch { throw .source("\(error)") }
-                }
-            }
+            try copy(volume, fileName, to: [path.name], in: output, salvaged: &salvaged)
         }
 
         /// Several NAMEs into the directory DEST, each under its last name component; each
@@ -116,12 +127,7 @@ extension ArdakuCommand {
             for name in names {
                 do {
                     let fileName = try existingFile(volume, name)
-                    try output.write(relative: [fileName.lastComponent], attributes: try volume.stat(fileName).attributes.file,
-                                     overwrite: force) { write in
-                        try read(volume, fileName, salvaged: &salvaged) { (bytes: UnsafeRawBufferPointer) throws(VolumeError) in
-                            do { try write(bytes) } catch { throw .source("\(error)") }
-                        }
-                    }
+                    try copy(volume, fileName, to: [fileName.lastComponent], in: output, salvaged: &salvaged)
                 } catch let error as ToolError where error.isBusy {
                     throw error
                 } catch {
@@ -157,13 +163,19 @@ extension ArdakuCommand {
                     let (files, unreadable) = try volume.listReadable(prefix: under)
                     guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
                     List.report(unreadable)
-                    tally.files += files.count + unreadable.count
+                    // Only regular files have bytes to write; directories, links and nodes have none.
+                    let regular = files.filter { $0.attributes.file.kind == .regular }
+                    tally.files += regular.count + unreadable.count
                     tally.failed += unreadable.count
-                    for file in files { try write(try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)) }
+                    for file in regular { try write(try ImageAccess.fileName(bytes: file.nameBytes, shown: file.name)) }
                     continue
                 }
                 let fileName: FileName
-                do { fileName = try existingFile(volume, name) } catch {
+                do {
+                    fileName = try existingFile(volume, name)
+                    let kind = try volume.stat(fileName).attributes.file.kind
+                    guard kind == .regular else { throw VolumeError.notARegularFile(fileName.string, kind) }
+                } catch {
                     // Alone, a missing file is the error; among several, one failure of many.
                     guard names.count > 1 else { throw error }
                     tally.failed += 1
@@ -190,7 +202,11 @@ extension ArdakuCommand {
             for name in names {
                 let under = try Self.under(name)
                 let (files, unreadable) = try volume.listReadable(prefix: under)
-                guard !files.isEmpty || !unreadable.isEmpty else { throw ToolError("\(name): no such directory") }
+                // A directory's own record gives DEST its attributes (as cp -a and rsync -a do).
+                let directory = under.count > 1 ? try ImageAccess.fileName(bytes: Array(under.dropLast()), shown: name) : nil
+                let record = try directory.flatMap { try volume.isDirectoryRecord($0) ? try volume.stat($0) : nil }
+                guard !files.isEmpty || !unreadable.isEmpty || record != nil else { throw ToolError("\(name): no such directory") }
+                if let record { try output.make(relative: [], attributes: record.attributes.file, overwrite: force) }
                 List.report(unreadable)
                 // One file that cannot be written or read does not stop the others: each failure
                 // is named as it happens, and the exit status says some failed.

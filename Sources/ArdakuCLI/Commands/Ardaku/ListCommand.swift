@@ -20,14 +20,19 @@ extension ArdakuCommand {
             ArdakuCommand.perform {
                 let (_, volume) = try ImageAccess.openVolume(image, writable: false)
                 let prefix = try ArdakuCommand.directoryPrefix(directory)
-                // A file named like the argument is listed by itself, as ls does.
+                // A file named like the argument is listed by itself, as ls does; a directory
+                // record lists what is below it.
+                var isDirectoryRecord = false
                 if prefix != [UInt8(ascii: "/")], let name = try? FileName(bytes: prefix), try volume.exists(name) {
-                    try show([try volume.stat(name)], directories: [])
-                    return
+                    isDirectoryRecord = try volume.isDirectoryRecord(name)
+                    if !isDirectoryRecord {
+                        try show([try volume.stat(name)], directories: [])
+                        return
+                    }
                 }
                 let under = prefix == [UInt8(ascii: "/")] ? prefix : prefix + [UInt8(ascii: "/")]
                 let (files, unreadable) = try volume.listReadable(prefix: under)
-                if files.isEmpty && unreadable.isEmpty && prefix != [UInt8(ascii: "/")] {
+                if files.isEmpty && unreadable.isEmpty && prefix != [UInt8(ascii: "/")] && !isDirectoryRecord {
                     throw ToolError("\(directory): no such file or directory")
                 }
                 defer { Self.report(unreadable) }
@@ -47,7 +52,8 @@ extension ArdakuCommand {
                             direct.append(files[index])
                         }
                     }
-                    var seen = Set<String>()
+                    // A directory with a record of its own is listed by that record.
+                    var seen = Set(direct.filter { $0.attributes.file.kind == .directory }.map { String(decoding: $0.nameBytes[under.count...], as: UTF8.self) })
                     try show(direct, directories: directories.sorted().filter { seen.insert($0).inserted }, relativeTo: under.count)
                 }
                 if !unreadable.isEmpty {
@@ -69,13 +75,18 @@ extension ArdakuCommand {
                 print(try JSONOutput.render(schema: "ardaku-ls/1", Listing(files: files.map(FileJSON.init), directories: directories)))
                 return
             }
-            var lines: [(String, String)] = files.map { file in
-                let shown = prefixLength.map { String(decoding: file.nameBytes[$0...], as: UTF8.self) } ?? file.name
-                let damage = file.flags.isEmpty ? "" : "  [\(file.flags.description)]"
-                return (shown + (long ? damage : ""), long ? "\(AttributeText.longListingPrefix(file))\(String(file.byteLength).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  " : "")
+            // (name, columns before it, what follows it): the name alone is quoted.
+            var lines: [(name: String, prefix: String, suffix: String)] = files.map { file in
+                let attributes = file.attributes.file
+                var shown = prefixLength.map { String(decoding: file.nameBytes[$0...], as: UTF8.self) } ?? file.name
+                if attributes.kind == .directory { shown += "/" }
+                guard long else { return (shown, "", "") }
+                var suffix = attributes.kind == .symbolicLink ? " -> " + QuotedName.quotedName(attributes.symbolicLinkTarget) : ""
+                if !file.flags.isEmpty { suffix += "  [\(file.flags.description)]" }
+                return (shown, "\(AttributeText.longListingPrefix(file))\(AttributeText.sizeColumn(file).padded(left: 12))  \(file.type.description.padded(8)) \(String(file.allocatedDataPageCount).padded(left: 8))  \(TimeFormat.utc(file.modificationTime))  ", suffix)
             }
-            lines += directories.map { ($0 + "/", long ? "\(AttributeText.implicitDirectoryPrefix)\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "") }
-            for (name, prefix) in lines.sorted(by: { $0.0 < $1.0 }) { print(prefix + VolumeError.printable(name)) }
+            lines += directories.map { ($0 + "/", long ? "\(AttributeText.implicitDirectoryPrefix)\("-".padded(left: 12))  \("dir".padded(8)) \("-".padded(left: 8))  \("".padded(23))  " : "", "") }
+            for line in lines.sorted(by: { $0.name < $1.name }) { print(line.prefix + VolumeError.printable(line.name) + line.suffix) }
         }
     }
 }

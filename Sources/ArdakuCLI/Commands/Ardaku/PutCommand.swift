@@ -18,16 +18,18 @@ extension ArdakuCommand {
             longer than the volume's free space (even zeros, which would be stored as holes) \
             stores nothing.
 
-            A host file (with -r, each regular file under SOURCE) is stored with its mode \
+            A host file (with -r, every entry under SOURCE) is stored with its mode \
             (setuid, setgid and sticky bits too), owner, group, times to the nanosecond and \
             extended attributes; --all-root, --force-uid and --force-gid record other owners, \
-            --no-xattrs none of the extended attributes. With -r, directories, symbolic \
-            links, FIFOs, devices and sockets are skipped, each with a warning.
+            --no-xattrs none of the extended attributes. With -r, directories (empty ones \
+            too, and NAME itself), symbolic links (their targets, never followed), FIFOs and \
+            devices are stored as entries of their own; a directory already in the volume \
+            keeps its attributes unless -f. Sockets are skipped with a warning.
             """)
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Host file ('-': standard input), or directory with -r.") var source: String
         @Argument(help: "Name in the volume (a directory prefix with -r).") var name: String
-        @Flag(name: .customShort("r"), help: "Store every regular file under the directory SOURCE.") var recursive = false
+        @Flag(name: .customShort("r"), help: "Store the directory SOURCE with everything under it.") var recursive = false
         @Flag(name: .customShort("f"), help: "Replace existing files.") var force = false
         @Flag(name: .customShort("v"), help: "Name every file stored.") var verbose = false
         @OptionGroup var recording: RecordingOptions

@@ -7,7 +7,7 @@ import PlainCommandLine
 extension ArdakuCommand {
     struct Remove: RunsPlainCommandLines {
         static let configuration = CommandConfiguration(
-            commandName: "rm", abstract: "Remove files (with -r, directories).",
+            commandName: "rm", abstract: "Remove files (with -r, directories and all below them).",
             usage: "ardaku rm [-r] [--wait[=<seconds>]] <image> <names> ...")
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to remove.") var names: [String]
@@ -39,12 +39,15 @@ extension ArdakuCommand {
                     for name in names {
                         do throws(VolumeError) {
                             let fileName = try Volume.fileName(name)
-                            if try volume.exists(fileName) { try volume.remove(fileName); continue }
-                            guard try volume.isDirectory(fileName.bytes) else { throw .notFound(name) }
+                            let isDirectory = try volume.isDirectory(fileName.bytes)
+                            if try volume.exists(fileName), !isDirectory { try volume.remove(fileName); continue }
+                            guard isDirectory else { throw .notFound(name) }
                             guard recursive else { throw .isADirectory(name) }
-                            for child in try volume.names(prefix: fileName.bytes + [UInt8(ascii: "/")]) {
+                            for child in try volume.names(prefix: fileName.bytes + [UInt8(ascii: "/")]).reversed() {
                                 try volume.remove(try Volume.fileName(String(decoding: child, as: UTF8.self)))
                             }
+                            // The directory's own record, if it has one, once nothing is below it.
+                            if try volume.exists(fileName) { try volume.remove(fileName) }
                         } catch {
                             switch error {
                             case .notFound, .isADirectory, .invalidName: refused.append(error)

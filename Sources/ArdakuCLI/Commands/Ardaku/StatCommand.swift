@@ -20,11 +20,16 @@ extension ArdakuCommand {
                 let status = try volume.stat(try ImageAccess.fileName(name))
                 if json { print(try JSONOutput.render(schema: "ardaku-stat/1", FileJSON(status))); return }
                 let extensions = status.extensionPages.map { String($0.rawValue) }.joined(separator: " ")
+                let file = status.attributes.file
+                // What only some kinds have, as stat(1) adds it: a link's target, a device's number.
+                var kindLines = ""
+                if file.kind == .symbolicLink { kindLines += "\nTarget:            \(QuotedName.quotedName(file.symbolicLinkTarget))" }
+                if let device = file.device { kindLines += "\nDevice:            \(device.major), \(device.minor) (major, minor)" }
                 print("""
                 Name:              \(VolumeError.printable(status.name))
                 Size:              \(status.byteLength) bytes (\(ByteSize.describe(status.byteLength)))
                 Type:              \(status.type)
-                Kind:              \(AttributeText.kindAndSource(status))
+                Kind:              \(AttributeText.kindAndSource(status))\(kindLines)
                 Mode:              \(AttributeText.mode(status.attributes.file))
                 Owner:             uid \(status.attributes.file.owner), gid \(status.attributes.file.group)
                 Links:             \(status.attributes.linkCount)

@@ -4,23 +4,25 @@ import ArdakuVolume
 import ToolCommandLine
 
 extension ArdakuCommand {
-    /// `ardaku touch`: touch(1) for files in a volume, on files that exist.
+    /// `ardaku touch`: touch(1) for files in a volume.
     struct Touch: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "touch", abstract: "Change the access and modification times of files.",
-            usage: "ardaku touch [-a] [-m] [-d <time> | -t <stamp>] [--wait[=<seconds>]] <image> <names> ...",
+            commandName: "touch", abstract: "Change the access and modification times of files (creating missing ones).",
+            usage: "ardaku touch [-a] [-m] [-c] [-d <time> | -t <stamp>] [--wait[=<seconds>]] <image> <names> ...",
             discussion: """
                 Without -a or -m both times change; without -d or -t they become now (or \
                 SOURCE_DATE_EPOCH). TIME is @SECONDS[.FRACTION] since the epoch (@-86400 is \
                 before it) or YYYY-MM-DD[Thh:mm[:ss[.FRACTION]]] in UTC; STAMP is \
-                [[CC]YY]MMDDhhmm[.ss] in UTC (a volume has no time zone). Only files that exist \
-                change: ardaku put creates files. Each file's change time becomes now; all names \
-                change in one crash-safe commit.
+                [[CC]YY]MMDDhhmm[.ss] in UTC (a volume has no time zone). A name that does not \
+                exist becomes an empty file (mode 0666 less the umask, owned by the running \
+                user) unless -c. Each file's change time becomes now; all names change in one \
+                crash-safe commit.
                 """)
         @Argument(help: "Image file or device.") var image: String
         @Argument(help: "Files to change.") var names: [String]
         @Flag(name: .customShort("a"), help: "Change the access time (alone: only it).") var accessTime = false
         @Flag(name: .customShort("m"), help: "Change the modification time (alone: only it).") var modificationTime = false
+        @Flag(name: .customShort("c"), help: "Do not create files that do not exist.") var noCreate = false
         @Option(name: .customShort("d"), help: ArgumentHelp("Use TIME instead of now: @SECONDS[.FRACTION] or YYYY-MM-DD[Thh:mm[:ss[.FRACTION]]], UTC.", valueName: "time"))
         var date: String?
         @Option(name: .customShort("t"), help: ArgumentHelp("Use STAMP instead of now: [[CC]YY]MMDDhhmm[.ss], UTC.", valueName: "stamp"))
@@ -45,7 +47,8 @@ extension ArdakuCommand {
                     given = nil
                 }
                 let both = accessTime == modificationTime
-                try ArdakuCommand.changeAttributes(command: "touch", image: image, names: names, recursive: false) { attributes, now in
+                try ArdakuCommand.changeAttributes(command: "touch", image: image, names: names, recursive: false,
+                                                   missing: noCreate ? .ignored : .created) { attributes, now in
                     let time = given ?? FileAttributes.Timestamp(seconds: Int64(clamping: now))
                     if both || accessTime { attributes.accessTime = time }
                     if both || modificationTime { attributes.modificationTime = time }

@@ -226,7 +226,7 @@ struct Mkfs {
             let summary: TreeImport.Summary
             do { summary = try importer.run(root: directory, prefix: [UInt8(ascii: "/")], into: volume) }
             catch let error as VolumeError { throw ToolError("\(path): filling from \(directory): \(error)") }
-            say("Stored \(Plural.count(summary.files, "file")) (\(ByteSize.describe(summary.bytes))) from \(directory)" +
+            say("Stored \(summary.description) from \(directory)" +
                 (summary.skipped > 0 ? "; " + SkipReport.summary(summary.skipped) + " (named above)" : ""))
         }
         for pack in zestPacks {

@@ -61,6 +61,11 @@ enum ZestCLI {
                 skipped.skip(path, because: reason)
             case let .warning(path, message):
                 if !quiet { Console.warning(tool, "\(path): \(message)") }
+            case let .node(path, _, attributes):
+                // A walk without attribute options yields none; ZEST keeps regular files only.
+                skipped.skip(path, because: HostTree.unsupportedKind(attributes.kind))
+            case let .hardLink(path, _, _):
+                skipped.skip(path, because: "hard link (not supported)")
             case let .file(path, name, size, _):
                 guard size <= UInt64(ZestLimits.maxFileBytes) else {
                     throw ToolError("\(path): \(size) bytes is more than a ZEST file may hold (\(ZestLimits.maxFileBytes))")
