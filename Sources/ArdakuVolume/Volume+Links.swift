@@ -83,6 +83,7 @@ extension Volume {
     @discardableResult
     func storeGroup(_ names: [[UInt8]], content: OpenFile, attributes: RecordAttributes, previous: [[UInt8]: OpenFile],
                     modificationTime: UInt64? = nil, replaced: (name: [UInt8], fileID: UInt64)? = nil) throws(VolumeError) -> [OpenFile] {
+        func replacedFileID(_ name: [UInt8]) -> UInt64 { replaced.map { $0.name == name ? $0.fileID : 0 } ?? 0 }
         var attributes = attributes
         attributes.linkCount = UInt32(names.count)
         if names.count > 1 { system.incompatFeatures.insert(.hardLinks) }
@@ -90,13 +91,13 @@ extension Volume {
         let first = try storeFile(name: names[0], previous: previous[names[0]], fileID: content.record.fileID, entries: content.entries,
                                   byteLength: content.record.byteLength, type: content.record.type,
                                   modificationTime: modificationTime ?? attributes.headerModificationTime, tags: content.record.tags,
-                                  attributes: attributes, replacedFileID: replaced?.name == names[0] ? replaced!.fileID : 0,
+                                  attributes: attributes, replacedFileID: replacedFileID(names[0]),
                                   flags: content.record.flags, layoutNameLength: layoutLength)
         var stored = [first]
         for name in names.dropFirst() {
             var record = first.record
             record.name = name
-            record.replacedFileID = replaced?.name == name ? replaced!.fileID : 0
+            record.replacedFileID = replacedFileID(name)
             stored.append(try storeRecord(record, previous: previous[name], entries: first.entries,
                                           extensionEntries: first.extensionEntries))
         }

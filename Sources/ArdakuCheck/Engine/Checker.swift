@@ -100,6 +100,9 @@ public final class Checker {
     /// Link groups (FORMAT §7.3) by file id: the first record met with a link count above 1
     /// leads, records that agree with it join (they claim no pages of their own).
     var linkGroups: [UInt64: LinkGroup] = [:]
+    /// The file id of the group each member record joined, by subpage (the repair asks per
+    /// record: a lookup, not a walk of a group of up to 65,000 members).
+    var linkMembers: [Int: UInt64] = [:]
     /// Records with a link count above 1 that disagree with the group of their file id
     /// (A3021): each becomes a file of its own.
     var linkOutsiders: [Int] = []

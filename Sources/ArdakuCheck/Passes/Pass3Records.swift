@@ -68,6 +68,7 @@ extension Checker {
         unproven = []
         invalidAttributes = []
         linkGroups = [:]
+        linkMembers = [:]
         linkOutsiders = []
         fileIDHashSeen.reset(count: fileIDHashSeen.count)
         fileIDHashCollided.reset(count: fileIDHashSeen.count)
@@ -250,6 +251,7 @@ extension Checker {
         let digest = record.linkDigest
         guard var group = linkGroups[record.fileID] else {
             linkGroups[record.fileID] = LinkGroup(digest: digest, members: [subpage], longestName: record.nameLength)
+            linkMembers[subpage] = record.fileID
             return false
         }
         guard group.digest == digest else {
@@ -257,6 +259,7 @@ extension Checker {
             return false
         }
         group.members.append(subpage)
+        linkMembers[subpage] = record.fileID
         group.longestName = max(group.longestName, record.nameLength)
         linkGroups[record.fileID] = group
         return true

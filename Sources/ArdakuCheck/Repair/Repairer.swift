@@ -343,7 +343,7 @@ final class Repairer {
         // A name of several keeps the layout its group shares (FORMAT §7.3): laid out for the
         // group's longest name, its extension pages the ones the group's other rewritten
         // records list.
-        let group = fileID == old.fileID ? checker.linkGroups[fileID].flatMap { $0.members.contains(subpage) ? $0 : nil } : nil
+        let group = fileID == old.fileID && checker.linkMembers[subpage] == fileID ? checker.linkGroups[fileID] : nil
         let (inlineCount, extensionCount) = try Self.entryLayout(pageCount: entries.count,
                                                                  nameLength: max(name.count, group?.longestName ?? 0),
                                                                  tagCount: old.tags.count, attributeLength: attributes?.encodedSize ?? 0)
